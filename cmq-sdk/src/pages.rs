@@ -1,0 +1,71 @@
+//! List actions as a `Stream` of items that pages by `offset` and `totalCount`.
+
+use futures_util::Stream;
+use futures_util::stream;
+
+use crate::{Client, Error, Operation};
+
+/// A list action: its request can be positioned on a page, its answer split into the total and
+/// the page's items. Implemented by the generated `List…Input` types.
+pub trait Paginated: Operation {
+    /// One listed item.
+    type Item: Send + 'static;
+    /// Positions the request on a page.
+    fn set_page(&mut self, offset: i64, limit: i64);
+    /// The requested page size, if set.
+    fn page_limit(&self) -> Option<i64>;
+    /// The requested offset, if set.
+    fn page_offset(&self) -> Option<i64>;
+    /// Splits an answer into `totalCount` and the items.
+    fn split(out: Self::Output) -> (i64, Vec<Self::Item>);
+}
+
+/// The page size used when the request sets none (the documented maximum for most lists).
+pub const DEFAULT_PAGE_SIZE: i64 = 50;
+
+impl Client {
+    /// Every item of a list action, fetched page by page (starting at the request's offset,
+    /// with its limit or [`DEFAULT_PAGE_SIZE`]), until `totalCount` items were seen or a page
+    /// comes back empty. Stops after the first error, which it yields.
+    pub fn paginate<P: Paginated>(
+        &self,
+        input: P,
+    ) -> impl Stream<Item = Result<P::Item, Error>> + Send + 'static {
+        let limit = input
+            .page_limit()
+            .filter(|l| *l > 0)
+            .unwrap_or(DEFAULT_PAGE_SIZE);
+        let offset = input.page_offset().unwrap_or(0);
+        let state = (
+            self.clone(),
+            input,
+            offset,
+            Vec::<P::Item>::new().into_iter(),
+            false,
+        );
+        stream::unfold(
+            state,
+            move |(client, mut input, offset, mut buf, done)| async move {
+                if let Some(item) = buf.next() {
+                    return Some((Ok(item), (client, input, offset, buf, done)));
+                }
+                if done {
+                    return None;
+                }
+                input.set_page(offset, limit);
+                match client.execute(input.clone()).await {
+                    Err(e) => Some((Err(e), (client, input, offset, buf, true))),
+                    Ok(out) => {
+                        let (total, items) = P::split(out);
+                        let got = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                        let next = offset.saturating_add(got);
+                        let finished = got == 0 || next >= total;
+                        let mut it = items.into_iter();
+                        it.next()
+                            .map(|first| (Ok(first), (client, input, next, it, finished)))
+                    }
+                }
+            },
+        )
+    }
+}

@@ -1,0 +1,230 @@
+//! Client-side timeouts, with finite defaults and long-poll awareness.
+//!
+//! Every call has a finite deadline; nothing waits forever. A long-polling
+//! receive gets a deadline that cannot expire before the server's polling
+//! window has ended:
+//!
+//! ```text
+//! ordinary call:            request                                   (default 30 s)
+//! long poll of w seconds:   max(request, min(w, 30 s) + long_poll_margin)
+//!                           (defaults: w = 30 ⇒ 35 s; w = 5 ⇒ 30 s)
+//! ```
+//!
+//! The server holds a receive for up to `w` seconds and then answers, so the
+//! answer arrives at `w` plus the network round trip; `long_poll_margin`
+//! (default 5 s, never less than [`MIN_LONG_POLL_MARGIN`]) covers that round
+//! trip. Taking the maximum with `request` means a long poll never gets a
+//! *shorter* budget than an ordinary call. Adding `request` on top of the
+//! window instead would double the time a dead connection is waited on,
+//! for no benefit.
+
+use std::time::Duration;
+
+/// The longest polling window CMQ accepts (`pollingWaitSeconds` is 0–30).
+pub const MAX_LONG_POLL_SECONDS: u32 = 30;
+
+/// The smallest margin allowed beyond a long-poll window; a smaller
+/// configured margin is raised to this, so that a receive cannot time out just
+/// as the server answers at the end of its window.
+pub const MIN_LONG_POLL_MARGIN: Duration = Duration::from_secs(1);
+
+/// Connect, request and long-poll timeouts.
+///
+/// Defaults: connect 5 s, request 30 s, long-poll margin 5 s.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Timeouts {
+    connect: Duration,
+    request: Duration,
+    long_poll_margin: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self {
+            connect: Duration::from_secs(5),
+            request: Duration::from_secs(30),
+            long_poll_margin: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Timeouts {
+    /// The defaults (same as [`Default::default`]).
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the TCP (and TLS) connection timeout.
+    #[must_use]
+    pub fn with_connect(mut self, connect: Duration) -> Self {
+        self.connect = connect;
+        self
+    }
+
+    /// Sets the whole-request timeout of ordinary (non-long-poll) calls, from
+    /// sending the request to reading the full response.
+    #[must_use]
+    pub fn with_request(mut self, request: Duration) -> Self {
+        self.request = request;
+        self
+    }
+
+    /// Sets the time allowed beyond a long-poll window for the answer to
+    /// arrive. Values below [`MIN_LONG_POLL_MARGIN`] are raised to it.
+    #[must_use]
+    pub fn with_long_poll_margin(mut self, margin: Duration) -> Self {
+        self.long_poll_margin = margin.max(MIN_LONG_POLL_MARGIN);
+        self
+    }
+
+    /// The connection timeout.
+    #[must_use]
+    pub fn connect(&self) -> Duration {
+        self.connect
+    }
+
+    /// The whole-request timeout of ordinary calls.
+    #[must_use]
+    pub fn request(&self) -> Duration {
+        self.request
+    }
+
+    /// The margin beyond a long-poll window.
+    #[must_use]
+    pub fn long_poll_margin(&self) -> Duration {
+        self.long_poll_margin
+    }
+
+    /// The whole-request timeout for one call.
+    ///
+    /// * `None` (not a long poll) ⇒ [`request`](Self::request);
+    /// * `Some(w)` ⇒ `max(request, min(w, 30) s + long_poll_margin)`.
+    ///
+    /// Windows above [`MAX_LONG_POLL_SECONDS`] are capped (the server rejects
+    /// them anyway), so the result is always finite. Additions saturate.
+    #[must_use]
+    pub fn for_call(&self, long_poll_seconds: Option<u32>) -> Duration {
+        match long_poll_seconds {
+            None => self.request,
+            Some(w) => {
+                let window = Duration::from_secs(u64::from(w.min(MAX_LONG_POLL_SECONDS)));
+                self.request
+                    .max(window.saturating_add(self.long_poll_margin))
+            }
+        }
+    }
+
+    /// The whole-request timeout for a `ReceiveMessage`/`BatchReceiveMessage`
+    /// call sending `pollingWaitSeconds = polling_wait_seconds`.
+    ///
+    /// When the parameter is omitted (`None`) the server applies the queue's
+    /// own `pollingWaitSeconds` attribute, which may be up to 30 s, so the
+    /// longest window is assumed.
+    #[must_use]
+    pub fn for_receive(&self, polling_wait_seconds: Option<u32>) -> Duration {
+        self.for_call(Some(polling_wait_seconds.unwrap_or(MAX_LONG_POLL_SECONDS)))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    const fn s(n: u64) -> Duration {
+        Duration::from_secs(n)
+    }
+
+    #[test]
+    fn defaults() {
+        let t = Timeouts::default();
+        assert_eq!(t.connect(), s(5));
+        assert_eq!(t.request(), s(30));
+        assert_eq!(t.long_poll_margin(), s(5));
+        assert_eq!(Timeouts::new(), t);
+    }
+
+    #[test]
+    fn setters() {
+        let t = Timeouts::new()
+            .with_connect(s(1))
+            .with_request(s(2))
+            .with_long_poll_margin(s(3));
+        assert_eq!(
+            (t.connect(), t.request(), t.long_poll_margin()),
+            (s(1), s(2), s(3))
+        );
+        assert_eq!(
+            Timeouts::new()
+                .with_long_poll_margin(Duration::ZERO)
+                .long_poll_margin(),
+            MIN_LONG_POLL_MARGIN
+        );
+    }
+
+    #[test]
+    fn ordinary_call_uses_request_timeout() {
+        assert_eq!(Timeouts::default().for_call(None), s(30));
+        assert_eq!(Timeouts::default().with_request(s(7)).for_call(None), s(7));
+    }
+
+    #[test]
+    fn long_poll_with_defaults() {
+        let t = Timeouts::default();
+        assert_eq!(t.for_call(Some(30)), s(35));
+        assert_eq!(t.for_call(Some(26)), s(31));
+        assert_eq!(t.for_call(Some(25)), s(30));
+        assert_eq!(t.for_call(Some(5)), s(30));
+        assert_eq!(t.for_call(Some(0)), s(30));
+    }
+
+    #[test]
+    fn long_poll_window_is_capped() {
+        let t = Timeouts::default();
+        assert_eq!(t.for_call(Some(31)), s(35));
+        assert_eq!(t.for_call(Some(u32::MAX)), s(35));
+    }
+
+    #[test]
+    fn long_poll_outlasts_a_short_request_timeout() {
+        let t = Timeouts::default().with_request(s(1));
+        assert_eq!(t.for_call(Some(20)), s(25));
+        assert_eq!(t.for_call(Some(0)), s(5));
+    }
+
+    #[test]
+    fn receive_without_wait_assumes_the_longest_window() {
+        let t = Timeouts::default();
+        assert_eq!(t.for_receive(None), s(35));
+        assert_eq!(t.for_receive(Some(10)), s(30));
+        assert_eq!(t.with_request(s(1)).for_receive(Some(10)), s(15));
+    }
+
+    #[test]
+    fn saturates_instead_of_overflowing() {
+        let t = Timeouts::default().with_long_poll_margin(Duration::MAX);
+        assert_eq!(t.for_call(Some(30)), Duration::MAX);
+    }
+
+    proptest! {
+        #[test]
+        fn receive_never_times_out_before_the_window(
+            request_ms in 0u64..120_000,
+            margin_ms in 0u64..60_000,
+            window in any::<Option<u32>>(),
+        ) {
+            let t = Timeouts::default()
+                .with_request(Duration::from_millis(request_ms))
+                .with_long_poll_margin(Duration::from_millis(margin_ms));
+            let d = t.for_call(window);
+            prop_assert!(d >= t.request());
+            if let Some(w) = window {
+                let w = Duration::from_secs(u64::from(w.min(MAX_LONG_POLL_SECONDS)));
+                prop_assert!(d >= w + MIN_LONG_POLL_MARGIN);
+                prop_assert!(d <= t.request().max(w + t.long_poll_margin()));
+            }
+            prop_assert!(d <= s(180));
+        }
+    }
+}
