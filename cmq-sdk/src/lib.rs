@@ -25,6 +25,7 @@ pub mod constraints;
 pub mod credentials;
 pub mod endpoint;
 pub mod error;
+#[rustfmt::skip]
 pub mod generated;
 pub mod operation;
 pub mod pages;

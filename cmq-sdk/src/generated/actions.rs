@@ -183,10 +183,7 @@ impl Action {
     }
     /// The action named `name`, ignoring ASCII case.
     pub fn from_wire_ignore_case(name: &str) -> Option<Action> {
-        Action::ALL
-            .iter()
-            .copied()
-            .find(|a| a.as_str().eq_ignore_ascii_case(name))
+        Action::ALL.iter().copied().find(|a| a.as_str().eq_ignore_ascii_case(name))
     }
     /// What it works on.
     pub const fn group(self) -> Group {
@@ -293,14 +290,18 @@ impl Action {
     /// Its parameters' constraints.
     pub const fn params(self) -> &'static [ParamSpec] {
         match self {
-            Action::BatchDeleteMessage => crate::generated::constraints::batch_delete_message::ALL,
+            Action::BatchDeleteMessage => {
+                crate::generated::constraints::batch_delete_message::ALL
+            }
             Action::BatchPublishMessage => {
                 crate::generated::constraints::batch_publish_message::ALL
             }
             Action::BatchReceiveMessage => {
                 crate::generated::constraints::batch_receive_message::ALL
             }
-            Action::BatchSendMessage => crate::generated::constraints::batch_send_message::ALL,
+            Action::BatchSendMessage => {
+                crate::generated::constraints::batch_send_message::ALL
+            }
             Action::ClearSubscriptionFilterTags => {
                 crate::generated::constraints::clear_subscription_filter_tags::ALL
             }
@@ -309,11 +310,15 @@ impl Action {
             Action::DeleteMessage => crate::generated::constraints::delete_message::ALL,
             Action::DeleteQueue => crate::generated::constraints::delete_queue::ALL,
             Action::DeleteTopic => crate::generated::constraints::delete_topic::ALL,
-            Action::GetQueueAttributes => crate::generated::constraints::get_queue_attributes::ALL,
+            Action::GetQueueAttributes => {
+                crate::generated::constraints::get_queue_attributes::ALL
+            }
             Action::GetSubscriptionAttributes => {
                 crate::generated::constraints::get_subscription_attributes::ALL
             }
-            Action::GetTopicAttributes => crate::generated::constraints::get_topic_attributes::ALL,
+            Action::GetTopicAttributes => {
+                crate::generated::constraints::get_topic_attributes::ALL
+            }
             Action::ListDeadLetterSourceQueues => {
                 crate::generated::constraints::list_dead_letter_source_queues::ALL
             }
@@ -323,16 +328,24 @@ impl Action {
             }
             Action::ListTopic => crate::generated::constraints::list_topic::ALL,
             Action::PublishMessage => crate::generated::constraints::publish_message::ALL,
-            Action::QueryQueueRoute => crate::generated::constraints::query_queue_route::ALL,
-            Action::QueryTopicRoute => crate::generated::constraints::query_topic_route::ALL,
+            Action::QueryQueueRoute => {
+                crate::generated::constraints::query_queue_route::ALL
+            }
+            Action::QueryTopicRoute => {
+                crate::generated::constraints::query_topic_route::ALL
+            }
             Action::ReceiveMessage => crate::generated::constraints::receive_message::ALL,
             Action::RewindQueue => crate::generated::constraints::rewind_queue::ALL,
             Action::SendMessage => crate::generated::constraints::send_message::ALL,
-            Action::SetQueueAttributes => crate::generated::constraints::set_queue_attributes::ALL,
+            Action::SetQueueAttributes => {
+                crate::generated::constraints::set_queue_attributes::ALL
+            }
             Action::SetSubscriptionAttributes => {
                 crate::generated::constraints::set_subscription_attributes::ALL
             }
-            Action::SetTopicAttributes => crate::generated::constraints::set_topic_attributes::ALL,
+            Action::SetTopicAttributes => {
+                crate::generated::constraints::set_topic_attributes::ALL
+            }
             Action::Subscribe => crate::generated::constraints::subscribe::ALL,
             Action::UnbindDeadLetterQueue => {
                 crate::generated::constraints::unbind_dead_letter_queue::ALL
@@ -343,304 +356,362 @@ impl Action {
     /// The errors it can answer with (besides validation errors).
     pub const fn errors(self) -> &'static [ErrorId] {
         match self {
-            Action::BatchDeleteMessage => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::DeleteMessagePartiallyFailed,
-                ErrorId::BatchDeleteMessageFailed,
-                ErrorId::InvalidReceiptHandleItem,
-                ErrorId::ReceiptHandleError,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::BatchPublishMessage => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::MessageBodyEmpty,
-                ErrorId::MessageTooLarge,
-                ErrorId::BatchTotalSizeTooLarge,
-                ErrorId::RoutingKeyMissing,
-                ErrorId::TopicHasNoSubscription,
-                ErrorId::NoSubscriptionMatched,
-                ErrorId::TooManyMsgTags,
-                ErrorId::FilterTagNumberExceeded,
-                ErrorId::TooManyDelimiters,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::BatchReceiveMessage => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::NoMessage,
-                ErrorId::TooManyUnackedMessages,
-                ErrorId::ReceiveMessageFailed,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::BatchSendMessage => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::MessageBodyEmpty,
-                ErrorId::MessageTooLarge,
-                ErrorId::BatchTotalSizeTooLarge,
-                ErrorId::QueueFull,
-                ErrorId::DelaySecondsOutOfRange,
-                ErrorId::SendMessageFailed,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::ClearSubscriptionFilterTags => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::SubscriptionNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::SubscriptionNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::CreateQueue => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueAlreadyExists,
-                ErrorId::QueueQuotaExceeded,
-                ErrorId::QueueReleasing,
-                ErrorId::RewindSecondsGreaterThanRetention,
-                ErrorId::DeadLetterPolicyNotJson,
-                ErrorId::DeadLetterPolicyParamsError,
-                ErrorId::DeadLetterQueueNotExist,
-                ErrorId::DeadLetterQueueNesting,
-                ErrorId::DeadLetterQueueMemberMissing,
-                ErrorId::DeadLetterPolicyMemberInvalid,
-                ErrorId::DeadLetterQueueBindTooMany,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::CreateTopic => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicAlreadyExists,
-                ErrorId::TopicQuotaExceeded,
-                ErrorId::TopicReleasing,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::DeleteMessage => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::InvalidReceiptHandle,
-                ErrorId::ReceiptHandleError,
-                ErrorId::DeleteMessageFailed,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::DeleteQueue => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::DeleteDeadLetterQueueNotAllowed,
-                ErrorId::DeleteQueueFailed,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::DeleteTopic => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::TopicHasSubscriptions,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::GetQueueAttributes => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::GetQueueAttributesFailed,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::GetSubscriptionAttributes => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::SubscriptionNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::SubscriptionNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::GetTopicAttributes => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::ListDeadLetterSourceQueues => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::LackOfRequiredParameter,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::ListQueue => &[
-                ErrorId::LackOfRequiredParameter,
-                ErrorId::ListQueueFailed,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::ListSubscriptionByTopic => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::ListTopic => &[
-                ErrorId::LackOfRequiredParameter,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::PublishMessage => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::MessageBodyEmpty,
-                ErrorId::MessageTooLarge,
-                ErrorId::RoutingKeyMissing,
-                ErrorId::TopicHasNoSubscription,
-                ErrorId::NoSubscriptionMatched,
-                ErrorId::TooManyMsgTags,
-                ErrorId::FilterTagNumberExceeded,
-                ErrorId::TooManyDelimiters,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::QueryQueueRoute => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::QueryTopicRoute => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::ReceiveMessage => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::NoMessage,
-                ErrorId::TooManyUnackedMessages,
-                ErrorId::ReceiveMessageFailed,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::RewindQueue => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::QueueCannotRewind,
-                ErrorId::InvalidRewindTime,
-                ErrorId::RewindSecondsGreaterThanRetention,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::SendMessage => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::MessageBodyEmpty,
-                ErrorId::MessageTooLarge,
-                ErrorId::QueueFull,
-                ErrorId::DelaySecondsOutOfRange,
-                ErrorId::SendMessageFailed,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::SetQueueAttributes => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::RewindSecondsGreaterThanRetention,
-                ErrorId::DeadLetterPolicyNotJson,
-                ErrorId::DeadLetterPolicyParamsError,
-                ErrorId::DeadLetterQueueNotExist,
-                ErrorId::DeadLetterQueueNesting,
-                ErrorId::DeadLetterQueueMemberMissing,
-                ErrorId::DeadLetterPolicyMemberInvalid,
-                ErrorId::DeadLetterQueueBindTooMany,
-                ErrorId::SetQueueAttributesFailed,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::SetSubscriptionAttributes => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::SubscriptionNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::SubscriptionNotExist,
-                ErrorId::UndefinedNotifyStrategy,
-                ErrorId::UndefinedNotifyContentFormat,
-                ErrorId::QueueProtocolRequiresSimplified,
-                ErrorId::FilterTagNumberExceeded,
-                ErrorId::TooManyFilterTags,
-                ErrorId::TooManyBindingKeys,
-                ErrorId::TooManyFilterTagsOrBindingKeys,
-                ErrorId::TooManyDelimiters,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::SetTopicAttributes => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::Subscribe => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::SubscriptionNameFormat,
-                ErrorId::SubscriptionNameIllegal,
-                ErrorId::TopicNotExist,
-                ErrorId::SubscriptionAlreadyExists,
-                ErrorId::SubscriptionQuotaExceeded,
-                ErrorId::UndefinedProtocol,
-                ErrorId::EndpointFormatError,
-                ErrorId::UrlContainsBlank,
-                ErrorId::IllegalEndpoint,
-                ErrorId::UndefinedNotifyStrategy,
-                ErrorId::UndefinedNotifyContentFormat,
-                ErrorId::QueueProtocolRequiresSimplified,
-                ErrorId::FilterTagNumberExceeded,
-                ErrorId::TooManyFilterTags,
-                ErrorId::TooManyBindingKeys,
-                ErrorId::TooManyFilterTagsOrBindingKeys,
-                ErrorId::TooManyDelimiters,
-                ErrorId::BindingKeyMissing,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::UnbindDeadLetterQueue => &[
-                ErrorId::QueueNameFormat,
-                ErrorId::QueueNotExist,
-                ErrorId::DeadLetterQueueNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
-            Action::Unsubscribe => &[
-                ErrorId::TopicNameFormat,
-                ErrorId::SubscriptionNameFormat,
-                ErrorId::TopicNotExist,
-                ErrorId::SubscriptionNotExist,
-                ErrorId::InterfaceFrequencyLimit,
-                ErrorId::QpsThrottling,
-                ErrorId::InternalError,
-            ],
+            Action::BatchDeleteMessage => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::DeleteMessagePartiallyFailed,
+                    ErrorId::BatchDeleteMessageFailed,
+                    ErrorId::InvalidReceiptHandleItem,
+                    ErrorId::ReceiptHandleError,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::BatchPublishMessage => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::MessageBodyEmpty,
+                    ErrorId::MessageTooLarge,
+                    ErrorId::BatchTotalSizeTooLarge,
+                    ErrorId::RoutingKeyMissing,
+                    ErrorId::TopicHasNoSubscription,
+                    ErrorId::NoSubscriptionMatched,
+                    ErrorId::TooManyMsgTags,
+                    ErrorId::FilterTagNumberExceeded,
+                    ErrorId::TooManyDelimiters,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::BatchReceiveMessage => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::NoMessage,
+                    ErrorId::TooManyUnackedMessages,
+                    ErrorId::ReceiveMessageFailed,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::BatchSendMessage => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::MessageBodyEmpty,
+                    ErrorId::MessageTooLarge,
+                    ErrorId::BatchTotalSizeTooLarge,
+                    ErrorId::QueueFull,
+                    ErrorId::DelaySecondsOutOfRange,
+                    ErrorId::SendMessageFailed,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::ClearSubscriptionFilterTags => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::SubscriptionNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::SubscriptionNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::CreateQueue => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueAlreadyExists,
+                    ErrorId::QueueQuotaExceeded,
+                    ErrorId::QueueReleasing,
+                    ErrorId::RewindSecondsGreaterThanRetention,
+                    ErrorId::DeadLetterPolicyNotJson,
+                    ErrorId::DeadLetterPolicyParamsError,
+                    ErrorId::DeadLetterQueueNotExist,
+                    ErrorId::DeadLetterQueueNesting,
+                    ErrorId::DeadLetterQueueMemberMissing,
+                    ErrorId::DeadLetterPolicyMemberInvalid,
+                    ErrorId::DeadLetterQueueBindTooMany,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::CreateTopic => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicAlreadyExists,
+                    ErrorId::TopicQuotaExceeded,
+                    ErrorId::TopicReleasing,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::DeleteMessage => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::InvalidReceiptHandle,
+                    ErrorId::ReceiptHandleError,
+                    ErrorId::DeleteMessageFailed,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::DeleteQueue => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::DeleteDeadLetterQueueNotAllowed,
+                    ErrorId::DeleteQueueFailed,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::DeleteTopic => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::TopicHasSubscriptions,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::GetQueueAttributes => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::GetQueueAttributesFailed,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::GetSubscriptionAttributes => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::SubscriptionNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::SubscriptionNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::GetTopicAttributes => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::ListDeadLetterSourceQueues => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::LackOfRequiredParameter,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::ListQueue => {
+                &[
+                    ErrorId::LackOfRequiredParameter,
+                    ErrorId::ListQueueFailed,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::ListSubscriptionByTopic => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::ListTopic => {
+                &[
+                    ErrorId::LackOfRequiredParameter,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::PublishMessage => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::MessageBodyEmpty,
+                    ErrorId::MessageTooLarge,
+                    ErrorId::RoutingKeyMissing,
+                    ErrorId::TopicHasNoSubscription,
+                    ErrorId::NoSubscriptionMatched,
+                    ErrorId::TooManyMsgTags,
+                    ErrorId::FilterTagNumberExceeded,
+                    ErrorId::TooManyDelimiters,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::QueryQueueRoute => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::QueryTopicRoute => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::ReceiveMessage => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::NoMessage,
+                    ErrorId::TooManyUnackedMessages,
+                    ErrorId::ReceiveMessageFailed,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::RewindQueue => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::QueueCannotRewind,
+                    ErrorId::InvalidRewindTime,
+                    ErrorId::RewindSecondsGreaterThanRetention,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::SendMessage => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::MessageBodyEmpty,
+                    ErrorId::MessageTooLarge,
+                    ErrorId::QueueFull,
+                    ErrorId::DelaySecondsOutOfRange,
+                    ErrorId::SendMessageFailed,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::SetQueueAttributes => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::RewindSecondsGreaterThanRetention,
+                    ErrorId::DeadLetterPolicyNotJson,
+                    ErrorId::DeadLetterPolicyParamsError,
+                    ErrorId::DeadLetterQueueNotExist,
+                    ErrorId::DeadLetterQueueNesting,
+                    ErrorId::DeadLetterQueueMemberMissing,
+                    ErrorId::DeadLetterPolicyMemberInvalid,
+                    ErrorId::DeadLetterQueueBindTooMany,
+                    ErrorId::SetQueueAttributesFailed,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::SetSubscriptionAttributes => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::SubscriptionNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::SubscriptionNotExist,
+                    ErrorId::UndefinedNotifyStrategy,
+                    ErrorId::UndefinedNotifyContentFormat,
+                    ErrorId::QueueProtocolRequiresSimplified,
+                    ErrorId::FilterTagNumberExceeded,
+                    ErrorId::TooManyFilterTags,
+                    ErrorId::TooManyBindingKeys,
+                    ErrorId::TooManyFilterTagsOrBindingKeys,
+                    ErrorId::TooManyDelimiters,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::SetTopicAttributes => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::Subscribe => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::SubscriptionNameFormat,
+                    ErrorId::SubscriptionNameIllegal,
+                    ErrorId::TopicNotExist,
+                    ErrorId::SubscriptionAlreadyExists,
+                    ErrorId::SubscriptionQuotaExceeded,
+                    ErrorId::UndefinedProtocol,
+                    ErrorId::EndpointFormatError,
+                    ErrorId::UrlContainsBlank,
+                    ErrorId::IllegalEndpoint,
+                    ErrorId::UndefinedNotifyStrategy,
+                    ErrorId::UndefinedNotifyContentFormat,
+                    ErrorId::QueueProtocolRequiresSimplified,
+                    ErrorId::FilterTagNumberExceeded,
+                    ErrorId::TooManyFilterTags,
+                    ErrorId::TooManyBindingKeys,
+                    ErrorId::TooManyFilterTagsOrBindingKeys,
+                    ErrorId::TooManyDelimiters,
+                    ErrorId::BindingKeyMissing,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::UnbindDeadLetterQueue => {
+                &[
+                    ErrorId::QueueNameFormat,
+                    ErrorId::QueueNotExist,
+                    ErrorId::DeadLetterQueueNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
+            Action::Unsubscribe => {
+                &[
+                    ErrorId::TopicNameFormat,
+                    ErrorId::SubscriptionNameFormat,
+                    ErrorId::TopicNotExist,
+                    ErrorId::SubscriptionNotExist,
+                    ErrorId::InterfaceFrequencyLimit,
+                    ErrorId::QpsThrottling,
+                    ErrorId::InternalError,
+                ]
+            }
         }
     }
 }

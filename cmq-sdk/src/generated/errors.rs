@@ -545,7 +545,9 @@ impl ErrorId {
             ErrorId::QueueCannotRewind => "QueueCannotRewind",
             ErrorId::InvalidRewindTime => "InvalidRewindTime",
             ErrorId::TooManyUnackedMessages => "TooManyUnackedMessages",
-            ErrorId::RewindSecondsGreaterThanRetention => "RewindSecondsGreaterThanRetention",
+            ErrorId::RewindSecondsGreaterThanRetention => {
+                "RewindSecondsGreaterThanRetention"
+            }
             ErrorId::DeadLetterPolicyNotJson => "DeadLetterPolicyNotJson",
             ErrorId::DeadLetterPolicyParamsError => "DeadLetterPolicyParamsError",
             ErrorId::DeadLetterQueueNotExist => "DeadLetterQueueNotExist",
@@ -584,7 +586,9 @@ impl ErrorId {
             ErrorId::NoSubscriptionMatched => "NoSubscriptionMatched",
             ErrorId::TooManyFilterTagsOrBindingKeys => "TooManyFilterTagsOrBindingKeys",
             ErrorId::TransactionConfirmFailed => "TransactionConfirmFailed",
-            ErrorId::TransactionConfirmPartiallyFailed => "TransactionConfirmPartiallyFailed",
+            ErrorId::TransactionConfirmPartiallyFailed => {
+                "TransactionConfirmPartiallyFailed"
+            }
             ErrorId::InvalidMessageId => "InvalidMessageId",
             ErrorId::MessageOperationNotAllowed => "MessageOperationNotAllowed",
             ErrorId::TransactionNotSupported => "TransactionNotSupported",
@@ -814,8 +818,12 @@ impl ErrorId {
             ErrorId::ParameterNotConsequent => "%s parameter is not consequent",
             ErrorId::LackOfRequiredParameter => "lacked of required parameter %s",
             ErrorId::ParameterNotInUri => "cannot find parameter %s in uri",
-            ErrorId::UnexpectedHttpMethod => "unexpected http %s only GET or POST is supported",
-            ErrorId::CannotParseRequest => "cannot parse %s, or request size is more than 1MB",
+            ErrorId::UnexpectedHttpMethod => {
+                "unexpected http %s only GET or POST is supported"
+            }
+            ErrorId::CannotParseRequest => {
+                "cannot parse %s, or request size is more than 1MB"
+            }
             ErrorId::ActionNotExist => "action name %s is not existed",
             ErrorId::IllegalAccount => "account illegal, it may be an assistant account",
             ErrorId::SecretIdFormatError => "secret id dosen't begin with AKID",
@@ -825,7 +833,9 @@ impl ErrorId {
             ErrorId::NoCamAuthorization => "no cam authentication/authorization",
             ErrorId::QueueNameFormat => "queue name format error",
             ErrorId::ConnectionNotAuthenticated => "connection is not authenticated",
-            ErrorId::ConnectionAlreadyAuthenticated => "connection is already authenticated",
+            ErrorId::ConnectionAlreadyAuthenticated => {
+                "connection is already authenticated"
+            }
             ErrorId::SendMessageFailed => "send message failed",
             ErrorId::QueueNotExist => "queue is not existed, or deleted",
             ErrorId::MessageBodyEmpty => "message body can't be empty",
@@ -860,7 +870,9 @@ impl ErrorId {
                 "rewindSeconds cannot be greater than msgRetentionSeconds"
             }
             ErrorId::DeadLetterPolicyNotJson => "deadLetterPolicy must be a json string",
-            ErrorId::DeadLetterPolicyParamsError => "deadLetterPolicy params error,please check it",
+            ErrorId::DeadLetterPolicyParamsError => {
+                "deadLetterPolicy params error,please check it"
+            }
             ErrorId::DeadLetterQueueNotExist => "deadLetter queue not exist",
             ErrorId::DeadLetterQueueNesting => "deadLetter queue is not allowed to nest",
             ErrorId::DeleteDeadLetterQueueNotAllowed => {
@@ -872,10 +884,14 @@ impl ErrorId {
             ErrorId::DeadLetterPolicyMemberInvalid => {
                 "the deadLetterPolicy must has policy member , only set 0 or 1"
             }
-            ErrorId::DeadLetterQueueBindTooMany => "the deadLetter Queue bind too many times",
+            ErrorId::DeadLetterQueueBindTooMany => {
+                "the deadLetter Queue bind too many times"
+            }
             ErrorId::DelaySecondsOutOfRange => "delay seconds is out of range",
             ErrorId::SubscriptionAlreadyExists => "subscribtion is already existed",
-            ErrorId::SubscriptionQuotaExceeded => "number of subscription has reached the limit",
+            ErrorId::SubscriptionQuotaExceeded => {
+                "number of subscription has reached the limit"
+            }
             ErrorId::FilterTagNumberExceeded => "number of filterTag exceed limit",
             ErrorId::EndpointFormatError => "endpoint format error",
             ErrorId::UndefinedProtocol => "undefined protocol",

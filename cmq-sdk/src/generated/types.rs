@@ -16,8 +16,10 @@ pub enum NotifyContentFormat {
 }
 impl NotifyContentFormat {
     /// Every value the spec knows.
-    pub const KNOWN: &'static [NotifyContentFormat] =
-        &[NotifyContentFormat::Json, NotifyContentFormat::Simplified];
+    pub const KNOWN: &'static [NotifyContentFormat] = &[
+        NotifyContentFormat::Json,
+        NotifyContentFormat::Simplified,
+    ];
     /// The wire text.
     pub fn as_str(&self) -> &str {
         match self {
@@ -201,9 +203,7 @@ impl<'de> serde::Deserialize<'de> for BatchDeleteError {
         let raw = BatchDeleteErrorRaw::deserialize(d)?;
         Ok(Self {
             code: raw.k_code.ok_or_else(|| D::Error::missing_field("code"))?,
-            message: raw
-                .k_message
-                .ok_or_else(|| D::Error::missing_field("message"))?,
+            message: raw.k_message.ok_or_else(|| D::Error::missing_field("message"))?,
             receipt_handle: raw
                 .k_receipt_handle
                 .ok_or_else(|| D::Error::missing_field("receiptHandle"))?,
@@ -213,7 +213,8 @@ impl<'de> serde::Deserialize<'de> for BatchDeleteError {
 impl WireOutput for BatchDeleteError {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("code", &self.code)?;
         m.serialize_entry("message", &self.message)?;
@@ -277,7 +278,8 @@ impl<'de> serde::Deserialize<'de> for DeadLetterPolicy {
 impl WireOutput for DeadLetterPolicy {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         if let Some(x) = &self.dead_letter_queue {
             m.serialize_entry("deadLetterQueue", x)?;
@@ -306,7 +308,8 @@ impl DeadLetterPolicy {
     /// Checks every member's constraints, appending violations to `out`.
     pub fn validate_into(
         &self,
-        #[allow(unused_variables)] out: &mut Vec<crate::constraints::Violation>,
+        #[allow(unused_variables)]
+        out: &mut Vec<crate::constraints::Violation>,
     ) {
         #[allow(unused_imports)]
         use crate::constraints::{check_int, check_required_when, check_string};
@@ -318,11 +321,7 @@ impl DeadLetterPolicy {
             out,
         );
         check_int(&dead_letter_policy::POLICY, self.policy, out);
-        check_int(
-            &dead_letter_policy::MAX_RECEIVE_COUNT,
-            self.max_receive_count,
-            out,
-        );
+        check_int(&dead_letter_policy::MAX_RECEIVE_COUNT, self.max_receive_count, out);
         check_required_when(
             &dead_letter_policy::MAX_RECEIVE_COUNT,
             "policy is 0",
@@ -330,11 +329,7 @@ impl DeadLetterPolicy {
             self.max_receive_count.is_some(),
             out,
         );
-        check_int(
-            &dead_letter_policy::MAX_TIME_TO_LIVE,
-            self.max_time_to_live,
-            out,
-        );
+        check_int(&dead_letter_policy::MAX_TIME_TO_LIVE, self.max_time_to_live, out);
         check_required_when(
             &dead_letter_policy::MAX_TIME_TO_LIVE,
             "policy is 1",
@@ -400,12 +395,8 @@ impl<'de> serde::Deserialize<'de> for MessageInfo {
         #[allow(unused_variables)]
         let raw = MessageInfoRaw::deserialize(d)?;
         Ok(Self {
-            msg_body: raw
-                .k_msg_body
-                .ok_or_else(|| D::Error::missing_field("msgBody"))?,
-            msg_id: raw
-                .k_msg_id
-                .ok_or_else(|| D::Error::missing_field("msgId"))?,
+            msg_body: raw.k_msg_body.ok_or_else(|| D::Error::missing_field("msgBody"))?,
+            msg_id: raw.k_msg_id.ok_or_else(|| D::Error::missing_field("msgId"))?,
             receipt_handle: raw
                 .k_receipt_handle
                 .ok_or_else(|| D::Error::missing_field("receiptHandle"))?,
@@ -427,7 +418,8 @@ impl<'de> serde::Deserialize<'de> for MessageInfo {
 impl WireOutput for MessageInfo {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("msgBody", &self.msg_body)?;
         m.serialize_entry("msgId", &self.msg_id)?;
@@ -467,16 +459,15 @@ impl<'de> serde::Deserialize<'de> for MsgIdItem {
         #[allow(unused_variables)]
         let raw = MsgIdItemRaw::deserialize(d)?;
         Ok(Self {
-            msg_id: raw
-                .k_msg_id
-                .ok_or_else(|| D::Error::missing_field("msgId"))?,
+            msg_id: raw.k_msg_id.ok_or_else(|| D::Error::missing_field("msgId"))?,
         })
     }
 }
 impl WireOutput for MsgIdItem {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("msgId", &self.msg_id)?;
         Ok(())
@@ -516,9 +507,7 @@ impl<'de> serde::Deserialize<'de> for QueueListItem {
         #[allow(unused_variables)]
         let raw = QueueListItemRaw::deserialize(d)?;
         Ok(Self {
-            queue_id: raw
-                .k_queue_id
-                .ok_or_else(|| D::Error::missing_field("queueId"))?,
+            queue_id: raw.k_queue_id.ok_or_else(|| D::Error::missing_field("queueId"))?,
             queue_name: raw
                 .k_queue_name
                 .ok_or_else(|| D::Error::missing_field("queueName"))?,
@@ -528,7 +517,8 @@ impl<'de> serde::Deserialize<'de> for QueueListItem {
 impl WireOutput for QueueListItem {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("queueId", &self.queue_id)?;
         m.serialize_entry("queueName", &self.queue_name)?;
@@ -587,19 +577,16 @@ impl<'de> serde::Deserialize<'de> for SubscriptionListItem {
             subscription_name: raw
                 .k_subscription_name
                 .ok_or_else(|| D::Error::missing_field("subscriptionName"))?,
-            protocol: raw
-                .k_protocol
-                .ok_or_else(|| D::Error::missing_field("protocol"))?,
-            endpoint: raw
-                .k_endpoint
-                .ok_or_else(|| D::Error::missing_field("endpoint"))?,
+            protocol: raw.k_protocol.ok_or_else(|| D::Error::missing_field("protocol"))?,
+            endpoint: raw.k_endpoint.ok_or_else(|| D::Error::missing_field("endpoint"))?,
         })
     }
 }
 impl WireOutput for SubscriptionListItem {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("subscriptionId", &self.subscription_id)?;
         m.serialize_entry("subscriptionName", &self.subscription_name)?;
@@ -642,9 +629,7 @@ impl<'de> serde::Deserialize<'de> for TopicListItem {
         #[allow(unused_variables)]
         let raw = TopicListItemRaw::deserialize(d)?;
         Ok(Self {
-            topic_id: raw
-                .k_topic_id
-                .ok_or_else(|| D::Error::missing_field("topicId"))?,
+            topic_id: raw.k_topic_id.ok_or_else(|| D::Error::missing_field("topicId"))?,
             topic_name: raw
                 .k_topic_name
                 .ok_or_else(|| D::Error::missing_field("topicName"))?,
@@ -654,7 +639,8 @@ impl<'de> serde::Deserialize<'de> for TopicListItem {
 impl WireOutput for TopicListItem {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("topicId", &self.topic_id)?;
         m.serialize_entry("topicName", &self.topic_name)?;

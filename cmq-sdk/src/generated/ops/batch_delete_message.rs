@@ -3,14 +3,14 @@
 //! `BatchDeleteMessage`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Deletes up to 16 received messages by receipt handle; a partial failure answers 6010 with an errorList of the failed handles, a total failure 6020 (ref §6.2, §8.3).
@@ -60,7 +60,10 @@ impl BatchDeleteMessageInput {
     /// Wire name `receiptHandle`; **required**.
     /// Length: 1 to 256 characters.
     /// At most 16 items, sent as `receiptHandle.n`.
-    pub fn receipt_handle(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn receipt_handle(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.receipt_handle = Some(v.into_iter().map(Into::into).collect());
         self
     }
@@ -138,7 +141,8 @@ impl<'de> serde::Deserialize<'de> for BatchDeleteMessageOutput {
 impl WireOutput for BatchDeleteMessageOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         if let Some(x) = &self.error_list {
             m.serialize_entry("errorList", x)?;
@@ -182,7 +186,10 @@ impl<'a> BatchDeleteMessageRequest<'a> {
     /// Wire name `receiptHandle`; **required**.
     /// Length: 1 to 256 characters.
     /// At most 16 items, sent as `receiptHandle.n`.
-    pub fn receipt_handle(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn receipt_handle(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.input.receipt_handle = Some(v.into_iter().map(Into::into).collect());
         self
     }

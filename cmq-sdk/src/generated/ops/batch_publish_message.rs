@@ -3,14 +3,14 @@
 //! `BatchPublishMessage`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Publishes 1 to 16 messages to a topic, with the same msgTag and routingKey for all, and returns their ids in request order (ref §6.4).
@@ -192,16 +192,15 @@ impl<'de> serde::Deserialize<'de> for BatchPublishMessageOutput {
         #[allow(unused_variables)]
         let raw = BatchPublishMessageOutputRaw::deserialize(d)?;
         Ok(Self {
-            msg_list: raw
-                .k_msg_list
-                .ok_or_else(|| D::Error::missing_field("msgList"))?,
+            msg_list: raw.k_msg_list.ok_or_else(|| D::Error::missing_field("msgList"))?,
         })
     }
 }
 impl WireOutput for BatchPublishMessageOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("msgList", &self.msg_list)?;
         Ok(())

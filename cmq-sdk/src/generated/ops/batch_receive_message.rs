@@ -3,14 +3,14 @@
 //! `BatchReceiveMessage`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Receives up to numOfMsg messages (possibly fewer), each made inactive with a fresh receipt handle; waits up to pollingWaitSeconds (ref §6.2, §10).
@@ -164,7 +164,8 @@ impl<'de> serde::Deserialize<'de> for BatchReceiveMessageOutput {
 impl WireOutput for BatchReceiveMessageOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("msgInfoList", &self.msg_info_list)?;
         Ok(())

@@ -3,14 +3,14 @@
 //! `ClearSubscriptionFilterTags`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Removes all filter tags of a subscription, so it receives every message of its tag-filtered topic (ref §6.5, §9.1).
@@ -124,7 +124,8 @@ impl<'de> serde::Deserialize<'de> for ClearSubscriptionFilterTagsOutput {
 impl WireOutput for ClearSubscriptionFilterTagsOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         Ok(())
     }
@@ -180,7 +181,9 @@ impl<'a> ClearSubscriptionFilterTagsRequest<'a> {
 }
 impl crate::Client {
     /// Removes all filter tags of a subscription, so it receives every message of its tag-filtered topic (ref §6.5, §9.1).
-    pub fn clear_subscription_filter_tags(&self) -> ClearSubscriptionFilterTagsRequest<'_> {
+    pub fn clear_subscription_filter_tags(
+        &self,
+    ) -> ClearSubscriptionFilterTagsRequest<'_> {
         ClearSubscriptionFilterTagsRequest::new(self)
     }
 }

@@ -3,14 +3,14 @@
 //! `CreateQueue`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Creates a queue with the given attributes and returns its id; a name deleted less than about 10 s ago cannot be reused yet (ref §6.1, §10).
@@ -249,9 +249,7 @@ impl CreateQueueInput {
         );
         check_order(
             "deadLetterPolicy.maxTimeToLive",
-            self.dead_letter_policy
-                .as_ref()
-                .and_then(|x| x.max_time_to_live),
+            self.dead_letter_policy.as_ref().and_then(|x| x.max_time_to_live),
             "msgRetentionSeconds",
             self.msg_retention_seconds,
             true,
@@ -324,16 +322,15 @@ impl<'de> serde::Deserialize<'de> for CreateQueueOutput {
         #[allow(unused_variables)]
         let raw = CreateQueueOutputRaw::deserialize(d)?;
         Ok(Self {
-            queue_id: raw
-                .k_queue_id
-                .ok_or_else(|| D::Error::missing_field("queueId"))?,
+            queue_id: raw.k_queue_id.ok_or_else(|| D::Error::missing_field("queueId"))?,
         })
     }
 }
 impl WireOutput for CreateQueueOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("queueId", &self.queue_id)?;
         Ok(())

@@ -3,14 +3,14 @@
 //! `CreateTopic`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Creates a topic and returns its id; its filterType (tags or routing keys) cannot be changed later (ref §6.3).
@@ -160,16 +160,15 @@ impl<'de> serde::Deserialize<'de> for CreateTopicOutput {
         #[allow(unused_variables)]
         let raw = CreateTopicOutputRaw::deserialize(d)?;
         Ok(Self {
-            topic_id: raw
-                .k_topic_id
-                .ok_or_else(|| D::Error::missing_field("topicId"))?,
+            topic_id: raw.k_topic_id.ok_or_else(|| D::Error::missing_field("topicId"))?,
         })
     }
 }
 impl WireOutput for CreateTopicOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("topicId", &self.topic_id)?;
         Ok(())

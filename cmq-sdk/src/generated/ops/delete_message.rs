@@ -3,14 +3,14 @@
 //! `DeleteMessage`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Deletes a received message by the receipt handle of its most recent receive, before nextVisibleTime (ref §6.2, §10).
@@ -125,7 +125,8 @@ impl<'de> serde::Deserialize<'de> for DeleteMessageOutput {
 impl WireOutput for DeleteMessageOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         Ok(())
     }

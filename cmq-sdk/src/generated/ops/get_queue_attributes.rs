@@ -3,14 +3,14 @@
 //! `GetQueueAttributes`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Returns a queue's attributes and approximate message counters (ref §6.1, §10).
@@ -240,7 +240,8 @@ impl<'de> serde::Deserialize<'de> for GetQueueAttributesOutput {
 impl WireOutput for GetQueueAttributesOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("maxMsgHeapNum", &self.max_msg_heap_num)?;
         m.serialize_entry("pollingWaitSeconds", &self.polling_wait_seconds)?;

@@ -3,14 +3,14 @@
 //! `GetSubscriptionAttributes`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Returns a subscription's attributes and the number of messages still waiting to be pushed (ref §6.5).
@@ -195,9 +195,7 @@ impl<'de> serde::Deserialize<'de> for GetSubscriptionAttributesOutput {
                 .k_protocol
                 .or(raw.k_protocol_alias0)
                 .ok_or_else(|| D::Error::missing_field("protocol"))?,
-            endpoint: raw
-                .k_endpoint
-                .ok_or_else(|| D::Error::missing_field("endpoint"))?,
+            endpoint: raw.k_endpoint.ok_or_else(|| D::Error::missing_field("endpoint"))?,
             notify_strategy: raw
                 .k_notify_strategy
                 .ok_or_else(|| D::Error::missing_field("notifyStrategy"))?,
@@ -218,7 +216,8 @@ impl<'de> serde::Deserialize<'de> for GetSubscriptionAttributesOutput {
 impl WireOutput for GetSubscriptionAttributesOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("topicOwner", &self.topic_owner)?;
         m.serialize_entry("msgCount", &self.msg_count)?;

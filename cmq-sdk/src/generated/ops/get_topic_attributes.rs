@@ -3,14 +3,14 @@
 //! `GetTopicAttributes`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Returns a topic's attributes and message backlog (ref §6.3).
@@ -181,7 +181,8 @@ impl<'de> serde::Deserialize<'de> for GetTopicAttributesOutput {
 impl WireOutput for GetTopicAttributesOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("msgCount", &self.msg_count)?;
         m.serialize_entry("maxMsgSize", &self.max_msg_size)?;

@@ -3,14 +3,14 @@
 //! `ListDeadLetterSourceQueues`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Lists the source queues that use the given queue as their dead-letter queue, one page at a time (ref §6.1).
@@ -205,7 +205,8 @@ impl<'de> serde::Deserialize<'de> for ListDeadLetterSourceQueuesOutput {
 impl WireOutput for ListDeadLetterSourceQueuesOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("totalCount", &self.total_count)?;
         m.serialize_entry("queueList", &self.queue_list)?;
@@ -279,7 +280,9 @@ impl<'a> ListDeadLetterSourceQueuesRequest<'a> {
 }
 impl crate::Client {
     /// Lists the source queues that use the given queue as their dead-letter queue, one page at a time (ref §6.1).
-    pub fn list_dead_letter_source_queues(&self) -> ListDeadLetterSourceQueuesRequest<'_> {
+    pub fn list_dead_letter_source_queues(
+        &self,
+    ) -> ListDeadLetterSourceQueuesRequest<'_> {
         ListDeadLetterSourceQueuesRequest::new(self)
     }
 }

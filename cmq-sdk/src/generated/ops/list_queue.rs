@@ -3,14 +3,14 @@
 //! `ListQueue`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Lists the account's queues, optionally filtered by a fuzzy name match, one page at a time (ref §6.1).
@@ -95,11 +95,7 @@ impl ListQueueInput {
             self.offset,
             &mut v,
         );
-        check_int(
-            &crate::generated::constraints::list_queue::LIMIT,
-            self.limit,
-            &mut v,
-        );
+        check_int(&crate::generated::constraints::list_queue::LIMIT, self.limit, &mut v);
         check_requires(
             "offset",
             self.offset.is_some(),
@@ -177,7 +173,8 @@ impl<'de> serde::Deserialize<'de> for ListQueueOutput {
 impl WireOutput for ListQueueOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("totalCount", &self.total_count)?;
         m.serialize_entry("queueList", &self.queue_list)?;

@@ -3,14 +3,14 @@
 //! `ListSubscriptionByTopic`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Lists a topic's subscriptions, optionally filtered by a fuzzy name match, one page at a time (ref §6.5).
@@ -195,7 +195,8 @@ impl<'de> serde::Deserialize<'de> for ListSubscriptionByTopicOutput {
 impl WireOutput for ListSubscriptionByTopicOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("totalCount", &self.total_count)?;
         if let Some(x) = &self.subscription_list {

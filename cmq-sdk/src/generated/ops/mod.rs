@@ -54,18 +54,27 @@ pub mod list_queue;
 pub use list_queue::{ListQueueInput, ListQueueOutput, ListQueueRequest};
 pub mod list_subscription_by_topic;
 pub use list_subscription_by_topic::{
-    ListSubscriptionByTopicInput, ListSubscriptionByTopicOutput, ListSubscriptionByTopicRequest,
+    ListSubscriptionByTopicInput, ListSubscriptionByTopicOutput,
+    ListSubscriptionByTopicRequest,
 };
 pub mod list_topic;
 pub use list_topic::{ListTopicInput, ListTopicOutput, ListTopicRequest};
 pub mod publish_message;
-pub use publish_message::{PublishMessageInput, PublishMessageOutput, PublishMessageRequest};
+pub use publish_message::{
+    PublishMessageInput, PublishMessageOutput, PublishMessageRequest,
+};
 pub mod query_queue_route;
-pub use query_queue_route::{QueryQueueRouteInput, QueryQueueRouteOutput, QueryQueueRouteRequest};
+pub use query_queue_route::{
+    QueryQueueRouteInput, QueryQueueRouteOutput, QueryQueueRouteRequest,
+};
 pub mod query_topic_route;
-pub use query_topic_route::{QueryTopicRouteInput, QueryTopicRouteOutput, QueryTopicRouteRequest};
+pub use query_topic_route::{
+    QueryTopicRouteInput, QueryTopicRouteOutput, QueryTopicRouteRequest,
+};
 pub mod receive_message;
-pub use receive_message::{ReceiveMessageInput, ReceiveMessageOutput, ReceiveMessageRequest};
+pub use receive_message::{
+    ReceiveMessageInput, ReceiveMessageOutput, ReceiveMessageRequest,
+};
 pub mod rewind_queue;
 pub use rewind_queue::{RewindQueueInput, RewindQueueOutput, RewindQueueRequest};
 pub mod send_message;

@@ -3,14 +3,14 @@
 //! `QueryQueueRoute`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Returns the TCP broker addresses (`ip:port`) that serve a queue, for the TCP SDK (ref §6.6).
@@ -106,7 +106,8 @@ impl<'de> serde::Deserialize<'de> for QueryQueueRouteOutput {
 impl WireOutput for QueryQueueRouteOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("addr", &self.addr)?;
         Ok(())

@@ -3,14 +3,14 @@
 //! `ReceiveMessage`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Receives one message, makes it inactive for the queue's visibilityTimeout and returns it with a fresh receipt handle; waits up to pollingWaitSeconds (ref §6.2, §10).
@@ -165,12 +165,8 @@ impl<'de> serde::Deserialize<'de> for ReceiveMessageOutput {
         #[allow(unused_variables)]
         let raw = ReceiveMessageOutputRaw::deserialize(d)?;
         Ok(Self {
-            msg_body: raw
-                .k_msg_body
-                .ok_or_else(|| D::Error::missing_field("msgBody"))?,
-            msg_id: raw
-                .k_msg_id
-                .ok_or_else(|| D::Error::missing_field("msgId"))?,
+            msg_body: raw.k_msg_body.ok_or_else(|| D::Error::missing_field("msgBody"))?,
+            msg_id: raw.k_msg_id.ok_or_else(|| D::Error::missing_field("msgId"))?,
             receipt_handle: raw
                 .k_receipt_handle
                 .ok_or_else(|| D::Error::missing_field("receiptHandle"))?,
@@ -192,7 +188,8 @@ impl<'de> serde::Deserialize<'de> for ReceiveMessageOutput {
 impl WireOutput for ReceiveMessageOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("msgBody", &self.msg_body)?;
         m.serialize_entry("msgId", &self.msg_id)?;

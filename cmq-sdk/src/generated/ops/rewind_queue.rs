@@ -3,14 +3,14 @@
 //! `RewindQueue`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Rewinds a queue: afterwards receives return the messages produced at or after startConsumeTime, in production order (ref §6.1, §10).
@@ -126,7 +126,8 @@ impl<'de> serde::Deserialize<'de> for RewindQueueOutput {
 impl WireOutput for RewindQueueOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         Ok(())
     }

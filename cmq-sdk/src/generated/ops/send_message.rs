@@ -3,14 +3,14 @@
 //! `SendMessage`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Sends one message to a queue and returns its id (ref §6.2).
@@ -157,16 +157,15 @@ impl<'de> serde::Deserialize<'de> for SendMessageOutput {
         #[allow(unused_variables)]
         let raw = SendMessageOutputRaw::deserialize(d)?;
         Ok(Self {
-            msg_id: raw
-                .k_msg_id
-                .ok_or_else(|| D::Error::missing_field("msgId"))?,
+            msg_id: raw.k_msg_id.ok_or_else(|| D::Error::missing_field("msgId"))?,
         })
     }
 }
 impl WireOutput for SendMessageOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("msgId", &self.msg_id)?;
         Ok(())

@@ -3,14 +3,14 @@
 //! `SetQueueAttributes`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Changes a queue's attributes (not its name) and echoes the values after the change; attributes left out are kept (ref §6.1).
@@ -234,9 +234,7 @@ impl SetQueueAttributesInput {
         );
         check_order(
             "deadLetterPolicy.maxTimeToLive",
-            self.dead_letter_policy
-                .as_ref()
-                .and_then(|x| x.max_time_to_live),
+            self.dead_letter_policy.as_ref().and_then(|x| x.max_time_to_live),
             "msgRetentionSeconds",
             self.msg_retention_seconds,
             true,
@@ -365,7 +363,8 @@ impl<'de> serde::Deserialize<'de> for SetQueueAttributesOutput {
 impl WireOutput for SetQueueAttributesOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         if let Some(x) = &self.max_msg_heap_num {
             m.serialize_entry("maxMsgHeapNum", x)?;

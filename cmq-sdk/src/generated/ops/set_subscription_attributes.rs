@@ -3,14 +3,14 @@
 //! `SetSubscriptionAttributes`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Changes a subscription's retry strategy, push format, filter tags or binding keys; protocol and endpoint cannot change (ref §6.5).
@@ -113,7 +113,10 @@ impl SetSubscriptionAttributesInput {
         self
     }
     /// Sets or clears `notify_content_format`.
-    pub fn set_notify_content_format(&mut self, v: Option<NotifyContentFormat>) -> &mut Self {
+    pub fn set_notify_content_format(
+        &mut self,
+        v: Option<NotifyContentFormat>,
+    ) -> &mut Self {
         self.notify_content_format = v;
         self
     }
@@ -137,7 +140,10 @@ impl SetSubscriptionAttributesInput {
     /// Length: at most 64 bytes.
     /// At most 5 items, sent as `bindingKey.n`.
     /// At most 15 `.` delimiters.
-    pub fn binding_key(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn binding_key(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.binding_key = Some(v.into_iter().map(Into::into).collect());
         self
     }
@@ -167,9 +173,7 @@ impl SetSubscriptionAttributesInput {
         );
         check_string(
             &crate::generated::constraints::set_subscription_attributes::NOTIFY_CONTENT_FORMAT,
-            self.notify_content_format
-                .as_ref()
-                .map(NotifyContentFormat::as_str),
+            self.notify_content_format.as_ref().map(NotifyContentFormat::as_str),
             &mut v,
         );
         check_list(
@@ -239,7 +243,8 @@ impl<'de> serde::Deserialize<'de> for SetSubscriptionAttributesOutput {
 impl WireOutput for SetSubscriptionAttributesOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         Ok(())
     }
@@ -315,7 +320,10 @@ impl<'a> SetSubscriptionAttributesRequest<'a> {
     /// Length: at most 64 bytes.
     /// At most 5 items, sent as `bindingKey.n`.
     /// At most 15 `.` delimiters.
-    pub fn binding_key(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn binding_key(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.input.binding_key = Some(v.into_iter().map(Into::into).collect());
         self
     }

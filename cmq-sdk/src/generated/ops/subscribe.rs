@@ -3,14 +3,14 @@
 //! `Subscribe`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Creates a subscription that pushes a topic's matching messages to an HTTP endpoint or into a queue, and returns its id (ref §6.5, §9).
@@ -158,7 +158,10 @@ impl SubscribeInput {
         self
     }
     /// Sets or clears `notify_content_format`.
-    pub fn set_notify_content_format(&mut self, v: Option<NotifyContentFormat>) -> &mut Self {
+    pub fn set_notify_content_format(
+        &mut self,
+        v: Option<NotifyContentFormat>,
+    ) -> &mut Self {
         self.notify_content_format = v;
         self
     }
@@ -182,7 +185,10 @@ impl SubscribeInput {
     /// Length: at most 64 bytes.
     /// At most 5 items, sent as `bindingKey.n`.
     /// At most 15 `.` delimiters.
-    pub fn binding_key(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn binding_key(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.binding_key = Some(v.into_iter().map(Into::into).collect());
         self
     }
@@ -222,9 +228,7 @@ impl SubscribeInput {
         );
         check_string(
             &crate::generated::constraints::subscribe::NOTIFY_CONTENT_FORMAT,
-            self.notify_content_format
-                .as_ref()
-                .map(NotifyContentFormat::as_str),
+            self.notify_content_format.as_ref().map(NotifyContentFormat::as_str),
             &mut v,
         );
         check_list(
@@ -312,7 +316,8 @@ impl<'de> serde::Deserialize<'de> for SubscribeOutput {
 impl WireOutput for SubscribeOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         m.serialize_entry("subscriptionId", &self.subscription_id)?;
         Ok(())
@@ -407,7 +412,10 @@ impl<'a> SubscribeRequest<'a> {
     /// Length: at most 64 bytes.
     /// At most 5 items, sent as `bindingKey.n`.
     /// At most 15 `.` delimiters.
-    pub fn binding_key(mut self, v: impl IntoIterator<Item = impl Into<String>>) -> Self {
+    pub fn binding_key(
+        mut self,
+        v: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Self {
         self.input.binding_key = Some(v.into_iter().map(Into::into).collect());
         self
     }

@@ -3,14 +3,14 @@
 //! `UnbindDeadLetterQueue`: request, fluent builder, validation, wire encoding and response.
 #[allow(unused_imports)]
 use crate::constraints::{
-    Violations, check_int, check_json_present, check_list, check_order, check_requires,
-    check_string,
+    check_int, check_json_present, check_list, check_order, check_requires, check_string,
+    Violations,
 };
-use crate::generated::actions::Action;
 #[allow(unused_imports)]
 use crate::generated::errors::ErrorId;
 #[allow(unused_imports)]
 use crate::generated::types::*;
+use crate::generated::actions::Action;
 use crate::operation::{Operation, WireOutput};
 use crate::params::Params;
 /// Clears a source queue's dead-letter policy (ref §6.1).
@@ -101,15 +101,14 @@ impl<'de> serde::Deserialize<'de> for UnbindDeadLetterQueueOutput {
         use serde::de::Error as _;
         #[allow(unused_variables)]
         let raw = UnbindDeadLetterQueueOutputRaw::deserialize(d)?;
-        Ok(Self {
-            queue_id: raw.k_queue_id,
-        })
+        Ok(Self { queue_id: raw.k_queue_id })
     }
 }
 impl WireOutput for UnbindDeadLetterQueueOutput {
     fn write_fields<M: serde::ser::SerializeMap>(
         &self,
-        #[allow(unused_variables)] m: &mut M,
+        #[allow(unused_variables)]
+        m: &mut M,
     ) -> Result<(), M::Error> {
         if let Some(x) = &self.queue_id {
             m.serialize_entry("queueId", x)?;
