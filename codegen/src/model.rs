@@ -346,6 +346,12 @@ pub fn build(spec: &Spec) -> Result<Model, Error> {
         }
     }
 
+    for (id, p) in &spec.attributes.params {
+        let at = Location::new("attributes.json", format!("$.params.{id}"));
+        lint::check_param(p, &at, PARAM_TYPES, &mut l);
+        lint::check_field_name(&p.wire.to_snake_case(), &at.join("wire"), &mut l);
+    }
+
     let mut enums: BTreeMap<String, (EnumModel, Vec<String>, Location)> = BTreeMap::new();
     let shapes = build_shapes(spec, &validated_shapes, &error_ids, &defaults, &mut l);
 
@@ -587,7 +593,11 @@ fn violation_errors_expr(
 }
 
 fn opt_i64(v: Option<i64>) -> String {
-    v.map_or("None".into(), |x| format!("Some({x})"))
+    match v {
+        None => "None".into(),
+        Some(i64::MIN) => "Some(i64::MIN)".into(),
+        Some(x) => format!("Some({x})"),
+    }
 }
 
 fn opt_usize(v: Option<u64>) -> String {
@@ -662,6 +672,22 @@ fn spec_expr(
         opt_usize(d.min_items),
         opt_usize(d.max_items),
     )
+}
+
+/// True when an action's use of a shared parameter changes any of its constraints.
+fn overrides_anything(u: &spec::ParamUse) -> bool {
+    u.min.is_some()
+        || u.max.is_some()
+        || u.default.is_some()
+        || u.min_len.is_some()
+        || u.max_len.is_some()
+        || u.len_unit.is_some()
+        || u.pattern.is_some()
+        || u.one_of.is_some()
+        || u.max_dots.is_some()
+        || u.min_items.is_some()
+        || u.max_items.is_some()
+        || u.doc.is_some()
 }
 
 fn resolve_param(
@@ -781,7 +807,7 @@ fn build_action(
     let spec_mod = a.name.to_snake_case();
     let mut params = Vec::new();
     let mut wires: BTreeMap<String, usize> = BTreeMap::new();
-    let mut fields: BTreeMap<String, usize> = BTreeMap::new();
+    let mut fields: BTreeMap<String, (usize, String)> = BTreeMap::new();
     let mut resolved_all: Vec<Resolved> = Vec::new();
     for (i, u) in a.params.iter().enumerate() {
         let pat = at.join("params").join(format!("[{i}]"));
@@ -798,19 +824,15 @@ fn build_action(
             );
         }
         let field = r.def.wire.to_snake_case();
-        if let Some(j) = fields.insert(field.clone(), i) {
-            if wires.get(&r.def.wire) != Some(&i) || j != i {
-                l.push(
-                    pat.clone(),
-                    format!(
-                        "`{}` collides with $.params[{j}] after case conversion (`{field}`)",
-                        r.def.wire
-                    ),
-                );
+        if let Some((j, other)) = fields.insert(field.clone(), (i, r.def.wire.clone())) {
+            if other != r.def.wire {
+                l.push(pat.clone(), format!("`{}` collides with `{other}` at $.params[{j}] after case conversion (`{field}`)", r.def.wire));
             }
         }
         lint::check_field_name(&field, &pat, l);
-        lint::check_param(&r.def, &pat, PARAM_TYPES, l);
+        if u.reference.is_none() || overrides_anything(u) {
+            lint::check_param(&r.def, &pat, PARAM_TYPES, l);
+        }
         if r.def.ty == "json" {
             match &r.def.shape {
                 None => l.push(pat.clone(), "a `json` parameter needs `shape`".into()),
