@@ -17,9 +17,26 @@
 //! client.delete_message().queue_name("orders").receipt_handle(got.receipt_handle).send().await?;
 //! # Ok(()) }
 //! ```
+//!
+//! The same with the handles of [`handles`] ([`Queue`], [`Topic`], [`Subscription`]), in the
+//! spirit of the official SDKs; "no message" is `None`, not an error. With the `blocking` cargo
+//! feature, `blocking::Client` offers the same handles without async.
+//!
+//! ```no_run
+//! # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+//! let orders = client.queue("orders");
+//! orders.create().await?;
+//! orders.send("hello").await?;
+//! if let Some(msg) = orders.receive(Some(5)).await? {
+//!     orders.delete_message(&msg.receipt_handle).await?;
+//! }
+//! # Ok(()) }
+//! ```
 
 #![warn(missing_docs)]
 
+#[cfg(feature = "blocking")]
+pub mod blocking;
 pub mod client;
 pub mod constraints;
 pub mod credentials;
@@ -27,6 +44,7 @@ pub mod endpoint;
 pub mod error;
 #[rustfmt::skip]
 pub mod generated;
+pub mod handles;
 pub mod operation;
 pub mod pages;
 pub mod params;
@@ -40,5 +58,8 @@ pub use endpoint::Endpoint;
 pub use error::{Error, ServiceError};
 pub use generated::actions::Action;
 pub use generated::errors::{ErrorId, ServiceCode};
+pub use handles::{
+    BatchDeleteFailure, BatchDeleteReport, Message, Queue, Subscription, SubscriptionSpec, Topic,
+};
 pub use operation::Operation;
 pub use sign::SignatureMethod;

@@ -1,0 +1,367 @@
+//! The topic handle.
+
+use futures_util::Stream;
+
+use super::{Subscription, SubscriptionSpec, encode_body, strings};
+use crate::generated::ops::{
+    BatchPublishMessageInput, CreateTopicInput, DeleteTopicInput, GetTopicAttributesInput,
+    GetTopicAttributesOutput, ListSubscriptionByTopicInput, PublishMessageInput,
+    SetTopicAttributesInput,
+};
+use crate::generated::types::SubscriptionListItem;
+use crate::{Client, Error};
+
+/// A handle on one topic: create and configure it, publish, subscribe.
+///
+/// Get one with [`Client::topic`]. Cheap to clone.
+///
+/// ```no_run
+/// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+/// let events = client.topic("events");
+/// events.create().await?;
+/// client.queue("audit").create().await?;
+/// events.subscribe_queue("audit", "audit").await?;
+/// events.publish_with_tags("user created", ["users"]).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Clone, Debug)]
+pub struct Topic {
+    client: Client,
+    name: String,
+    base64: bool,
+}
+
+impl Topic {
+    pub(crate) fn new(client: Client, name: String) -> Self {
+        Topic {
+            client,
+            name,
+            base64: false,
+        }
+    }
+
+    /// The topic's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The client this handle sends with.
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// With `true`, bodies are Base64-encoded on publish (like the official SDKs'
+    /// `set_encoding(True)`); read them with a queue handle built
+    /// [`with_base64(true)`](crate::Queue::with_base64). Off by default.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// client.topic("events").with_base64(true).publish("sent as Base64").await?;
+    /// # Ok(()) }
+    /// ```
+    #[must_use]
+    pub fn with_base64(mut self, on: bool) -> Self {
+        self.base64 = on;
+        self
+    }
+
+    /// Whether bodies are Base64-encoded.
+    pub fn base64(&self) -> bool {
+        self.base64
+    }
+
+    /// Creates the topic with the server's defaults (tag filtering); returns its id.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let id = client.topic("events").create().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create(&self) -> Result<String, Error> {
+        self.create_with(CreateTopicInput::new()).await
+    }
+
+    /// Creates the topic with the attributes of `input` (its topic name is replaced by this
+    /// handle's); returns its id.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// use cmq_sdk::generated::ops::CreateTopicInput;
+    /// // filterType 2: routing keys and binding keys instead of tags.
+    /// client.topic("routed").create_with(CreateTopicInput::new().filter_type(2)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn create_with(&self, input: CreateTopicInput) -> Result<String, Error> {
+        let out = self
+            .client
+            .execute(input.topic_name(self.name.clone()))
+            .await?;
+        Ok(out.topic_id)
+    }
+
+    /// The topic's attributes.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let a = client.topic("events").attributes().await?;
+    /// println!("filterType {}, max {} bytes", a.filter_type, a.max_msg_size);
+    /// # Ok(()) }
+    /// ```
+    pub async fn attributes(&self) -> Result<GetTopicAttributesOutput, Error> {
+        self.client
+            .execute(GetTopicAttributesInput::new().topic_name(self.name.clone()))
+            .await
+    }
+
+    /// Sets the largest message body the topic accepts (1024–1048576 bytes).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// client.topic("events").set_max_msg_size(65536).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_max_msg_size(&self, bytes: u32) -> Result<(), Error> {
+        self.client
+            .execute(
+                SetTopicAttributesInput::new()
+                    .topic_name(self.name.clone())
+                    .max_msg_size(i64::from(bytes)),
+            )
+            .await?;
+        Ok(())
+    }
+
+    /// Deletes the topic (its subscriptions must be gone first).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// client.topic("events").delete().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn delete(&self) -> Result<(), Error> {
+        self.client
+            .execute(DeleteTopicInput::new().topic_name(self.name.clone()))
+            .await?;
+        Ok(())
+    }
+
+    /// Publishes one message without tags; returns its id.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let id = client.topic("events").publish("hello").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn publish(&self, body: impl Into<String>) -> Result<String, Error> {
+        self.publish_input(body.into(), None, None).await
+    }
+
+    /// Publishes one message with up to 5 tags (for tag filtering, filterType 1); returns its id.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let id = client.topic("events").publish_with_tags("hello", ["users", "eu"]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn publish_with_tags(
+        &self,
+        body: impl Into<String>,
+        tags: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<String, Error> {
+        self.publish_input(body.into(), Some(strings(tags)), None)
+            .await
+    }
+
+    /// Publishes one message with a routing key (for routing, filterType 2); returns its id.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let id = client.topic("routed").publish_with_routing_key("hello", "order.created").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn publish_with_routing_key(
+        &self,
+        body: impl Into<String>,
+        routing_key: impl Into<String>,
+    ) -> Result<String, Error> {
+        self.publish_input(body.into(), None, Some(routing_key.into()))
+            .await
+    }
+
+    async fn publish_input(
+        &self,
+        body: String,
+        tags: Option<Vec<String>>,
+        routing_key: Option<String>,
+    ) -> Result<String, Error> {
+        let mut input = PublishMessageInput::new()
+            .topic_name(self.name.clone())
+            .msg_body(encode_body(self.base64, body));
+        input.set_msg_tag(tags);
+        input.set_routing_key(routing_key);
+        Ok(self.client.execute(input).await?.msg_id)
+    }
+
+    /// Publishes up to 16 messages without tags; returns their ids in order.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let ids = client.topic("events").batch_publish(["a", "b"]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn batch_publish(
+        &self,
+        bodies: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<String>, Error> {
+        self.batch_publish_input(strings(bodies), None, None).await
+    }
+
+    /// Publishes up to 16 messages, every one with the same tags (up to 5); returns their ids.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let ids = client.topic("events").batch_publish_with_tags(["a", "b"], ["users"]).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn batch_publish_with_tags(
+        &self,
+        bodies: impl IntoIterator<Item = impl Into<String>>,
+        tags: impl IntoIterator<Item = impl Into<String>>,
+    ) -> Result<Vec<String>, Error> {
+        self.batch_publish_input(strings(bodies), Some(strings(tags)), None)
+            .await
+    }
+
+    /// Publishes up to 16 messages, every one with the same routing key; returns their ids.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// let ids = client
+    ///     .topic("routed")
+    ///     .batch_publish_with_routing_key(["a", "b"], "order.created")
+    ///     .await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn batch_publish_with_routing_key(
+        &self,
+        bodies: impl IntoIterator<Item = impl Into<String>>,
+        routing_key: impl Into<String>,
+    ) -> Result<Vec<String>, Error> {
+        self.batch_publish_input(strings(bodies), None, Some(routing_key.into()))
+            .await
+    }
+
+    async fn batch_publish_input(
+        &self,
+        bodies: Vec<String>,
+        tags: Option<Vec<String>>,
+        routing_key: Option<String>,
+    ) -> Result<Vec<String>, Error> {
+        let bodies: Vec<String> = bodies
+            .into_iter()
+            .map(|b| encode_body(self.base64, b))
+            .collect();
+        let mut input = BatchPublishMessageInput::new()
+            .topic_name(self.name.clone())
+            .msg_body(bodies);
+        input.set_msg_tag(tags);
+        input.set_routing_key(routing_key);
+        let out = self.client.execute(input).await?;
+        Ok(out.msg_list.into_iter().map(|m| m.msg_id).collect())
+    }
+
+    /// Creates the subscription `name` on this topic as `spec` describes; returns a handle on it
+    /// (carrying the new subscription's id).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// use cmq_sdk::SubscriptionSpec;
+    /// use cmq_sdk::generated::types::NotifyStrategy;
+    /// let sub = client
+    ///     .topic("events")
+    ///     .subscribe(
+    ///         "webhook",
+    ///         SubscriptionSpec::http("http://example.com/hook")
+    ///             .notify_strategy(NotifyStrategy::BackoffRetry)
+    ///             .filter_tags(["users"]),
+    ///     )
+    ///     .await?;
+    /// println!("subscribed: {:?}", sub.id());
+    /// # Ok(()) }
+    /// ```
+    pub async fn subscribe(
+        &self,
+        name: impl Into<String>,
+        spec: impl Into<SubscriptionSpec>,
+    ) -> Result<Subscription, Error> {
+        let name = name.into();
+        let input = spec
+            .into()
+            .into_input()
+            .topic_name(self.name.clone())
+            .subscription_name(name.clone());
+        let out = self.client.execute(input).await?;
+        Ok(Subscription::new(
+            self.client.clone(),
+            self.name.clone(),
+            name,
+            Some(out.subscription_id),
+        ))
+    }
+
+    /// Subscribes the queue `queue_name` to this topic (protocol `queue`, SIMPLIFIED bodies)
+    /// under the subscription name `name`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// client.topic("events").subscribe_queue("to-audit", "audit").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn subscribe_queue(
+        &self,
+        name: impl Into<String>,
+        queue_name: impl Into<String>,
+    ) -> Result<Subscription, Error> {
+        self.subscribe(name, SubscriptionSpec::queue(queue_name))
+            .await
+    }
+
+    /// Subscribes the HTTP endpoint `url` (`http://…`) to this topic under the subscription
+    /// name `name`.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// client.topic("events").subscribe_http("hook", "http://example.com/hook").await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn subscribe_http(
+        &self,
+        name: impl Into<String>,
+        url: impl Into<String>,
+    ) -> Result<Subscription, Error> {
+        self.subscribe(name, SubscriptionSpec::http(url)).await
+    }
+
+    /// A handle on the subscription `name` of this topic (nothing is sent).
+    pub fn subscription(&self, name: impl Into<String>) -> Subscription {
+        Subscription::new(self.client.clone(), self.name.clone(), name.into(), None)
+    }
+
+    /// Every subscription of this topic, page by page.
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// use futures_util::TryStreamExt;
+    /// let subs: Vec<_> = client.topic("events").subscriptions().try_collect().await?;
+    /// for s in subs {
+    ///     println!("{} -> {} {}", s.subscription_name, s.protocol, s.endpoint);
+    /// }
+    /// # Ok(()) }
+    /// ```
+    pub fn subscriptions(
+        &self,
+    ) -> impl Stream<Item = Result<SubscriptionListItem, Error>> + Send + 'static {
+        self.client
+            .paginate(ListSubscriptionByTopicInput::new().topic_name(self.name.clone()))
+    }
+}
