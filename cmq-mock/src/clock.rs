@@ -49,7 +49,9 @@ impl Default for Clock {
 impl Clock {
     /// The real wall clock; sleeps use tokio's timer.
     pub fn system() -> Self {
-        Self { inner: Arc::new(Inner::System) }
+        Self {
+            inner: Arc::new(Inner::System),
+        }
     }
 
     /// A manual clock that starts at `start_ms` (Unix milliseconds) and moves only when told.
@@ -141,11 +143,17 @@ impl Clock {
             Inner::System => {
                 let wait = deadline_ms.saturating_sub(system_now_ms());
                 Sleep {
-                    kind: SleepKind::System(Box::pin(tokio::time::sleep(Duration::from_millis(wait)))),
+                    kind: SleepKind::System(Box::pin(tokio::time::sleep(Duration::from_millis(
+                        wait,
+                    )))),
                 }
             }
             Inner::Manual(_) => Sleep {
-                kind: SleepKind::Manual { clock: self.clone(), deadline_ms, id: None },
+                kind: SleepKind::Manual {
+                    clock: self.clone(),
+                    deadline_ms,
+                    id: None,
+                },
             },
         }
     }
@@ -177,7 +185,11 @@ pub struct Sleep {
 
 enum SleepKind {
     System(Pin<Box<tokio::time::Sleep>>),
-    Manual { clock: Clock, deadline_ms: u64, id: Option<u64> },
+    Manual {
+        clock: Clock,
+        deadline_ms: u64,
+        id: Option<u64>,
+    },
 }
 
 impl fmt::Debug for Sleep {
@@ -192,7 +204,11 @@ impl Future for Sleep {
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<()> {
         match &mut self.kind {
             SleepKind::System(s) => s.as_mut().poll(cx),
-            SleepKind::Manual { clock, deadline_ms, id } => {
+            SleepKind::Manual {
+                clock,
+                deadline_ms,
+                id,
+            } => {
                 let Inner::Manual(m) = &*clock.inner else {
                     return Poll::Ready(());
                 };
@@ -221,7 +237,12 @@ impl Future for Sleep {
 
 impl Drop for Sleep {
     fn drop(&mut self) {
-        if let SleepKind::Manual { clock, deadline_ms, id: Some(i) } = &self.kind {
+        if let SleepKind::Manual {
+            clock,
+            deadline_ms,
+            id: Some(i),
+        } = &self.kind
+        {
             if let Inner::Manual(m) = &*clock.inner {
                 lock(m).timers.remove(&(*deadline_ms, *i));
             }

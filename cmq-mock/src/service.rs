@@ -25,7 +25,14 @@ impl RequestContext {
     /// The JSON envelope of a successful answer: `code` 0, empty `message`, `requestId`, then the
     /// action's fields at the top level.
     pub fn encode_ok<T: WireOutput>(&self, out: &T) -> Vec<u8> {
-        encode(0, "", &self.request_id, self.client_request_id.as_deref(), &[], |m| out.write_fields(m))
+        encode(
+            0,
+            "",
+            &self.request_id,
+            self.client_request_id.as_deref(),
+            &[],
+            |m| out.write_fields(m),
+        )
     }
 }
 
@@ -43,12 +50,20 @@ pub struct ServiceError {
 impl ServiceError {
     /// The error `error`.
     pub fn new(error: ErrorId) -> Self {
-        Self { error, subject: None, error_list: Vec::new() }
+        Self {
+            error,
+            subject: None,
+            error_list: Vec::new(),
+        }
     }
 
     /// The error `error` about `subject` (fills `%s`).
     pub fn about(error: ErrorId, subject: impl Into<String>) -> Self {
-        Self { error, subject: Some(subject.into()), error_list: Vec::new() }
+        Self {
+            error,
+            subject: Some(subject.into()),
+            error_list: Vec::new(),
+        }
     }
 
     /// The answer to a broken constraint.
@@ -69,7 +84,14 @@ impl ServiceError {
 
     /// The JSON envelope of this error.
     pub fn encode(&self, request_id: &str, client_request_id: Option<&str>) -> Vec<u8> {
-        encode(self.error.code(), &self.message(), request_id, client_request_id, &self.error_list, |_| Ok(()))
+        encode(
+            self.error.code(),
+            &self.message(),
+            request_id,
+            client_request_id,
+            &self.error_list,
+            |_| Ok(()),
+        )
     }
 }
 
@@ -81,9 +103,18 @@ impl std::fmt::Display for ServiceError {
 
 impl std::error::Error for ServiceError {}
 
-fn encode<F>(code: i64, message: &str, request_id: &str, client_request_id: Option<&str>, error_list: &[BatchItemError], fields: F) -> Vec<u8>
+fn encode<F>(
+    code: i64,
+    message: &str,
+    request_id: &str,
+    client_request_id: Option<&str>,
+    error_list: &[BatchItemError],
+    fields: F,
+) -> Vec<u8>
 where
-    F: FnOnce(&mut serde_json::ser::Compound<'_, &mut Vec<u8>, serde_json::ser::CompactFormatter>) -> Result<(), serde_json::Error>,
+    F: FnOnce(
+        &mut serde_json::ser::Compound<'_, &mut Vec<u8>, serde_json::ser::CompactFormatter>,
+    ) -> Result<(), serde_json::Error>,
 {
     let mut buf = Vec::with_capacity(128);
     let result = (|| {
@@ -105,7 +136,10 @@ where
         Ok(()) => buf,
         // Writing into a Vec cannot fail, and every generated field serializes; keep the
         // answer well-formed regardless.
-        Err(_) => format!(r#"{{"code":6000,"message":"(10050)server internal error","requestId":"{request_id}"}}"#).into_bytes(),
+        Err(_) => format!(
+            r#"{{"code":6000,"message":"(10050)server internal error","requestId":"{request_id}"}}"#
+        )
+        .into_bytes(),
     }
 }
 
@@ -117,6 +151,9 @@ mod tests {
     fn error_envelope_has_module_code_and_subject() {
         let e = ServiceError::about(ErrorId::LackOfRequiredParameter, "queueName");
         let body = String::from_utf8(e.encode("r-1", None)).unwrap_or_default();
-        assert_eq!(body, r#"{"code":4000,"message":"(10390)lacked of required parameter queueName","requestId":"r-1"}"#);
+        assert_eq!(
+            body,
+            r#"{"code":4000,"message":"(10390)lacked of required parameter queueName","requestId":"r-1"}"#
+        );
     }
 }

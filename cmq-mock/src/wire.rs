@@ -13,12 +13,23 @@ pub struct WireParams {
 impl WireParams {
     /// Parses `application/x-www-form-urlencoded` bytes (a body or a query string).
     pub fn parse(bytes: &[u8]) -> Self {
-        Self { pairs: form_urlencoded::parse(bytes).map(|(k, v)| (k.into_owned(), v.into_owned())).collect() }
+        Self {
+            pairs: form_urlencoded::parse(bytes)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        }
     }
 
     /// Parameters from pairs.
-    pub fn from_pairs<K: Into<String>, V: Into<String>>(pairs: impl IntoIterator<Item = (K, V)>) -> Self {
-        Self { pairs: pairs.into_iter().map(|(k, v)| (k.into(), v.into())).collect() }
+    pub fn from_pairs<K: Into<String>, V: Into<String>>(
+        pairs: impl IntoIterator<Item = (K, V)>,
+    ) -> Self {
+        Self {
+            pairs: pairs
+                .into_iter()
+                .map(|(k, v)| (k.into(), v.into()))
+                .collect(),
+        }
     }
 
     /// Every pair, in order.
@@ -28,14 +39,26 @@ impl WireParams {
 
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().find(|(k, _)| k == name).map(|(_, v)| v.as_str())
+        self.pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
     }
 
     fn has_indexed(&self, name: &str) -> Option<&str> {
-        self.pairs.iter().map(|(k, _)| k.as_str()).find(|k| index_of(k, name).is_some())
+        self.pairs
+            .iter()
+            .map(|(k, _)| k.as_str())
+            .find(|k| index_of(k, name).is_some())
     }
 
-    fn violation(spec: &ParamSpec, param: &str, kind: ViolationKind, constraint: &str, value: Option<&str>) -> Violation {
+    fn violation(
+        spec: &ParamSpec,
+        param: &str,
+        kind: ViolationKind,
+        constraint: &str,
+        value: Option<&str>,
+    ) -> Violation {
         Violation {
             param: param.to_owned(),
             kind,
@@ -47,7 +70,13 @@ impl WireParams {
 
     fn scalar(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<&str> {
         if let Some(k) = self.has_indexed(spec.wire) {
-            errs.push(Self::violation(spec, k, ViolationKind::NotRepeatable, "sent once, not as a list", None));
+            errs.push(Self::violation(
+                spec,
+                k,
+                ViolationKind::NotRepeatable,
+                "sent once, not as a list",
+                None,
+            ));
         }
         self.get(spec.wire)
     }
@@ -58,7 +87,13 @@ impl WireParams {
         match v.trim().parse::<i64>() {
             Ok(n) => Some(n),
             Err(_) => {
-                errs.push(Self::violation(spec, spec.wire, ViolationKind::Type, "an integer", Some(v)));
+                errs.push(Self::violation(
+                    spec,
+                    spec.wire,
+                    ViolationKind::Type,
+                    "an integer",
+                    Some(v),
+                ));
                 None
             }
         }
@@ -71,12 +106,22 @@ impl WireParams {
 
     /// Decodes a JSON parameter into its shape; text that is not a JSON object of that shape is
     /// a JSON violation.
-    pub fn json<T: DeserializeOwned>(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<T> {
+    pub fn json<T: DeserializeOwned>(
+        &self,
+        spec: &ParamSpec,
+        errs: &mut Vec<Violation>,
+    ) -> Option<T> {
         let v = self.scalar(spec, errs)?;
         match serde_json::from_str::<T>(v) {
             Ok(t) => Some(t),
             Err(e) => {
-                errs.push(Self::violation(spec, spec.wire, ViolationKind::Json, &format!("a JSON object ({e})"), Some(v)));
+                errs.push(Self::violation(
+                    spec,
+                    spec.wire,
+                    ViolationKind::Json,
+                    &format!("a JSON object ({e})"),
+                    Some(v),
+                ));
                 None
             }
         }
@@ -96,9 +141,19 @@ impl WireParams {
         }
         items.sort_by_key(|(i, _)| *i);
         let base = items[0].0;
-        let contiguous = base <= 1 && items.iter().enumerate().all(|(n, (i, _))| *i == base + n as u64);
+        let contiguous = base <= 1
+            && items
+                .iter()
+                .enumerate()
+                .all(|(n, (i, _))| *i == base + n as u64);
         if !contiguous {
-            errs.push(Self::violation(spec, spec.wire, ViolationKind::Contiguous, "indexed contiguously from 0 or 1", None));
+            errs.push(Self::violation(
+                spec,
+                spec.wire,
+                ViolationKind::Contiguous,
+                "indexed contiguously from 0 or 1",
+                None,
+            ));
         }
         Some(items.into_iter().map(|(_, v)| v.to_owned()).collect())
     }
@@ -128,9 +183,15 @@ mod tests {
     fn lists_zero_and_one_based() {
         let mut errs = Vec::new();
         let zero = WireParams::parse(b"msgBody.0=a&msgBody.1=b");
-        assert_eq!(zero.list(&bsm::MSG_BODY, &mut errs), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            zero.list(&bsm::MSG_BODY, &mut errs),
+            Some(vec!["a".into(), "b".into()])
+        );
         let one = WireParams::parse(b"msgBody.2=b&msgBody.1=a");
-        assert_eq!(one.list(&bsm::MSG_BODY, &mut errs), Some(vec!["a".into(), "b".into()]));
+        assert_eq!(
+            one.list(&bsm::MSG_BODY, &mut errs),
+            Some(vec!["a".into(), "b".into()])
+        );
         assert!(errs.is_empty());
         let gap = WireParams::parse(b"msgBody.1=a&msgBody.3=b");
         gap.list(&bsm::MSG_BODY, &mut errs);
@@ -149,6 +210,9 @@ mod tests {
         assert_eq!(p.int(&sm::DELAY_SECONDS, &mut errs), None);
         assert_eq!(p.string(&sm::QUEUE_NAME, &mut errs), None);
         let kinds: Vec<_> = errs.iter().map(|e| e.kind).collect();
-        assert_eq!(kinds, vec![ViolationKind::Type, ViolationKind::NotRepeatable]);
+        assert_eq!(
+            kinds,
+            vec![ViolationKind::Type, ViolationKind::NotRepeatable]
+        );
     }
 }

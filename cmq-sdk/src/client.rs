@@ -380,8 +380,15 @@ fn transport(e: reqwest::Error) -> Error {
             after: Duration::ZERO,
         };
     }
+    let mut message = e.to_string();
+    let mut cur = std::error::Error::source(&e);
+    while let Some(c) = cur {
+        message.push_str(": ");
+        message.push_str(&c.to_string());
+        cur = c.source();
+    }
     Error::Transport {
-        message: e.to_string(),
+        message,
         source: Some(Box::new(e)),
     }
 }

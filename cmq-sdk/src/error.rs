@@ -44,7 +44,7 @@ pub struct BatchItemError {
     pub receipt_handle: String,
 }
 
-/// Everything that can go wrong with a call. [`Display`](fmt::Display) always shows the code (or
+/// Everything that can go wrong with a call. [`Display`](std::fmt::Display) always shows the code (or
 /// the kind) and the message.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {

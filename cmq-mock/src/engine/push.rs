@@ -1,0 +1,896 @@
+//! Push delivery to `http` subscriptions (ref §9.2, §9.3).
+//!
+//! Every `http` subscription owns a [`PushChannel`]: a FIFO of messages waiting to be pushed.
+//! A worker task delivers them **one at a time, in order**: it POSTs the head message and only
+//! moves on once it is delivered (any 2xx), dropped (retries exhausted) or expired (86 400 s
+//! after publishing). The worker exists only while the channel holds messages: the first
+//! message spawns it and it ends when the channel is empty, so idle subscriptions cost no task.
+//!
+//! Every wait is on the engine [`Clock`]: retry waits use [`Clock::sleep_until`] and the 15 s
+//! push timeout is a race between the request and [`Clock::sleep`], so a test on a manual clock
+//! steps a whole day of retries instantly. (The connect timeout is real time, inside reqwest.)
+//!
+//! Retry schedules ([`retry_delay`]):
+//! * `BACKOFF_RETRY`: 3 retries, each after a uniformly random 10–20 s (millisecond
+//!   granularity, both ends included, drawn from one seeded [`fastrand::Rng`] per [`Pusher`]),
+//!   then the message is dropped and delivery moves on.
+//! * `EXPONENTIAL_DECAY_RETRY`: 176 retries after 1, 2, 4, …, 256, 512, 512, … s (the total of the
+//!   waits is 86 015 s), then the message is dropped.
+//!
+//! A retry wait runs from the moment the failed attempt ended (the error status arrived, or the
+//! 15 s timeout fired). A message that reaches its expiry while waiting is logged `Expired` at
+//! that exact instant; a message expiring while an attempt for it is in flight is judged after
+//! the attempt. Messages queued behind the head also expire at their own instant (the channel is
+//! ordered by publish time, so the front is always the next to expire — up to the millisecond
+//! skew between concurrent publishers).
+//!
+//! Choices where the reference is silent: a 3xx answer is a failure (redirects are not
+//! followed); the `x-cmq-request-id` is a fresh random id per attempt; the JSON body's
+//! `TopicOwner` is a string; `x-cmq-message-tag` is omitted when the message has no tags (and
+//! when a tag cannot travel in a header); the reqwest client ignores `HTTP(S)_PROXY` unless
+//! [`PushConfig::use_system_proxy`] is set.
+
+use std::collections::VecDeque;
+use std::pin::pin;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use serde::Serialize;
+use tokio::runtime::Handle;
+use tokio::sync::watch;
+
+use super::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
+use super::topics::{NotifyContentFormat, NotifyStrategy, Protocol};
+use crate::clock::Clock;
+
+/// The `User-Agent` of every push.
+pub const USER_AGENT: &str = "Qcloud Notification Service Agent";
+
+/// Knobs of push delivery. [`PushConfig::default`] is CMQ's documented behaviour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PushConfig {
+    /// How long an endpoint has to answer, on the engine clock (15 s).
+    pub timeout: Duration,
+    /// TCP/TLS connect timeout, real time (5 s).
+    pub connect_timeout: Duration,
+    /// BACKOFF_RETRY: number of retries after the first attempt (3).
+    pub backoff_retries: u32,
+    /// BACKOFF_RETRY: the shortest wait before a retry (10 s).
+    pub backoff_min: Duration,
+    /// BACKOFF_RETRY: the longest wait before a retry (20 s).
+    pub backoff_max: Duration,
+    /// EXPONENTIAL_DECAY_RETRY: number of retries after the first attempt (176).
+    pub exponential_retries: u32,
+    /// EXPONENTIAL_DECAY_RETRY: the largest wait (512 s); waits double from 1 s up to it.
+    pub exponential_cap: Duration,
+    /// How long a published message lives before it is discarded undelivered (86 400 s).
+    pub message_lifetime: Duration,
+    /// Seed of the BACKOFF_RETRY jitter; `None` seeds from entropy.
+    pub seed: Option<u64>,
+    /// Honour `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` for pushes (off: push straight to the endpoint).
+    pub use_system_proxy: bool,
+}
+
+impl Default for PushConfig {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(15),
+            connect_timeout: Duration::from_secs(5),
+            backoff_retries: 3,
+            backoff_min: Duration::from_secs(10),
+            backoff_max: Duration::from_secs(20),
+            exponential_retries: 176,
+            exponential_cap: Duration::from_secs(512),
+            message_lifetime: Duration::from_secs(86_400),
+            seed: None,
+            use_system_proxy: false,
+        }
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The wait before retry number `retries_done + 1` under `strategy`, or `None` when the message
+/// has had all its retries (`retries_done` = attempts so far − 1). BACKOFF_RETRY draws from `rng`.
+pub fn retry_delay(
+    config: &PushConfig,
+    strategy: NotifyStrategy,
+    retries_done: u32,
+    rng: &mut fastrand::Rng,
+) -> Option<Duration> {
+    match strategy {
+        NotifyStrategy::BackoffRetry => (retries_done < config.backoff_retries).then(|| {
+            let (lo, hi) = (ms(config.backoff_min), ms(config.backoff_max));
+            Duration::from_millis(rng.u64(lo.min(hi)..=hi.max(lo)))
+        }),
+        NotifyStrategy::ExponentialDecayRetry => {
+            (retries_done < config.exponential_retries).then(|| {
+                let doubled = 1u64.checked_shl(retries_done).unwrap_or(u64::MAX);
+                Duration::from_secs(doubled).min(config.exponential_cap)
+            })
+        }
+    }
+}
+
+/// Shared push machinery of an engine: the HTTP client, the clock, the delivery log, the retry
+/// jitter source. One per engine, shared by every account's [`super::topics::TopicStore`].
+pub struct Pusher {
+    config: PushConfig,
+    clock: Clock,
+    log: Arc<DeliveryLog>,
+    client: reqwest::Client,
+    rng: Mutex<fastrand::Rng>,
+    handle: Option<Handle>,
+}
+
+impl std::fmt::Debug for Pusher {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pusher")
+            .field("config", &self.config)
+            .field("clock", &self.clock)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Pusher {
+    /// Builds the pusher. Workers are spawned on the runtime current at spawn time, else on the
+    /// runtime current here (if any).
+    pub fn new(config: PushConfig, clock: Clock, log: Arc<DeliveryLog>) -> Self {
+        let mut builder = reqwest::Client::builder()
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none());
+        if !config.use_system_proxy {
+            builder = builder.no_proxy();
+        }
+        let client = builder.build().unwrap_or_else(|_| reqwest::Client::new());
+        let rng = match config.seed {
+            Some(seed) => fastrand::Rng::with_seed(seed),
+            None => fastrand::Rng::new(),
+        };
+        Self {
+            config,
+            clock,
+            log,
+            client,
+            rng: Mutex::new(rng),
+            handle: Handle::try_current().ok(),
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &PushConfig {
+        &self.config
+    }
+
+    /// The engine clock.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The delivery log.
+    pub fn log(&self) -> &Arc<DeliveryLog> {
+        &self.log
+    }
+
+    fn runtime(&self) -> Option<Handle> {
+        Handle::try_current().ok().or_else(|| self.handle.clone())
+    }
+
+    fn next_delay(&self, strategy: NotifyStrategy, retries_done: u32) -> Option<Duration> {
+        let mut rng = self.rng.lock().unwrap_or_else(|e| e.into_inner());
+        retry_delay(&self.config, strategy, retries_done, &mut rng)
+    }
+
+    /// One POST, raced against the push timeout on the engine clock.
+    async fn send(
+        &self,
+        ch: &PushChannel,
+        msg: &PushMessage,
+        format: NotifyContentFormat,
+        request_id: &str,
+    ) -> Result<u16, PushFailure> {
+        let body = match format {
+            NotifyContentFormat::Json => serde_json::to_string(&JsonPushBody {
+                topic_owner: &ch.owner,
+                topic_name: &ch.topic,
+                subscription_name: &ch.subscription,
+                msg_id: &msg.msg_id,
+                msg_body: &msg.body,
+                publish_time: msg.publish_ms / 1000,
+            })
+            .unwrap_or_default(),
+            NotifyContentFormat::Simplified => msg.body.clone(),
+        };
+        let mut req = self
+            .client
+            .post(ch.endpoint.as_str())
+            .header(reqwest::header::CONTENT_TYPE, "text/plain")
+            .header(reqwest::header::USER_AGENT, USER_AGENT)
+            .header("x-cmq-request-id", request_id)
+            .header("x-cmq-message-id", msg.msg_id.as_str());
+        if !msg.tags.is_empty() {
+            if let Ok(v) = reqwest::header::HeaderValue::from_bytes(msg.tags.join(", ").as_bytes())
+            {
+                req = req.header("x-cmq-message-tag", v);
+            }
+        }
+        let request = req.body(body).send();
+        tokio::select! {
+            biased;
+            r = request => match r {
+                Ok(resp) => Ok(resp.status().as_u16()),
+                Err(e) => Err(PushFailure::Transport(describe(&e))),
+            },
+            _ = self.clock.sleep(self.config.timeout) => Err(PushFailure::Timeout),
+        }
+    }
+}
+
+fn describe(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut src = e.source();
+    while let Some(s) = src {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        src = s.source();
+    }
+    out
+}
+
+/// The JSON push body (exact key names and order of ref §9.2; `TopicOwner` with a capital T).
+#[derive(Serialize)]
+struct JsonPushBody<'a> {
+    #[serde(rename = "TopicOwner")]
+    topic_owner: &'a str,
+    #[serde(rename = "topicName")]
+    topic_name: &'a str,
+    #[serde(rename = "subscriptionName")]
+    subscription_name: &'a str,
+    #[serde(rename = "msgId")]
+    msg_id: &'a str,
+    #[serde(rename = "msgBody")]
+    msg_body: &'a str,
+    #[serde(rename = "publishTime")]
+    publish_time: u64,
+}
+
+/// A published message waiting for one or more `http` subscriptions.
+///
+/// It counts the subscriptions that still have to deliver it; when the count reaches zero it
+/// leaves the topic's backlog (`msgCount` of GetTopicAttributes).
+#[derive(Debug)]
+pub struct PushMessage {
+    /// The message id PublishMessage returned.
+    pub msg_id: String,
+    /// The message body.
+    pub body: String,
+    /// The message tags (`x-cmq-message-tag`).
+    pub tags: Vec<String>,
+    /// When it was published (engine clock, Unix ms).
+    pub publish_ms: u64,
+    /// When it expires undelivered (engine clock, Unix ms).
+    pub expires_ms: u64,
+    remaining: AtomicUsize,
+    backlog: Arc<AtomicU64>,
+}
+
+impl PushMessage {
+    /// A message that `targets` channels will hold; when `targets > 0` it joins `backlog` until
+    /// every one of them is done with it. Enqueue it on exactly `targets` channels.
+    pub fn new(
+        msg_id: String,
+        body: String,
+        tags: Vec<String>,
+        publish_ms: u64,
+        expires_ms: u64,
+        targets: usize,
+        backlog: Arc<AtomicU64>,
+    ) -> Arc<Self> {
+        if targets > 0 {
+            backlog.fetch_add(1, Ordering::AcqRel);
+        }
+        Arc::new(Self {
+            msg_id,
+            body,
+            tags,
+            publish_ms,
+            expires_ms,
+            remaining: AtomicUsize::new(targets),
+            backlog,
+        })
+    }
+
+    /// One channel is done with the message.
+    fn release(&self) {
+        if self.remaining.fetch_sub(1, Ordering::AcqRel) == 1 {
+            self.backlog.fetch_sub(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// The delivery settings a subscription can change while messages are queued.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PushSettings {
+    /// The retry strategy, read when an attempt fails.
+    pub strategy: NotifyStrategy,
+    /// The body format, read at every attempt.
+    pub format: NotifyContentFormat,
+}
+
+struct Entry {
+    msg: Arc<PushMessage>,
+    attempts: u32,
+}
+
+#[derive(Default)]
+struct PushQueue {
+    items: VecDeque<Entry>,
+    worker_running: bool,
+    stopped: bool,
+}
+
+impl PushQueue {
+    /// Removes the expired entries at the front, from index `from` on.
+    fn expire(&mut self, from: usize, now_ms: u64) -> Vec<Entry> {
+        let mut out = Vec::new();
+        while self
+            .items
+            .get(from)
+            .is_some_and(|e| e.msg.expires_ms <= now_ms)
+        {
+            if let Some(e) = self.items.remove(from) {
+                out.push(e);
+            }
+        }
+        out
+    }
+
+    fn next_expiry(&self, from: usize) -> Option<u64> {
+        self.items.get(from).map(|e| e.msg.expires_ms)
+    }
+}
+
+/// The push queue and worker of one `http` subscription.
+pub struct PushChannel {
+    owner: String,
+    topic: String,
+    subscription: String,
+    endpoint: String,
+    settings: Mutex<PushSettings>,
+    queue: Mutex<PushQueue>,
+    stop: watch::Sender<bool>,
+}
+
+impl std::fmt::Debug for PushChannel {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PushChannel")
+            .field("topic", &self.topic)
+            .field("subscription", &self.subscription)
+            .field("endpoint", &self.endpoint)
+            .field("pending", &self.pending())
+            .finish()
+    }
+}
+
+impl PushChannel {
+    /// A channel for subscription `subscription` of topic `topic` (owned by appId `owner`),
+    /// pushing to `endpoint`.
+    pub fn new(
+        owner: String,
+        topic: String,
+        subscription: String,
+        endpoint: String,
+        settings: PushSettings,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            owner,
+            topic,
+            subscription,
+            endpoint,
+            settings: Mutex::new(settings),
+            queue: Mutex::new(PushQueue::default()),
+            stop: watch::channel(false).0,
+        })
+    }
+
+    fn lock_queue(&self) -> MutexGuard<'_, PushQueue> {
+        // Every critical section leaves the queue consistent; a poisoned lock is still usable.
+        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The current delivery settings.
+    pub fn settings(&self) -> PushSettings {
+        *self.settings.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Changes the delivery settings; queued messages use them from their next attempt on.
+    pub fn set_settings(&self, settings: PushSettings) {
+        *self.settings.lock().unwrap_or_else(|e| e.into_inner()) = settings;
+    }
+
+    /// Messages still waiting to be pushed (including one being attempted).
+    pub fn pending(&self) -> usize {
+        self.lock_queue().items.len()
+    }
+
+    /// Queues `msg` and starts the worker if it is not running. A stopped channel releases the
+    /// message at once. Without a tokio runtime the message waits until a later enqueue made
+    /// inside one starts the worker.
+    pub fn enqueue(self: &Arc<Self>, msg: Arc<PushMessage>, pusher: &Arc<Pusher>) {
+        let spawn_on = {
+            let mut q = self.lock_queue();
+            if q.stopped {
+                drop(q);
+                msg.release();
+                return;
+            }
+            q.items.push_back(Entry { msg, attempts: 0 });
+            if q.worker_running {
+                None
+            } else {
+                let rt = pusher.runtime();
+                q.worker_running = rt.is_some();
+                rt
+            }
+        };
+        if let Some(rt) = spawn_on {
+            rt.spawn(self.clone().run(pusher.clone()));
+        }
+    }
+
+    /// Stops delivery for good: drops every queued message (they leave the topic backlog), ends
+    /// the worker (cancelling an attempt in flight) and refuses later messages. Idempotent.
+    pub fn stop(&self) {
+        let drained = {
+            let mut q = self.lock_queue();
+            if q.stopped {
+                return;
+            }
+            q.stopped = true;
+            std::mem::take(&mut q.items)
+        };
+        for e in drained {
+            e.msg.release();
+        }
+        self.stop.send_replace(true);
+    }
+
+    fn record(
+        &self,
+        msg_id: &str,
+        attempt: u32,
+        time_ms: u64,
+        outcome: DeliveryOutcome,
+    ) -> DeliveryRecord {
+        DeliveryRecord {
+            seq: 0,
+            owner: self.owner.clone(),
+            topic: self.topic.clone(),
+            subscription: self.subscription.clone(),
+            protocol: Protocol::Http,
+            endpoint: self.endpoint.clone(),
+            msg_id: msg_id.to_string(),
+            attempt,
+            time_ms,
+            latency_ms: None,
+            request_id: None,
+            next_attempt_ms: None,
+            outcome,
+        }
+    }
+
+    fn log_expired(&self, pusher: &Pusher, expired: Vec<Entry>, now_ms: u64) {
+        for e in expired {
+            e.msg.release();
+            pusher.log.record(self.record(
+                &e.msg.msg_id,
+                e.attempts,
+                now_ms,
+                DeliveryOutcome::Expired,
+            ));
+        }
+    }
+
+    /// Removes the head if it is still `msg` (it is, unless the channel stopped). `None` when
+    /// the channel stopped.
+    fn pop_head(&self, msg: &Arc<PushMessage>) -> Option<()> {
+        let mut q = self.lock_queue();
+        if q.stopped {
+            return None;
+        }
+        if q.items.front().is_some_and(|e| Arc::ptr_eq(&e.msg, msg)) {
+            q.items.pop_front();
+            drop(q);
+            msg.release();
+        }
+        Some(())
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.lock_queue().stopped
+    }
+
+    /// The worker: delivers the head, retries, moves on; ends when the queue is empty or on stop.
+    async fn run(self: Arc<Self>, pusher: Arc<Pusher>) {
+        let clock = pusher.clock.clone();
+        let mut stop = self.stop.subscribe();
+        loop {
+            // Expire what is due and take the head.
+            let now = clock.now_ms();
+            let (expired, head) = {
+                let mut q = self.lock_queue();
+                if q.stopped {
+                    q.worker_running = false;
+                    return;
+                }
+                let expired = q.expire(0, now);
+                let head = match q.items.front_mut() {
+                    Some(e) => {
+                        e.attempts += 1;
+                        Some((e.msg.clone(), e.attempts))
+                    }
+                    None => {
+                        q.worker_running = false;
+                        None
+                    }
+                };
+                (expired, head)
+            };
+            self.log_expired(&pusher, expired, now);
+            let Some((msg, attempt)) = head else { return };
+
+            // One attempt; messages behind the head keep expiring on time meanwhile.
+            let settings = self.settings();
+            let request_id = format!("{:016x}", fastrand::u64(..));
+            let started = clock.now_ms();
+            let mut send = pin!(pusher.send(&self, &msg, settings.format, &request_id));
+            let result = loop {
+                let next_exp = self.lock_queue().next_expiry(1);
+                let exp_sleep = async {
+                    match next_exp {
+                        Some(t) => clock.sleep_until(t).await,
+                        None => std::future::pending().await,
+                    }
+                };
+                tokio::select! {
+                    biased;
+                    _ = stop.wait_for(|s| *s) => return,
+                    r = &mut send => break r,
+                    _ = exp_sleep => {
+                        let now = clock.now_ms();
+                        let expired = self.lock_queue().expire(1, now);
+                        self.log_expired(&pusher, expired, now);
+                    }
+                }
+            };
+            let ended = clock.now_ms();
+            if self.is_stopped() {
+                return;
+            }
+            let mut rec = self.record(&msg.msg_id, attempt, ended, DeliveryOutcome::Dropped);
+            rec.latency_ms = Some(ended.saturating_sub(started));
+            rec.request_id = Some(request_id.clone());
+
+            let failure = match result {
+                Ok(status) if (200..300).contains(&status) => {
+                    if self.pop_head(&msg).is_none() {
+                        return;
+                    }
+                    rec.outcome = DeliveryOutcome::Delivered { status };
+                    pusher.log.record(rec);
+                    continue;
+                }
+                Ok(status) => PushFailure::Status(status),
+                Err(f) => f,
+            };
+            let strategy = self.settings().strategy;
+            rec.outcome = DeliveryOutcome::Failed(failure);
+            let Some(delay) = pusher.next_delay(strategy, attempt - 1) else {
+                pusher.log.record(rec);
+                if self.pop_head(&msg).is_none() {
+                    return;
+                }
+                pusher.log.record(self.record(
+                    &msg.msg_id,
+                    attempt,
+                    ended,
+                    DeliveryOutcome::Dropped,
+                ));
+                continue;
+            };
+            let next_at = ended.saturating_add(ms(delay));
+            rec.next_attempt_ms = Some(next_at);
+            pusher.log.record(rec);
+
+            // Wait for the retry; expire the head or the messages behind it when they are due.
+            loop {
+                let now = clock.now_ms();
+                let (expired, head_gone, wake) = {
+                    let mut q = self.lock_queue();
+                    if q.stopped {
+                        return;
+                    }
+                    let expired = q.expire(0, now);
+                    let head_gone = expired.iter().any(|e| Arc::ptr_eq(&e.msg, &msg));
+                    let wake = q.next_expiry(0).map_or(next_at, |t| t.min(next_at));
+                    (expired, head_gone, wake)
+                };
+                self.log_expired(&pusher, expired, now);
+                if head_gone || now >= next_at {
+                    break;
+                }
+                tokio::select! {
+                    biased;
+                    _ = stop.wait_for(|s| *s) => return,
+                    _ = clock.sleep_until(wake) => {}
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod test_receiver {
+    //! A scripted HTTP receiver on 127.0.0.1:0 for push tests.
+
+    use std::collections::HashMap;
+    use std::convert::Infallible;
+    use std::net::SocketAddr;
+    use std::pin::pin;
+    use std::sync::{Arc, Mutex};
+    use std::time::Duration;
+
+    use bytes::Bytes;
+    use http_body_util::{BodyExt, Full};
+    use hyper::service::service_fn;
+    use hyper::{Request, Response};
+    use hyper_util::rt::TokioIo;
+    use tokio::sync::Notify;
+    use tokio::task::JoinSet;
+
+    /// What the receiver answers.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    pub(crate) enum Reply {
+        Status(u16),
+        /// Never answer.
+        Hang,
+    }
+
+    /// One received request.
+    #[derive(Debug, Clone)]
+    pub(crate) struct Received {
+        pub method: String,
+        pub path: String,
+        /// Lower-case header names; repeated headers joined with ", ".
+        pub headers: HashMap<String, String>,
+        pub body: String,
+    }
+
+    type Script = Box<dyn FnMut(&Received) -> Reply + Send>;
+
+    struct State {
+        received: Mutex<Vec<Received>>,
+        notify: Notify,
+        script: Mutex<Script>,
+    }
+
+    pub(crate) struct Receiver {
+        pub addr: SocketAddr,
+        state: Arc<State>,
+        task: tokio::task::JoinHandle<()>,
+    }
+
+    impl Drop for Receiver {
+        fn drop(&mut self) {
+            self.task.abort();
+        }
+    }
+
+    impl Receiver {
+        pub async fn start(script: impl FnMut(&Received) -> Reply + Send + 'static) -> Self {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            let addr = listener.local_addr().expect("addr");
+            let state = Arc::new(State {
+                received: Mutex::new(Vec::new()),
+                notify: Notify::new(),
+                script: Mutex::new(Box::new(script)),
+            });
+            let st = state.clone();
+            let task = tokio::spawn(async move {
+                let mut conns = JoinSet::new();
+                while let Ok((stream, _)) = listener.accept().await {
+                    let st = st.clone();
+                    conns.spawn(async move {
+                        let svc = service_fn(move |req: Request<hyper::body::Incoming>| {
+                            let st = st.clone();
+                            async move {
+                                let (parts, body) = req.into_parts();
+                                let body = body
+                                    .collect()
+                                    .await
+                                    .map(|b| b.to_bytes())
+                                    .unwrap_or_default();
+                                let mut headers: HashMap<String, String> = HashMap::new();
+                                for (k, v) in &parts.headers {
+                                    let v = String::from_utf8_lossy(v.as_bytes()).into_owned();
+                                    headers
+                                        .entry(k.as_str().to_string())
+                                        .and_modify(|old| {
+                                            old.push_str(", ");
+                                            old.push_str(&v);
+                                        })
+                                        .or_insert(v);
+                                }
+                                let rec = Received {
+                                    method: parts.method.to_string(),
+                                    path: parts.uri.path().to_string(),
+                                    headers,
+                                    body: String::from_utf8_lossy(&body).into_owned(),
+                                };
+                                let reply = (st.script.lock().expect("script"))(&rec);
+                                st.received.lock().expect("received").push(rec);
+                                st.notify.notify_waiters();
+                                match reply {
+                                    Reply::Status(code) => {
+                                        let mut resp =
+                                            Response::new(Full::new(Bytes::from_static(b"ok")));
+                                        *resp.status_mut() =
+                                            hyper::StatusCode::from_u16(code).expect("status");
+                                        Ok::<_, Infallible>(resp)
+                                    }
+                                    Reply::Hang => std::future::pending().await,
+                                }
+                            }
+                        });
+                        let _ = hyper::server::conn::http1::Builder::new()
+                            .serve_connection(TokioIo::new(stream), svc)
+                            .await;
+                    });
+                }
+            });
+            Self { addr, state, task }
+        }
+
+        /// Answers every request with `code`.
+        pub async fn always(code: u16) -> Self {
+            Self::start(move |_| Reply::Status(code)).await
+        }
+
+        pub fn url(&self, path: &str) -> String {
+            format!("http://{}{}", self.addr, path)
+        }
+
+        pub fn received(&self) -> Vec<Received> {
+            self.state.received.lock().expect("received").clone()
+        }
+
+        /// Waits (real time) until at least `n` requests arrived; returns them all.
+        pub async fn wait_count(&self, n: usize, timeout: Duration) -> Vec<Received> {
+            let deadline = tokio::time::Instant::now() + timeout;
+            loop {
+                let mut notified = pin!(self.state.notify.notified());
+                notified.as_mut().enable();
+                let got = self.received();
+                if got.len() >= n || tokio::time::timeout_at(deadline, notified).await.is_err() {
+                    return self.received();
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cfg() -> PushConfig {
+        PushConfig::default()
+    }
+
+    #[test]
+    fn exponential_schedule_is_exact() {
+        let mut rng = fastrand::Rng::with_seed(1);
+        let c = cfg();
+        let waits: Vec<u64> = (0..)
+            .map_while(|n| retry_delay(&c, NotifyStrategy::ExponentialDecayRetry, n, &mut rng))
+            .map(|d| d.as_secs())
+            .collect();
+        assert_eq!(waits.len(), 176);
+        assert_eq!(&waits[..11], &[1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 512]);
+        assert!(waits[9..].iter().all(|&w| w == 512));
+        assert_eq!(waits.iter().sum::<u64>(), 86_015);
+        assert_eq!(
+            retry_delay(&c, NotifyStrategy::ExponentialDecayRetry, 176, &mut rng),
+            None
+        );
+        assert_eq!(
+            retry_delay(&c, NotifyStrategy::ExponentialDecayRetry, 1000, &mut rng),
+            None
+        );
+    }
+
+    #[test]
+    fn backoff_schedule_is_three_seeded_waits() {
+        let c = cfg();
+        let draw = |seed| {
+            let mut rng = fastrand::Rng::with_seed(seed);
+            (0..)
+                .map_while(|n| retry_delay(&c, NotifyStrategy::BackoffRetry, n, &mut rng))
+                .collect::<Vec<_>>()
+        };
+        let a = draw(7);
+        assert_eq!(a.len(), 3);
+        assert!(a.iter().all(|d| (10_000..=20_000).contains(&d.as_millis())));
+        assert_eq!(a, draw(7));
+        let mut rng = fastrand::Rng::with_seed(7);
+        let expected: Vec<Duration> = (0..3)
+            .map(|_| Duration::from_millis(rng.u64(10_000..=20_000)))
+            .collect();
+        assert_eq!(a, expected);
+        // Many seeds cover the whole range.
+        let all: Vec<u128> = (0..200).flat_map(draw).map(|d| d.as_millis()).collect();
+        assert!(all.iter().any(|&m| m < 11_000) && all.iter().any(|&m| m > 19_000));
+    }
+
+    #[test]
+    fn json_body_has_exact_keys_in_order() {
+        let body = serde_json::to_string(&JsonPushBody {
+            topic_owner: "1250000000",
+            topic_name: "t",
+            subscription_name: "s",
+            msg_id: "123",
+            msg_body: "hi \"there\"",
+            publish_time: 1_700_000_000,
+        })
+        .unwrap_or_default();
+        assert_eq!(
+            body,
+            r#"{"TopicOwner":"1250000000","topicName":"t","subscriptionName":"s","msgId":"123","msgBody":"hi \"there\"","publishTime":1700000000}"#
+        );
+    }
+
+    #[test]
+    fn backlog_counts_until_every_channel_is_done() {
+        let backlog = Arc::new(AtomicU64::new(0));
+        let m = PushMessage::new("1".into(), "b".into(), vec![], 0, 1, 2, backlog.clone());
+        assert_eq!(backlog.load(Ordering::Acquire), 1);
+        m.release();
+        assert_eq!(backlog.load(Ordering::Acquire), 1);
+        m.release();
+        assert_eq!(backlog.load(Ordering::Acquire), 0);
+        let _none = PushMessage::new("2".into(), "b".into(), vec![], 0, 1, 0, backlog.clone());
+        assert_eq!(backlog.load(Ordering::Acquire), 0);
+    }
+
+    #[tokio::test]
+    async fn stopped_channel_releases_and_refuses() {
+        let clock = Clock::manual(1_000_000);
+        let pusher = Arc::new(Pusher::new(cfg(), clock, Arc::new(DeliveryLog::new())));
+        let backlog = Arc::new(AtomicU64::new(0));
+        let settings = PushSettings {
+            strategy: NotifyStrategy::BackoffRetry,
+            format: NotifyContentFormat::Json,
+        };
+        let ch = PushChannel::new(
+            "o".into(),
+            "t".into(),
+            "s".into(),
+            "http://127.0.0.1:9/".into(),
+            settings,
+        );
+        ch.stop();
+        ch.stop();
+        let m = PushMessage::new("1".into(), "b".into(), vec![], 0, 1, 1, backlog.clone());
+        ch.enqueue(m, &pusher);
+        assert_eq!(ch.pending(), 0);
+        assert_eq!(backlog.load(Ordering::Acquire), 0);
+        assert_eq!(ch.settings(), settings);
+        assert!(format!("{ch:?}").contains("pending: 0"));
+        assert!(format!("{pusher:?}").contains("Pusher"));
+    }
+}

@@ -1,0 +1,394 @@
+//! Plain data types going in and out of the queue engine: limits, queue settings, the
+//! dead-letter policy, attributes, received messages, listings and inspection snapshots.
+
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::error::{EngineError, ErrorKind};
+
+/// Service limits that are quotas rather than protocol rules. [`Limits::default`] is the real
+/// service (reference §7); [`Limits::relaxed`] lifts the quotas for tests.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Limits {
+    /// Queues per account (4450/10220 beyond it). Default 10,000 (TDMQ generation).
+    pub max_queues_per_account: usize,
+    /// Messages per batch call (send, receive, delete). Default 16.
+    pub max_batch_size: usize,
+    /// Sum of the `msgBody` bytes of one BatchSendMessage (4470/10300 beyond it). Default 65,536.
+    pub max_batch_body_bytes: usize,
+    /// Delayed messages a queue may hold before receives answer 6070/10690. Default 20,000:
+    /// receiving fails while a queue holds more than this many delayed messages.
+    pub max_delayed_messages: usize,
+    /// How long a deleted queue's name stays blocked (6040/10660). Default 10 s; zero disables it.
+    pub recreate_block: Duration,
+    /// Source queues one dead-letter queue may serve (4000/10780 beyond it). Default 6.
+    pub max_dead_letter_sources: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_queues_per_account: 10_000,
+            max_batch_size: 16,
+            max_batch_body_bytes: 65_536,
+            max_delayed_messages: 20_000,
+            recreate_block: Duration::from_secs(10),
+            max_dead_letter_sources: 6,
+        }
+    }
+}
+
+impl Limits {
+    /// The real service's limits (same as `default()`).
+    pub fn strict() -> Self {
+        Self::default()
+    }
+
+    /// Quotas lifted for tests: unlimited queues, batch body total, delayed messages and
+    /// dead-letter sources, and no recreate block. The batch size stays 16 (a protocol rule).
+    pub fn relaxed() -> Self {
+        Self {
+            max_queues_per_account: usize::MAX,
+            max_batch_size: 16,
+            max_batch_body_bytes: usize::MAX,
+            max_delayed_messages: usize::MAX,
+            recreate_block: Duration::ZERO,
+            max_dead_letter_sources: usize::MAX,
+        }
+    }
+}
+
+/// Smallest and largest `maxReceiveCount` of a policy-0 dead-letter rule.
+pub const MAX_RECEIVE_COUNT_RANGE: (u32, u32) = (1, 1000);
+/// Smallest and largest `maxTimeToLive` (seconds) of a policy-1 dead-letter rule.
+pub const MAX_TIME_TO_LIVE_RANGE: (u32, u32) = (300, 43_200);
+
+/// A queue's dead-letter policy, shaped like the JSON document of the `deadLetterPolicy`
+/// parameter (serde gives exactly that JSON).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeadLetterPolicy {
+    /// The dead-letter queue's name (same account). Looked up case-insensitively; the engine
+    /// stores and returns the queue's own spelling.
+    pub dead_letter_queue: String,
+    /// 0: dead-letter a message that was received `max_receive_count` times without being
+    /// deleted, when it becomes visible again. 1: dead-letter a message that stayed
+    /// `max_time_to_live` seconds in the queue without being deleted.
+    pub policy: u32,
+    /// Required for policy 0: 1–1000.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_receive_count: Option<u32>,
+    /// Required for policy 1: 300–43200 seconds and less than `msgRetentionSeconds`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_time_to_live: Option<u32>,
+}
+
+impl DeadLetterPolicy {
+    /// Policy 0: dead-letter after `max_receive_count` receives without delete.
+    pub fn receive_count(dead_letter_queue: impl Into<String>, max_receive_count: u32) -> Self {
+        Self {
+            dead_letter_queue: dead_letter_queue.into(),
+            policy: 0,
+            max_receive_count: Some(max_receive_count),
+            max_time_to_live: None,
+        }
+    }
+
+    /// Policy 1: dead-letter after `max_time_to_live` seconds in the queue without delete.
+    pub fn time_to_live(dead_letter_queue: impl Into<String>, max_time_to_live: u32) -> Self {
+        Self {
+            dead_letter_queue: dead_letter_queue.into(),
+            policy: 1,
+            max_receive_count: None,
+            max_time_to_live: Some(max_time_to_live),
+        }
+    }
+
+    /// Parses the `deadLetterPolicy` parameter (a JSON object in one string), with the errors
+    /// the service documents: not a JSON object → 10710; `deadLetterQueue` missing or not a
+    /// string → 10760; `policy` missing or not 0/1 → 10770; a count that is not a non-negative
+    /// integer → 10720. Ranges are checked later, against the queue (10720).
+    pub fn parse_json(text: &str) -> Result<Self, EngineError> {
+        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
+            EngineError::with_detail(ErrorKind::DeadLetterPolicyNotJson, e.to_string())
+        })?;
+        let obj = value
+            .as_object()
+            .ok_or_else(|| EngineError::new(ErrorKind::DeadLetterPolicyNotJson))?;
+        let dead_letter_queue = obj
+            .get("deadLetterQueue")
+            .and_then(|v| v.as_str())
+            .ok_or_else(|| EngineError::new(ErrorKind::DeadLetterQueueMemberMissing))?
+            .to_owned();
+        let policy = obj
+            .get("policy")
+            .and_then(|v| v.as_u64())
+            .filter(|p| *p <= 1)
+            .ok_or_else(|| EngineError::new(ErrorKind::DeadLetterPolicyMemberInvalid))?
+            as u32;
+        let count = |key: &str| -> Result<Option<u32>, EngineError> {
+            match obj.get(key) {
+                None | Some(serde_json::Value::Null) => Ok(None),
+                Some(v) => v
+                    .as_u64()
+                    .and_then(|n| u32::try_from(n).ok())
+                    .map(Some)
+                    .ok_or_else(|| {
+                        EngineError::with_detail(ErrorKind::DeadLetterPolicyParamsError, key)
+                    }),
+            }
+        };
+        Ok(Self {
+            dead_letter_queue,
+            policy,
+            max_receive_count: count("maxReceiveCount")?,
+            max_time_to_live: count("maxTimeToLive")?,
+        })
+    }
+
+    /// The policy as the JSON text of the `deadLetterPolicy` parameter.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Checks the policy's own numbers against a queue keeping messages `retention_secs`.
+    pub(crate) fn validate(&self, retention_secs: u32) -> Result<(), EngineError> {
+        let err = |why: &str| {
+            Err(EngineError::with_detail(
+                ErrorKind::DeadLetterPolicyParamsError,
+                why,
+            ))
+        };
+        match self.policy {
+            0 => match self.max_receive_count {
+                Some(n) if (MAX_RECEIVE_COUNT_RANGE.0..=MAX_RECEIVE_COUNT_RANGE.1).contains(&n) => {
+                    Ok(())
+                }
+                _ => err("maxReceiveCount must be 1-1000"),
+            },
+            1 => match self.max_time_to_live {
+                Some(t)
+                    if (MAX_TIME_TO_LIVE_RANGE.0..=MAX_TIME_TO_LIVE_RANGE.1).contains(&t)
+                        && t < retention_secs =>
+                {
+                    Ok(())
+                }
+                _ => err("maxTimeToLive must be 300-43200 and less than msgRetentionSeconds"),
+            },
+            _ => Err(EngineError::new(ErrorKind::DeadLetterPolicyMemberInvalid)),
+        }
+    }
+}
+
+/// A queue's settings with every value resolved. `default()` holds the documented defaults.
+///
+/// The engine checks only cross-field rules (rewindSeconds ≤ msgRetentionSeconds, the dead-letter
+/// rules); the static ranges of each number belong to the protocol layer (the spec), so tests may
+/// use values such as a heap of 3 messages.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueConfig {
+    /// Most messages (active + inactive + delayed) the queue holds; default 100,000,000.
+    pub max_msg_heap_num: u64,
+    /// Default long-poll window of receives, seconds; default 0.
+    pub polling_wait_seconds: u32,
+    /// How long a received message stays invisible, seconds; default 30.
+    pub visibility_timeout: u32,
+    /// Largest message body in bytes; default 65,536.
+    pub max_msg_size: u32,
+    /// How long a message is kept, consumed or not, seconds; default 345,600 (4 days).
+    pub msg_retention_seconds: u32,
+    /// Rewind window in seconds; 0 disables rewind (and keeping deleted messages). Default 0.
+    pub rewind_seconds: u32,
+    /// The dead-letter policy, if any.
+    pub dead_letter_policy: Option<DeadLetterPolicy>,
+}
+
+impl Default for QueueConfig {
+    fn default() -> Self {
+        Self {
+            max_msg_heap_num: 100_000_000,
+            polling_wait_seconds: 0,
+            visibility_timeout: 30,
+            max_msg_size: 65_536,
+            msg_retention_seconds: 345_600,
+            rewind_seconds: 0,
+            dead_letter_policy: None,
+        }
+    }
+}
+
+impl QueueConfig {
+    /// This config with the values present in `update` replaced.
+    pub fn apply(&self, update: &QueueConfigUpdate) -> Self {
+        Self {
+            max_msg_heap_num: update.max_msg_heap_num.unwrap_or(self.max_msg_heap_num),
+            polling_wait_seconds: update
+                .polling_wait_seconds
+                .unwrap_or(self.polling_wait_seconds),
+            visibility_timeout: update.visibility_timeout.unwrap_or(self.visibility_timeout),
+            max_msg_size: update.max_msg_size.unwrap_or(self.max_msg_size),
+            msg_retention_seconds: update
+                .msg_retention_seconds
+                .unwrap_or(self.msg_retention_seconds),
+            rewind_seconds: update.rewind_seconds.unwrap_or(self.rewind_seconds),
+            dead_letter_policy: update
+                .dead_letter_policy
+                .clone()
+                .or_else(|| self.dead_letter_policy.clone()),
+        }
+    }
+
+    /// The cross-field rules: rewindSeconds ≤ msgRetentionSeconds (10700), then the dead-letter
+    /// policy's numbers (10720).
+    pub(crate) fn validate(&self) -> Result<(), EngineError> {
+        if self.rewind_seconds > self.msg_retention_seconds {
+            return Err(ErrorKind::RewindSecondsGreaterThanRetention.into());
+        }
+        if let Some(p) = &self.dead_letter_policy {
+            p.validate(self.msg_retention_seconds)?;
+        }
+        Ok(())
+    }
+}
+
+/// Queue settings to create a queue with or to change: `None` keeps the current (or default)
+/// value. A present `dead_letter_policy` binds or re-binds the dead-letter queue; removing it is
+/// [`Account::unbind_dead_letter_queue`](super::Account::unbind_dead_letter_queue).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueConfigUpdate {
+    /// See [`QueueConfig::max_msg_heap_num`].
+    pub max_msg_heap_num: Option<u64>,
+    /// See [`QueueConfig::polling_wait_seconds`].
+    pub polling_wait_seconds: Option<u32>,
+    /// See [`QueueConfig::visibility_timeout`].
+    pub visibility_timeout: Option<u32>,
+    /// See [`QueueConfig::max_msg_size`].
+    pub max_msg_size: Option<u32>,
+    /// See [`QueueConfig::msg_retention_seconds`].
+    pub msg_retention_seconds: Option<u32>,
+    /// See [`QueueConfig::rewind_seconds`].
+    pub rewind_seconds: Option<u32>,
+    /// See [`QueueConfig::dead_letter_policy`].
+    pub dead_letter_policy: Option<DeadLetterPolicy>,
+}
+
+/// Exact message counters of a queue.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueCounters {
+    /// Visible messages (`activeMsgNum`).
+    pub active_msg_num: u64,
+    /// Received, not yet deleted, still invisible (`inactiveMsgNum`).
+    pub inactive_msg_num: u64,
+    /// Sent with a delay that has not ended (`delayMsgNum`).
+    pub delay_msg_num: u64,
+    /// Deleted messages kept for rewind (`rewindMsgNum`).
+    pub rewind_msg_num: u64,
+    /// Enqueue time (Unix seconds) of the oldest message not deleted; 0 when none (`minMsgTime`).
+    pub min_msg_time: u64,
+}
+
+/// Everything GetQueueAttributes answers (and SetQueueAttributes echoes).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueAttributes {
+    /// `queueId`.
+    pub queue_id: String,
+    /// The queue's name as created.
+    pub queue_name: String,
+    /// The settings.
+    pub config: QueueConfig,
+    /// `createTime`, Unix seconds.
+    pub create_time: u64,
+    /// `lastModifyTime`, Unix seconds (= createTime until the first change).
+    pub last_modify_time: u64,
+    /// The counters.
+    pub counters: QueueCounters,
+}
+
+/// One received message, as (Batch)ReceiveMessage answers it. Times are Unix seconds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReceivedMessage {
+    /// `msgBody`.
+    pub msg_body: String,
+    /// `msgId`.
+    pub msg_id: String,
+    /// `receiptHandle`: valid for one delete until `next_visible_time`.
+    pub receipt_handle: String,
+    /// `enqueueTime`.
+    pub enqueue_time: u64,
+    /// `firstDequeueTime`: the time of the first receive.
+    pub first_dequeue_time: u64,
+    /// `nextVisibleTime`: when the message becomes visible again unless deleted.
+    pub next_visible_time: u64,
+    /// `dequeueCount`: how many times it was received, this time included.
+    pub dequeue_count: u32,
+}
+
+/// One item of a queue listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSummary {
+    /// `queueId`.
+    pub queue_id: String,
+    /// `queueName`.
+    pub queue_name: String,
+}
+
+/// A page of a queue listing.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct QueueList {
+    /// `totalCount`: every match, not just this page.
+    pub total_count: usize,
+    /// `queueList`: this page, in creation order.
+    pub queues: Vec<QueueSummary>,
+}
+
+/// The state of a stored message.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum MessageState {
+    /// Visible, waiting for a consumer.
+    Active,
+    /// Received and invisible until its next-visible time.
+    Inactive,
+    /// Sent with a delay that has not ended.
+    Delayed,
+    /// Deleted but kept for rewind.
+    Deleted,
+}
+
+/// A stored message seen by inspection. Times are Unix milliseconds (0 = never).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MessageView {
+    /// Per-queue sequence number (production order).
+    pub seq: u64,
+    /// `msgId`.
+    pub msg_id: String,
+    /// The body.
+    pub body: String,
+    /// State.
+    pub state: MessageState,
+    /// When it was enqueued.
+    pub enqueue_time_ms: u64,
+    /// When it was first received (0 = never).
+    pub first_dequeue_time_ms: u64,
+    /// Inactive: when it becomes visible again. Delayed: when its delay ends. Active: when it
+    /// became visible. Deleted: the last next-visible time it had.
+    pub next_visible_time_ms: u64,
+    /// Receives so far.
+    pub dequeue_count: u32,
+}
+
+/// A side-effect-free view of a queue: its attributes and its messages grouped by state, each
+/// group in production order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueueSnapshot {
+    /// The attributes (counters included).
+    pub attributes: QueueAttributes,
+    /// Visible messages, in the order receives will return them.
+    pub active: Vec<MessageView>,
+    /// Received messages not yet deleted nor visible again.
+    pub inactive: Vec<MessageView>,
+    /// Delayed messages.
+    pub delayed: Vec<MessageView>,
+    /// Deleted messages kept for rewind.
+    pub deleted: Vec<MessageView>,
+}

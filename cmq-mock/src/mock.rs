@@ -1,0 +1,468 @@
+//! The in-process mock: `CmqMock::start().await` binds `127.0.0.1:0`, is ready when it returns,
+//! and keeps no global state, so parallel tests are safe. A builder sets the port, accounts,
+//! clock, strict or relaxed limits, and queues, topics and subscriptions to create at start.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use cmq_sdk::generated::actions::Action;
+use serde::Deserialize;
+use serde_json::Value;
+
+use crate::admin::Admin;
+use crate::auth::{Accounts, AuthMode, Verifier};
+use crate::backend::Backend;
+use crate::clock::Clock;
+use crate::engine::deliveries::DeliveryLog;
+use crate::engine::push::{PushConfig, Pusher};
+use crate::engine::topics::TopicStoreConfig;
+use crate::engine::{Engine, Limits, QueueSnapshot};
+use crate::faults::Faults;
+use crate::journal::Journal;
+use crate::server::{RunningServer, Server};
+use crate::service::{RequestContext, ServiceError};
+use crate::wire::WireParams;
+
+/// The SecretId of the account every mock has unless told otherwise.
+pub const DEFAULT_SECRET_ID: &str = "AKIDcmqmockdefault";
+/// The SecretKey of that account.
+pub const DEFAULT_SECRET_KEY: &str = "cmq-mock-default-secret-key";
+
+/// Resources to create at start, as the actions' own wire parameters (validated exactly like a
+/// request): `{"accounts": [{"secret_id": …, "secret_key": …}], "queues": [{"queueName": "q",
+/// "visibilityTimeout": 60}], "topics": [{"topicName": "t", "filterType": 2}], "subscriptions":
+/// [{"topicName": "t", "subscriptionName": "s", "protocol": "queue", "endpoint": "q"}]}`. An item
+/// may name its account with `"account": "<SecretId>"` (default: the first account).
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields)]
+pub struct MockConfig {
+    /// Accounts (SecretId/SecretKey pairs).
+    #[serde(default)]
+    pub accounts: Vec<AccountConfig>,
+    /// CreateQueue parameters, one object per queue.
+    #[serde(default)]
+    pub queues: Vec<serde_json::Map<String, Value>>,
+    /// CreateTopic parameters, one object per topic.
+    #[serde(default)]
+    pub topics: Vec<serde_json::Map<String, Value>>,
+    /// Subscribe parameters, one object per subscription.
+    #[serde(default)]
+    pub subscriptions: Vec<serde_json::Map<String, Value>>,
+}
+
+/// One account.
+#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct AccountConfig {
+    /// The SecretId.
+    pub secret_id: String,
+    /// The SecretKey.
+    pub secret_key: String,
+}
+
+/// Why the mock could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// Binding the port failed.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+    /// A resource in the configuration was refused.
+    #[error("cannot create {what}: {error}")]
+    Create {
+        /// Which resource.
+        what: String,
+        /// The CMQ answer.
+        error: ServiceError,
+    },
+}
+
+/// Builds a [`CmqMock`].
+#[derive(Debug)]
+pub struct CmqMockBuilder {
+    addr: SocketAddr,
+    clock: Option<Clock>,
+    relaxed: bool,
+    auth: AuthMode,
+    config: MockConfig,
+    push: PushConfig,
+    route_addrs: Vec<String>,
+}
+
+impl Default for CmqMockBuilder {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 0)),
+            clock: None,
+            relaxed: false,
+            auth: AuthMode::Verify,
+            config: MockConfig::default(),
+            push: PushConfig::default(),
+            route_addrs: Vec::new(),
+        }
+    }
+}
+
+fn object(v: Value) -> serde_json::Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        _ => serde_json::Map::new(),
+    }
+}
+
+impl CmqMockBuilder {
+    /// The address to listen on (default `127.0.0.1:0`, a random free port).
+    pub fn addr(mut self, addr: SocketAddr) -> Self {
+        self.addr = addr;
+        self
+    }
+
+    /// Listen on `127.0.0.1:port`.
+    pub fn port(mut self, port: u16) -> Self {
+        self.addr = SocketAddr::from(([127, 0, 0, 1], port));
+        self
+    }
+
+    /// Adds an account (the first one added replaces the default account).
+    pub fn account(mut self, secret_id: impl Into<String>, secret_key: impl Into<String>) -> Self {
+        self.config.accounts.push(AccountConfig {
+            secret_id: secret_id.into(),
+            secret_key: secret_key.into(),
+        });
+        self
+    }
+
+    /// The clock (default: the system clock). Use [`Clock::manual_now`] to drive time by hand.
+    pub fn clock(mut self, clock: Clock) -> Self {
+        self.clock = Some(clock);
+        self
+    }
+
+    /// A manual clock starting now: shorthand for `.clock(Clock::manual_now())`.
+    pub fn manual_clock(self) -> Self {
+        self.clock(Clock::manual_now())
+    }
+
+    /// Relaxed limits: no quotas, no 10 s re-create block, no batch total or delayed-message
+    /// caps. Default: strict (the documented limits).
+    pub fn relaxed(mut self, relaxed: bool) -> Self {
+        self.relaxed = relaxed;
+        self
+    }
+
+    /// Verify signatures (default) or accept unsigned requests.
+    pub fn auth(mut self, mode: AuthMode) -> Self {
+        self.auth = mode;
+        self
+    }
+
+    /// A queue to create at start with the default attributes.
+    pub fn queue(self, name: &str) -> Self {
+        self.queue_with(serde_json::json!({ "queueName": name }))
+    }
+
+    /// A queue to create at start: CreateQueue's wire parameters as a JSON object.
+    pub fn queue_with(mut self, params: Value) -> Self {
+        self.config.queues.push(object(params));
+        self
+    }
+
+    /// A topic to create at start: CreateTopic's wire parameters as a JSON object.
+    pub fn topic_with(mut self, params: Value) -> Self {
+        self.config.topics.push(object(params));
+        self
+    }
+
+    /// A subscription to create at start: Subscribe's wire parameters as a JSON object.
+    pub fn subscription_with(mut self, params: Value) -> Self {
+        self.config.subscriptions.push(object(params));
+        self
+    }
+
+    /// Merges a whole configuration (accounts and resources).
+    pub fn config(mut self, config: MockConfig) -> Self {
+        self.config.accounts.extend(config.accounts);
+        self.config.queues.extend(config.queues);
+        self.config.topics.extend(config.topics);
+        self.config.subscriptions.extend(config.subscriptions);
+        self
+    }
+
+    /// Push settings (timeouts, retry schedule, a seed for BACKOFF_RETRY jitter).
+    pub fn push_config(mut self, push: PushConfig) -> Self {
+        self.push = push;
+        self
+    }
+
+    /// Addresses QueryQueueRoute and QueryTopicRoute answer with (default none: the mock serves
+    /// no TCP broker protocol).
+    pub fn route_addrs(mut self, addrs: Vec<String>) -> Self {
+        self.route_addrs = addrs;
+        self
+    }
+
+    /// Starts the mock; it is serving when this returns.
+    pub async fn start(self) -> Result<CmqMock, StartError> {
+        let clock = self.clock.unwrap_or_else(Clock::system);
+        let limits = if self.relaxed {
+            Limits::relaxed()
+        } else {
+            Limits::strict()
+        };
+        let engine = Engine::with_limits(clock.clone(), limits);
+        let mut accounts = self.config.accounts.clone();
+        if accounts.is_empty() {
+            accounts.push(AccountConfig {
+                secret_id: DEFAULT_SECRET_ID.into(),
+                secret_key: DEFAULT_SECRET_KEY.into(),
+            });
+        }
+        for a in &accounts {
+            engine.add_account(&a.secret_id, &a.secret_key);
+        }
+        let default_account = accounts[0].secret_id.clone();
+        let log = Arc::new(DeliveryLog::new());
+        let pusher = Arc::new(Pusher::new(self.push, clock.clone(), log));
+        let mut topic_config = TopicStoreConfig::default();
+        if self.relaxed {
+            topic_config.topic_quota = usize::MAX;
+            topic_config.subscription_quota = usize::MAX;
+            topic_config.recreate_cooldown = Duration::ZERO;
+            topic_config.batch_max_bytes = usize::MAX;
+        }
+        let backend = Arc::new(Backend::new(
+            engine.clone(),
+            pusher,
+            topic_config,
+            default_account.clone(),
+            self.route_addrs,
+        ));
+        let faults = Arc::new(Faults::new());
+        let journal = Arc::new(Journal::new());
+        let verifier = Arc::new(
+            Verifier::new(clock.clone())
+                .with_mode(self.auth)
+                .with_default_account(default_account.clone()),
+        );
+        let admin = Arc::new(Admin::new(
+            backend.clone(),
+            clock.clone(),
+            faults.clone(),
+            journal.clone(),
+            verifier.clone(),
+        ));
+        let server = Server::new(
+            backend.clone(),
+            Arc::new(EngineAccounts(engine.clone())),
+            clock.clone(),
+        )
+        .with_verifier(verifier)
+        .with_faults(faults)
+        .with_journal(journal)
+        .with_admin(admin);
+        let running = server.bind(self.addr).await?;
+        let mock = CmqMock {
+            server: running,
+            backend,
+            clock,
+            accounts,
+        };
+        mock.create_all(&self.config, &default_account).await?;
+        Ok(mock)
+    }
+}
+
+/// Looks accounts up in the engine.
+#[derive(Clone, Debug)]
+pub struct EngineAccounts(pub Engine);
+
+impl Accounts for EngineAccounts {
+    fn secret_key(&self, secret_id: &str) -> Option<String> {
+        self.0
+            .account(secret_id)
+            .map(|a| a.secret_key().to_string())
+    }
+}
+
+/// A running mock. Dropping it stops the server without blocking.
+#[derive(Debug)]
+pub struct CmqMock {
+    server: RunningServer,
+    backend: Arc<Backend>,
+    clock: Clock,
+    accounts: Vec<AccountConfig>,
+}
+
+/// One resource of a [`MockConfig`]: wire parameters as a JSON object.
+pub type Params = serde_json::Map<String, Value>;
+
+/// Turns a JSON object of wire parameters into form parameters (arrays become `name.1…`).
+pub fn wire_params(params: &serde_json::Map<String, Value>) -> WireParams {
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    let text = |v: &Value| match v {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    for (k, v) in params {
+        if k == "account" {
+            continue;
+        }
+        match v {
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    pairs.push((format!("{k}.{}", i + 1), text(item)));
+                }
+            }
+            other => pairs.push((k.clone(), text(other))),
+        }
+    }
+    WireParams::from_pairs(pairs)
+}
+
+impl CmqMock {
+    /// Starts a mock with the defaults: `127.0.0.1:0`, the system clock, strict limits, one
+    /// account ([`DEFAULT_SECRET_ID`] / [`DEFAULT_SECRET_KEY`]).
+    ///
+    /// # Panics
+    /// Only if no port can be bound on loopback (the test machine is broken); use
+    /// [`CmqMock::builder`] and handle the error to avoid that.
+    pub async fn start() -> CmqMock {
+        match CmqMock::builder().start().await {
+            Ok(m) => m,
+            Err(e) => panic!("cmq-mock could not start: {e}"),
+        }
+    }
+
+    /// A builder.
+    pub fn builder() -> CmqMockBuilder {
+        CmqMockBuilder::default()
+    }
+
+    async fn create_all(
+        &self,
+        config: &MockConfig,
+        default_account: &str,
+    ) -> Result<(), StartError> {
+        let groups: [(&str, Action, &[Params]); 3] = [
+            ("queue", Action::CreateQueue, &config.queues),
+            ("topic", Action::CreateTopic, &config.topics),
+            ("subscription", Action::Subscribe, &config.subscriptions),
+        ];
+        for (what, action, items) in groups {
+            for item in items {
+                let account = item
+                    .get("account")
+                    .and_then(Value::as_str)
+                    .unwrap_or(default_account);
+                self.call(account, action, &wire_params(item))
+                    .await
+                    .map_err(|error| StartError::Create {
+                        what: format!("{what} {}", Value::Object(item.clone())),
+                        error,
+                    })?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs one action as `account` without HTTP (validated exactly like a request); returns the
+    /// answer's JSON body.
+    pub async fn call(
+        &self,
+        account: &str,
+        action: Action,
+        params: &WireParams,
+    ) -> Result<Vec<u8>, ServiceError> {
+        let ctx = RequestContext {
+            action,
+            account_id: account.to_owned(),
+            request_id: "local".into(),
+            client_request_id: None,
+        };
+        crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await
+    }
+
+    /// `http://127.0.0.1:PORT` (the SDK adds `/v2/index.php`).
+    pub fn endpoint(&self) -> String {
+        self.server.endpoint()
+    }
+
+    /// The bound address.
+    pub fn addr(&self) -> SocketAddr {
+        self.server.local_addr()
+    }
+
+    /// The first account's SecretId.
+    pub fn secret_id(&self) -> &str {
+        &self.accounts[0].secret_id
+    }
+
+    /// The first account's SecretKey.
+    pub fn secret_key(&self) -> &str {
+        &self.accounts[0].secret_key
+    }
+
+    /// The first account's credentials for the SDK.
+    pub fn credentials(&self) -> cmq_sdk::Credentials {
+        cmq_sdk::Credentials::new(self.secret_id(), self.secret_key())
+    }
+
+    /// An SDK client for the first account.
+    pub fn client(&self) -> Result<cmq_sdk::Client, cmq_sdk::Error> {
+        cmq_sdk::Client::new(&self.endpoint(), self.credentials())
+    }
+
+    /// The clock: `clock().advance(d)` moves a manual clock and wakes everything due.
+    pub fn clock(&self) -> &Clock {
+        &self.clock
+    }
+
+    /// The engine (accounts, queues).
+    pub fn engine(&self) -> &Engine {
+        self.backend.engine()
+    }
+
+    /// The service behind the HTTP server.
+    pub fn backend(&self) -> &Arc<Backend> {
+        &self.backend
+    }
+
+    /// A side-effect-free snapshot of a queue of the first account: messages by state and
+    /// counters.
+    pub fn queue_snapshot(&self, queue: &str) -> Option<QueueSnapshot> {
+        self.engine()
+            .account(self.secret_id())?
+            .inspect_queue(queue)
+            .ok()
+    }
+
+    /// Every push and queue fan-out attempt, with `wait_for` / `expect_none`.
+    pub fn deliveries(&self) -> &Arc<DeliveryLog> {
+        self.backend.deliveries()
+    }
+
+    /// Fault injection (next N calls answer a code, latency, dropped connections).
+    pub fn faults(&self) -> &Arc<Faults> {
+        self.server.faults()
+    }
+
+    /// The journal of requests.
+    pub fn journal(&self) -> &Arc<Journal> {
+        self.server.journal()
+    }
+
+    /// Deletes every queue, topic, subscription and message, clears faults, the journal and the
+    /// delivery log; accounts stay.
+    pub fn reset(&self) {
+        self.backend.reset_topics();
+        self.engine().reset();
+        self.faults().clear();
+        self.journal().clear();
+        self.deliveries().clear();
+    }
+
+    /// Stops the server, letting in-flight requests finish.
+    pub async fn shutdown(self) {
+        self.server.shutdown().await;
+    }
+}
