@@ -141,7 +141,8 @@ impl std::fmt::Debug for Backend {
 
 impl Backend {
     /// A backend over `engine`, pushing through `pusher`, with `topic_config` for every account's
-    /// topics (its `owner` is replaced per account). Requests of an unknown account (auth off)
+    /// topics (its `owner`, the appId, is kept for the default account and derived
+    /// from the SecretId for the others). Requests of an unknown account (auth off)
     /// go to `default_account`. `route_addrs` answers QueryQueueRoute/QueryTopicRoute.
     pub fn new(
         engine: Engine,
@@ -192,7 +193,9 @@ impl Backend {
         let mut map = self.topics.write().unwrap_or_else(|e| e.into_inner());
         let store = map.entry(key.clone()).or_insert_with(|| {
             let mut cfg = self.topic_config.clone();
-            cfg.owner = key.clone();
+            if key != self.default_account {
+                cfg.owner = app_id_of(&key);
+            }
             Arc::new(TopicStore::new(
                 cfg,
                 Arc::new(AccountSink(account)),
@@ -215,6 +218,17 @@ impl Backend {
             s.reset();
         }
     }
+}
+
+/// The appId (`topicOwner`, the push body's `TopicOwner`: a decimal string, ref §6.5, §9.2) of an
+/// account other than the default one (which keeps the configured owner): stable, derived from
+/// the SecretId (FNV-1a), never the SecretId itself, which must not reach push endpoints.
+fn app_id_of(secret_id: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in secret_id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (1_250_000_001 + h % 998_999_999).to_string()
 }
 
 fn tags(v: Option<Vec<String>>) -> Vec<String> {
