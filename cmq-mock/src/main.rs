@@ -97,6 +97,10 @@ async fn run(args: Args) -> ExitCode {
     }
     let mock = match builder.start().await {
         Ok(m) => m,
+        Err(e @ cmq_mock::mock::StartError::Create { .. }) => {
+            eprintln!("error: {e}");
+            return ExitCode::from(2);
+        }
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;

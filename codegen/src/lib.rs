@@ -4,6 +4,7 @@
 //! `cargo xtask codegen` writes the files; `cargo xtask codegen --check` compares them. See
 //! `ARCHITECTURE.md` for where each kind of change belongs.
 
+pub mod conformance;
 pub mod error;
 pub mod lint;
 pub mod model;
@@ -22,7 +23,14 @@ pub fn model(spec_dir: &Path) -> Result<model::Model, Error> {
     model::build(&spec)
 }
 
-/// Generates every file from the spec in `spec_dir`.
+/// Generates every file from the spec in `spec_dir`: the Rust layers and the derived
+/// conformance cases ([`conformance::BOUNDARIES_PATH`]).
 pub fn generate(spec_dir: &Path) -> Result<FileSet, Error> {
-    render::render(&model(spec_dir)?)
+    let m = model(spec_dir)?;
+    let mut files = render::render(&m)?;
+    files.insert(
+        conformance::BOUNDARIES_PATH.to_owned(),
+        conformance::boundaries(&m)?,
+    );
+    Ok(files)
 }

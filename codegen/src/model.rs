@@ -45,6 +45,77 @@ pub struct Model {
     pub actions: Vec<ActionModel>,
     /// Recorded decisions.
     pub decisions: Vec<DecisionModel>,
+    /// Accepted first list indices (`list_encoding.bases`).
+    pub list_bases: Vec<u32>,
+    /// Character patterns as plain data (for the conformance corpus).
+    pub pattern_facts: Vec<PatternFacts>,
+}
+
+/// A character pattern as plain data: inclusive character ranges and forbidden characters (an
+/// empty class allows every character).
+#[derive(Clone, Debug, Serialize)]
+pub struct PatternFacts {
+    /// The spec's id.
+    pub id: String,
+    /// Ranges allowed for the first character.
+    pub first: Vec<(char, char)>,
+    /// Ranges allowed after the first character.
+    pub rest: Vec<(char, char)>,
+    /// Characters never allowed.
+    pub forbid: Vec<char>,
+}
+
+/// Every constraint the spec states on one parameter (or one member of a `json` parameter's
+/// shape), references, overrides and default errors resolved: plain data for the conformance
+/// corpus (`codegen::conformance`) and its coverage report.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct ParamFacts {
+    /// The wire name (`queueName`), or for a member its key (`maxReceiveCount`).
+    pub wire: String,
+    /// `int`, `string`, `string_list` or `json`.
+    pub kind: String,
+    /// Whether the action (or shape) requires it.
+    pub required: bool,
+    /// Required when another member has a value (members only): (member key, value as text).
+    pub required_if: Option<(String, String)>,
+    /// Inclusive minimum.
+    pub min: Option<i64>,
+    /// Inclusive maximum.
+    pub max: Option<i64>,
+    /// The server default, as wire text.
+    pub default: Option<String>,
+    /// Minimum length (per item for lists).
+    pub min_len: Option<u64>,
+    /// Maximum length (per item for lists).
+    pub max_len: Option<u64>,
+    /// `chars` or `bytes`.
+    pub len_unit: String,
+    /// Pattern id.
+    pub pattern: Option<String>,
+    /// Allowed values, as wire text (empty: any).
+    pub one_of: Vec<String>,
+    /// Most `.` characters.
+    pub max_dots: Option<u64>,
+    /// Fewest list items.
+    pub min_items: Option<u64>,
+    /// Most list items.
+    pub max_items: Option<u64>,
+    /// Shape id (`json`).
+    pub shape: Option<String>,
+    /// The error id answered for each violation kind (every kind present).
+    pub errors: BTreeMap<String, String>,
+}
+
+/// A cross-field rule (`le`, `lt`, `requires`) as plain data.
+#[derive(Clone, Debug, Serialize)]
+pub struct RuleFacts {
+    /// `le`, `lt` or `requires`.
+    pub kind: String,
+    /// `[left, right]` for `le`/`lt`, `[if, then]` for `requires`; a path `p.m` names member `m`
+    /// of `json` parameter `p`.
+    pub operands: Vec<String>,
+    /// The error id.
+    pub error: String,
 }
 
 /// A recorded decision.
@@ -78,6 +149,8 @@ pub struct ErrorModel {
     pub module: i64,
     /// Message literal.
     pub message_lit: String,
+    /// Message text (`%s` = parameter name).
+    pub message: String,
     /// Doc lines.
     pub doc: Vec<String>,
 }
@@ -145,6 +218,8 @@ pub struct StructModel {
     pub specs: Vec<SpecConst>,
     /// Whether it has validation.
     pub validated: bool,
+    /// Constraint facts of the members (validated shapes only).
+    pub member_facts: Vec<ParamFacts>,
 }
 
 /// A field of a [`StructModel`].
@@ -215,6 +290,8 @@ pub struct ParamModel {
     pub doc: Vec<String>,
     /// Whether it is required.
     pub required: bool,
+    /// Its constraints as plain data.
+    pub facts: ParamFacts,
 }
 
 /// An action.
@@ -260,6 +337,8 @@ pub struct ActionModel {
     pub errors: Vec<String>,
     /// Pagination, if any.
     pub paginated: Option<PaginatedModel>,
+    /// Cross-field rules (not `state`) as plain data.
+    pub rule_facts: Vec<RuleFacts>,
 }
 
 /// Pagination facts.
@@ -409,6 +488,8 @@ pub fn build(spec: &Spec) -> Result<Model, Error> {
                 line: format!("- {}: {} ({})", d.topic, d.choice, d.source),
             })
             .collect(),
+        list_bases: spec.protocol.list_encoding.bases.clone(),
+        pattern_facts: pattern_facts(spec),
     })
 }
 
@@ -437,6 +518,7 @@ fn build_errors(spec: &Spec, l: &mut Lints) -> Vec<ErrorModel> {
             code: e.code,
             module: e.module,
             message_lit: lit(&e.message),
+            message: e.message.clone(),
             doc: doc_lines(&format!(
                 "{} / {}: {}\n\n{}",
                 e.code, e.module, e.message, e.doc
@@ -590,6 +672,74 @@ fn violation_errors_expr(
         })
         .collect();
     format!("ViolationErrors {{ {} }}", parts.join(", "))
+}
+
+/// The error id for every violation kind: `over` first, then the protocol's defaults.
+fn resolved_errors(
+    over: &BTreeMap<String, String>,
+    defaults: &BTreeMap<String, String>,
+) -> BTreeMap<String, String> {
+    VIOLATION_KINDS
+        .iter()
+        .map(|(kind, _)| {
+            let id = over
+                .get(*kind)
+                .or_else(|| defaults.get(*kind))
+                .cloned()
+                .unwrap_or_else(|| "InvalidParameter".into());
+            ((*kind).to_owned(), id)
+        })
+        .collect()
+}
+
+/// The plain-data facts of a resolved parameter definition.
+fn param_facts(d: &spec::Param, required: bool, defaults: &BTreeMap<String, String>) -> ParamFacts {
+    ParamFacts {
+        wire: d.wire.clone(),
+        kind: d.ty.clone(),
+        required,
+        required_if: None,
+        min: d.min,
+        max: d.max,
+        default: d.default.as_ref().map(value_text),
+        min_len: d.min_len,
+        max_len: d.max_len,
+        len_unit: d.len_unit.clone().unwrap_or_else(|| "chars".into()),
+        pattern: d.pattern.clone(),
+        one_of: d.one_of.iter().flatten().map(value_text).collect(),
+        max_dots: d.max_dots,
+        min_items: d.min_items,
+        max_items: d.max_items,
+        shape: d.shape.clone(),
+        errors: resolved_errors(&d.errors, defaults),
+    }
+}
+
+fn class_pairs(items: &[String]) -> Vec<(char, char)> {
+    items
+        .iter()
+        .filter_map(|it| {
+            let chars: Vec<char> = it.chars().collect();
+            match chars.as_slice() {
+                [c] => Some((*c, *c)),
+                [a, '-', b] if a <= b => Some((*a, *b)),
+                _ => None,
+            }
+        })
+        .collect()
+}
+
+fn pattern_facts(spec: &Spec) -> Vec<PatternFacts> {
+    spec.protocol
+        .patterns
+        .iter()
+        .map(|(id, p)| PatternFacts {
+            id: id.clone(),
+            first: class_pairs(&p.first),
+            rest: class_pairs(&p.rest),
+            forbid: p.forbid.iter().filter_map(|f| f.chars().next()).collect(),
+        })
+        .collect()
 }
 
 fn opt_i64(v: Option<i64>) -> String {
@@ -847,6 +997,7 @@ fn build_action(
     }
 
     let mut rules = Vec::new();
+    let mut rule_facts = Vec::new();
     let mut state_rules = Vec::new();
     for (i, r) in a.rules.iter().enumerate() {
         let rat = at.join("rules").join(format!("[{i}]"));
@@ -864,6 +1015,11 @@ fn build_action(
                 };
                 let le = operand_expr(spec, &resolved_all, left, &rat.join("left"), l);
                 let re = operand_expr(spec, &resolved_all, right, &rat.join("right"), l);
+                rule_facts.push(RuleFacts {
+                    kind: r.kind.clone(),
+                    operands: vec![left.clone(), right.clone()],
+                    error: r.error.clone(),
+                });
                 rules.push(format!(
                     "check_order({}, {le}, {}, {re}, {}, ErrorId::{}, &mut v);",
                     lit(left),
@@ -879,6 +1035,11 @@ fn build_action(
                 };
                 let ie = operand_expr(spec, &resolved_all, iff, &rat.join("if"), l);
                 let te = operand_expr(spec, &resolved_all, then, &rat.join("then"), l);
+                rule_facts.push(RuleFacts {
+                    kind: r.kind.clone(),
+                    operands: vec![iff.clone(), then.clone()],
+                    error: r.error.clone(),
+                });
                 rules.push(format!(
                     "check_requires({}, {ie}.is_some(), {}, {te}.is_some(), ErrorId::{}, &mut v);",
                     lit(iff),
@@ -997,6 +1158,7 @@ fn build_action(
         output_struct,
         errors: a.errors.clone(),
         paginated,
+        rule_facts,
     }
 }
 
@@ -1157,6 +1319,7 @@ fn build_param(
         decode,
         doc,
         required: r.required,
+        facts: param_facts(d, r.required, defaults),
     }
 }
 
@@ -1258,6 +1421,7 @@ fn build_struct(
     let mut out = Vec::new();
     let mut checks = Vec::new();
     let mut specs = Vec::new();
+    let mut member_facts = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut keys: BTreeMap<String, usize> = BTreeMap::new();
     for (i, f) in fields.iter().enumerate() {
@@ -1423,6 +1587,13 @@ fn build_struct(
             let const_name = key.to_shouty_snake_case();
             let mut p2 = p.clone();
             p2.errors = shape_errors.clone();
+            let mut facts = param_facts(&p2, f.required, defaults);
+            facts.wire = key.clone();
+            facts.required_if = f
+                .required_if
+                .as_ref()
+                .map(|ri| (ri.field.clone(), value_text(&ri.equals)));
+            member_facts.push(facts);
             let expr = spec_expr(&p2.wire, &p2, f.required, defaults, ids, spec, &fat, l);
             let spath = format!("{}::{const_name}", name.to_snake_case());
             let stmt = match ty.as_str() {
@@ -1466,6 +1637,7 @@ fn build_struct(
         checks: checks.into_iter().filter(|c| !c.is_empty()).collect(),
         specs,
         validated,
+        member_facts,
     }
 }
 

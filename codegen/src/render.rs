@@ -13,7 +13,11 @@ use crate::model::Model;
 pub type FileSet = BTreeMap<String, String>;
 
 /// The folders the generator owns; any other file inside them is an orphan.
-pub const GENERATED_DIRS: &[&str] = &["cmq-sdk/src/generated", "cmq-mock/src/generated"];
+pub const GENERATED_DIRS: &[&str] = &[
+    "cmq-sdk/src/generated",
+    "cmq-mock/src/generated",
+    "spec/conformance/generated",
+];
 
 const TEMPLATES: &[(&str, &str)] = &[
     (

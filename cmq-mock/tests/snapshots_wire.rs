@@ -1,0 +1,368 @@
+//! Insta snapshots of what goes on the wire, one per action or error, so any change to the
+//! bytes a client or server sends shows up in review:
+//!
+//! * `request__<Action>`: the string to sign and the form body the SDK sends for the action's
+//!   request case in `spec/conformance/requests.json` (fixed Nonce and Timestamp);
+//! * `answer__<Action>`: the mock's JSON answer to the action in a scripted session, exactly as
+//!   sent (key order, alias keys) with ids, times and request ids redacted;
+//! * `error__<ErrorId>`: `ServiceError::new(id).encode("req-1", None)` for every error of the
+//!   spec.
+
+use std::path::{Path, PathBuf};
+
+use cmq_mock::clock::Clock;
+use cmq_mock::generated::decode;
+use cmq_mock::mock::CmqMock;
+use cmq_mock::service::ServiceError;
+use cmq_mock::wire::WireParams;
+use cmq_sdk::{Action, Client, Credentials, ErrorId, Operation};
+use serde_json::Value;
+
+const TIMESTAMP: u64 = 1_700_000_000;
+const NONCE: u64 = 424_242;
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+// ------------------------------------------------------------------------------ requests
+
+/// The string to sign and the form body of `input`, signed by `client`.
+fn request_text<O: Operation>(client: &Client, input: &O) -> String {
+    let (params, sts) = client.signed_params(input, TIMESTAMP, NONCE);
+    format!("{sts}\n\n{}", params.to_form())
+}
+
+/// Decodes `p` with the mock's decoder into the action's typed input and renders its request.
+fn request_of(client: &Client, action: Action, p: &WireParams) -> String {
+    let mut errs = Vec::new();
+    macro_rules! arms {
+        ($($variant:ident => $f:ident),* $(,)?) => {
+            match action { $( Action::$variant => request_text(client, &decode::$f(p, &mut errs)), )* }
+        };
+    }
+    let text = arms!(
+        BatchDeleteMessage => batch_delete_message,
+        BatchPublishMessage => batch_publish_message,
+        BatchReceiveMessage => batch_receive_message,
+        BatchSendMessage => batch_send_message,
+        ClearSubscriptionFilterTags => clear_subscription_filter_tags,
+        CreateQueue => create_queue,
+        CreateTopic => create_topic,
+        DeleteMessage => delete_message,
+        DeleteQueue => delete_queue,
+        DeleteTopic => delete_topic,
+        GetQueueAttributes => get_queue_attributes,
+        GetSubscriptionAttributes => get_subscription_attributes,
+        GetTopicAttributes => get_topic_attributes,
+        ListDeadLetterSourceQueues => list_dead_letter_source_queues,
+        ListQueue => list_queue,
+        ListSubscriptionByTopic => list_subscription_by_topic,
+        ListTopic => list_topic,
+        PublishMessage => publish_message,
+        QueryQueueRoute => query_queue_route,
+        QueryTopicRoute => query_topic_route,
+        ReceiveMessage => receive_message,
+        RewindQueue => rewind_queue,
+        SendMessage => send_message,
+        SetQueueAttributes => set_queue_attributes,
+        SetSubscriptionAttributes => set_subscription_attributes,
+        SetTopicAttributes => set_topic_attributes,
+        Subscribe => subscribe,
+        UnbindDeadLetterQueue => unbind_dead_letter_queue,
+        Unsubscribe => unsubscribe,
+    );
+    assert!(errs.is_empty(), "{action}: {errs:?}");
+    text
+}
+
+#[test]
+fn request_of_every_action() {
+    let path = root().join("spec/conformance/requests.json");
+    let corpus: Value =
+        serde_json::from_str(&std::fs::read_to_string(path).expect("read")).expect("requests.json");
+    let client = Client::builder()
+        .endpoint("https://cmq-gz.public.tencenttdmq.com")
+        .credentials(Credentials::new(
+            "AKIDsnapshot0000000000001",
+            "snapshot-secret-key",
+        ))
+        .request_client("SDK_Rust_snapshot")
+        .build()
+        .expect("client");
+    let mut seen = Vec::new();
+    for case in corpus["cases"].as_array().into_iter().flatten() {
+        if case["via"] != "client" {
+            continue;
+        }
+        let name = case["action"].as_str().unwrap_or_default();
+        let action = Action::from_wire(name).expect("a known action");
+        let p = WireParams::from_pairs(
+            case["input"]
+                .as_object()
+                .into_iter()
+                .flatten()
+                .map(|(k, v)| (k.clone(), v.as_str().unwrap_or_default().to_owned())),
+        );
+        insta::assert_snapshot!(format!("request__{name}"), request_of(&client, action, &p));
+        seen.push(action);
+    }
+    seen.sort_by_key(|a| a.as_str());
+    seen.dedup();
+    assert_eq!(seen.len(), Action::ALL.len(), "a request per action");
+}
+
+// ------------------------------------------------------------------------------ answers
+
+/// Keys whose values change from run to run (ids, times, request ids).
+const REDACT: &[&str] = &[
+    "requestId",
+    "msgId",
+    "queueId",
+    "topicId",
+    "subscriptionId",
+    "receiptHandle",
+    "createTime",
+    "lastModifyTime",
+    "enqueueTime",
+    "firstDequeueTime",
+    "nextVisibleTime",
+    "minMsgTime",
+];
+
+/// Every `"key":value` of a redacted key in `v`.
+fn redactions(v: &Value, out: &mut Vec<(String, String)>) {
+    match v {
+        Value::Object(m) => {
+            for (k, x) in m {
+                if REDACT.contains(&k.as_str()) && !x.is_object() && !x.is_array() {
+                    out.push((
+                        format!("{}:{x}", Value::from(k.as_str())),
+                        format!("{}:\"[{k}]\"", Value::from(k.as_str())),
+                    ));
+                } else {
+                    redactions(x, out);
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|x| redactions(x, out)),
+        _ => {}
+    }
+}
+
+/// The body as sent (compact JSON, the mock's key order) with ids and times replaced.
+fn redact(body: &[u8]) -> String {
+    let text = String::from_utf8(body.to_vec()).expect("UTF-8");
+    let v: Value = serde_json::from_str(&text).expect("JSON");
+    let mut pairs = Vec::new();
+    redactions(&v, &mut pairs);
+    pairs
+        .into_iter()
+        .fold(text, |t, (from, to)| t.replace(&from, &to))
+}
+
+fn params(pairs: &[(&str, &str)]) -> WireParams {
+    WireParams::from_pairs(pairs.iter().copied())
+}
+
+struct Session {
+    mock: CmqMock,
+    account: String,
+    seen: Vec<Action>,
+}
+
+impl Session {
+    /// Runs `action`; the answer must be a success. Snapshots it unless `quiet`.
+    async fn run(&mut self, action: Action, pairs: &[(&str, &str)], quiet: bool) -> Value {
+        let body = self
+            .mock
+            .call(&self.account, action, &params(pairs))
+            .await
+            .unwrap_or_else(|e| panic!("{action}: {e}"));
+        if !quiet && !self.seen.contains(&action) {
+            insta::assert_snapshot!(format!("answer__{action}"), redact(&body));
+            self.seen.push(action);
+        }
+        serde_json::from_slice(&body).expect("JSON")
+    }
+
+    async fn ok(&mut self, action: Action, pairs: &[(&str, &str)]) -> Value {
+        self.run(action, pairs, false).await
+    }
+
+    async fn setup(&mut self, action: Action, pairs: &[(&str, &str)]) -> Value {
+        self.run(action, pairs, true).await
+    }
+}
+
+#[tokio::test]
+async fn answer_of_every_action() {
+    let mock = CmqMock::builder()
+        .clock(Clock::manual(TIMESTAMP * 1000))
+        .route_addrs(vec!["10.0.0.1:6380".into()])
+        .start()
+        .await
+        .expect("mock");
+    let account = mock.secret_id().to_owned();
+    let mut s = Session {
+        mock,
+        account,
+        seen: Vec::new(),
+    };
+    use Action::*;
+    s.ok(
+        CreateQueue,
+        &[
+            ("queueName", "orders"),
+            ("visibilityTimeout", "60"),
+            ("rewindSeconds", "3600"),
+        ],
+    )
+    .await;
+    s.setup(CreateQueue, &[("queueName", "orders-dlq")]).await;
+    let dlq = r#"{"deadLetterQueue":"orders-dlq","policy":0,"maxReceiveCount":3}"#;
+    s.ok(
+        SetQueueAttributes,
+        &[("queueName", "orders"), ("deadLetterPolicy", dlq)],
+    )
+    .await;
+    s.ok(GetQueueAttributes, &[("queueName", "orders")]).await;
+    s.ok(ListQueue, &[("offset", "0"), ("limit", "10")]).await;
+    s.ok(
+        ListDeadLetterSourceQueues,
+        &[("deadLetterQueueName", "orders-dlq")],
+    )
+    .await;
+    s.ok(UnbindDeadLetterQueue, &[("queueName", "orders")])
+        .await;
+    s.ok(QueryQueueRoute, &[("queueName", "orders")]).await;
+    s.ok(
+        SendMessage,
+        &[("queueName", "orders"), ("msgBody", "hello")],
+    )
+    .await;
+    let got = s
+        .ok(
+            ReceiveMessage,
+            &[("queueName", "orders"), ("pollingWaitSeconds", "0")],
+        )
+        .await;
+    let handle = got["receiptHandle"].as_str().unwrap_or_default().to_owned();
+    s.ok(
+        DeleteMessage,
+        &[("queueName", "orders"), ("receiptHandle", &handle)],
+    )
+    .await;
+    s.ok(
+        BatchSendMessage,
+        &[
+            ("queueName", "orders"),
+            ("msgBody.1", "a"),
+            ("msgBody.2", "b"),
+        ],
+    )
+    .await;
+    let got = s
+        .ok(
+            BatchReceiveMessage,
+            &[("queueName", "orders"), ("numOfMsg", "16")],
+        )
+        .await;
+    let handles: Vec<String> = got["msgInfoList"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| m["receiptHandle"].as_str().unwrap_or_default().to_owned())
+        .collect();
+    let keys: Vec<String> = (1..=handles.len())
+        .map(|i| format!("receiptHandle.{i}"))
+        .collect();
+    let mut pairs: Vec<(&str, &str)> = vec![("queueName", "orders")];
+    pairs.extend(
+        keys.iter()
+            .map(String::as_str)
+            .zip(handles.iter().map(String::as_str)),
+    );
+    s.ok(BatchDeleteMessage, &pairs).await;
+    let start = (TIMESTAMP - 60).to_string();
+    s.ok(
+        RewindQueue,
+        &[("queueName", "orders"), ("startConsumeTime", &start)],
+    )
+    .await;
+
+    s.ok(CreateTopic, &[("topicName", "events"), ("filterType", "1")])
+        .await;
+    s.ok(
+        SetTopicAttributes,
+        &[("topicName", "events"), ("maxMsgSize", "1048576")],
+    )
+    .await;
+    s.ok(GetTopicAttributes, &[("topicName", "events")]).await;
+    s.ok(ListTopic, &[]).await;
+    s.ok(QueryTopicRoute, &[("topicName", "events")]).await;
+    s.setup(CreateQueue, &[("queueName", "fanout")]).await;
+    let sub = [("topicName", "events"), ("subscriptionName", "audit")];
+    s.ok(
+        Subscribe,
+        &[
+            sub[0],
+            sub[1],
+            ("protocol", "queue"),
+            ("endpoint", "fanout"),
+            ("filterTag.1", "red"),
+        ],
+    )
+    .await;
+    s.ok(ListSubscriptionByTopic, &[("topicName", "events")])
+        .await;
+    s.ok(
+        SetSubscriptionAttributes,
+        &[sub[0], sub[1], ("notifyStrategy", "BACKOFF_RETRY")],
+    )
+    .await;
+    s.ok(GetSubscriptionAttributes, &sub).await;
+    s.ok(
+        PublishMessage,
+        &[
+            ("topicName", "events"),
+            ("msgBody", "p1"),
+            ("msgTag.1", "red"),
+        ],
+    )
+    .await;
+    s.ok(
+        BatchPublishMessage,
+        &[
+            ("topicName", "events"),
+            ("msgBody.1", "p2"),
+            ("msgTag.1", "red"),
+        ],
+    )
+    .await;
+    s.ok(ClearSubscriptionFilterTags, &sub).await;
+    s.ok(Unsubscribe, &sub).await;
+    s.ok(DeleteTopic, &[("topicName", "events")]).await;
+    s.ok(DeleteQueue, &[("queueName", "fanout")]).await;
+
+    let mut seen = s.seen.clone();
+    seen.sort_by_key(|a| a.as_str());
+    assert_eq!(seen, Action::ALL, "an answer per action");
+    s.mock.shutdown().await;
+}
+
+// ------------------------------------------------------------------------------ errors
+
+#[test]
+fn body_of_every_error() {
+    for &id in ErrorId::ALL {
+        let body = ServiceError::new(id).encode("req-1", None);
+        insta::assert_snapshot!(
+            format!("error__{}", id.id()),
+            String::from_utf8(body).expect("UTF-8")
+        );
+    }
+}
