@@ -1,6 +1,8 @@
-//! Project automation. `cargo xtask codegen` regenerates `cmq-sdk/src/generated/` and
-//! `cmq-mock/src/generated/` from `spec/`; `cargo xtask codegen --check` fails (listing stale,
-//! missing and orphaned files) when they are out of date.
+//! Project automation. `cargo xtask codegen` regenerates `cmq-sdk/src/generated/`,
+//! `cmq-mock/src/generated/` and `spec/conformance/generated/` from `spec/`;
+//! `cargo xtask codegen --check` fails (listing stale, missing and orphaned files) when they are
+//! out of date. `cargo xtask coverage` reports what the conformance corpus exercises and fails
+//! on any constraint of the spec that no malformed case breaks.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -12,7 +14,15 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check]\n\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage\n\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned\n  coverage         per action, the parameters, constraints and errors the conformance corpus\n                   (spec/conformance/) exercises; fail on a constraint without a malformed case";
+
+/// Runs `coverage`: the report, and whether every constraint has a malformed case.
+fn coverage(root: &Path) -> (String, bool) {
+    match codegen::conformance::coverage(root) {
+        Ok(c) => (c.report(), c.is_complete()),
+        Err(e) => (format!("error: {e}"), false),
+    }
+}
 
 /// Runs `codegen`, writing or (with `check`) comparing. Returns the message to print and
 /// whether it succeeded.
@@ -59,6 +69,16 @@ fn main() -> ExitCode {
     let check = match args.as_slice() {
         ["codegen"] => false,
         ["codegen", "--check"] => true,
+        ["coverage"] => {
+            let (report, ok) = coverage(&workspace_root());
+            print!("{report}");
+            return if ok {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!("error: the conformance corpus misses constraints of the spec");
+                ExitCode::FAILURE
+            };
+        }
         ["-h" | "--help"] | [] => {
             println!("{USAGE}");
             return ExitCode::SUCCESS;
@@ -87,5 +107,14 @@ mod tests {
     fn generated_files_are_up_to_date() {
         let (msg, ok) = codegen(&workspace_root(), true);
         assert!(ok, "{msg}");
+    }
+
+    /// `cargo test` catches a constraint of the spec that no malformed case breaks (the check
+    /// of `cargo xtask coverage`).
+    #[test]
+    fn every_constraint_has_a_malformed_case() {
+        let (report, ok) = coverage(&workspace_root());
+        assert!(ok, "{report}");
+        assert!(report.contains("constraints covered"), "{report}");
     }
 }
