@@ -2,7 +2,7 @@
 //! mean a space), kept in order for the signature check, and decoded per the constraint table.
 
 use cmq_sdk::constraints::{ParamKind, ParamSpec, Violation, ViolationKind};
-use serde::de::DeserializeOwned;
+use cmq_sdk::operation::JsonShape;
 
 /// The parameters of one request, in the order they arrived.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -104,16 +104,22 @@ impl WireParams {
         self.scalar(spec, errs).map(str::to_owned)
     }
 
-    /// Decodes a JSON parameter into its shape; text that is not a JSON object of that shape is
-    /// a JSON violation.
-    pub fn json<T: DeserializeOwned>(
-        &self,
-        spec: &ParamSpec,
-        errs: &mut Vec<Violation>,
-    ) -> Option<T> {
+    /// Decodes a JSON parameter into its shape: text that is not a JSON object is a JSON
+    /// violation; each member of the wrong JSON type is a violation of that member.
+    pub fn json<T: JsonShape>(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<T> {
         let v = self.scalar(spec, errs)?;
-        match serde_json::from_str::<T>(v) {
-            Ok(t) => Some(t),
+        match serde_json::from_str::<serde_json::Value>(v) {
+            Ok(serde_json::Value::Object(obj)) => Some(T::decode_members(&obj, errs)),
+            Ok(_) => {
+                errs.push(Self::violation(
+                    spec,
+                    spec.wire,
+                    ViolationKind::Json,
+                    "a JSON object",
+                    Some(v),
+                ));
+                None
+            }
             Err(e) => {
                 errs.push(Self::violation(
                     spec,

@@ -2334,7 +2334,6 @@ async fn dead_letter_bindings_are_listed_unbound_and_protect_the_queue() {
 /// parser (`DeadLetterPolicy::parse_json`, which has the documented codes) is reached. The fix
 /// belongs in `spec/attributes.json` (per-field error ids), which this suite may not edit.
 #[tokio::test]
-#[ignore = "spec bug: deadLetterPolicy member errors answer 10720 instead of 10760/10770"]
 async fn dead_letter_policy_member_errors() {
     let (mock, _) = mock_with(|b| b.queue("dlq")).await;
     let raw = Raw::new(&mock);

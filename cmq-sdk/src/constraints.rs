@@ -497,3 +497,57 @@ pub fn check_required_when(
         );
     }
 }
+
+fn member_key(spec: &ParamSpec) -> &str {
+    spec.wire.split_once('.').map_or(spec.wire, |(_, m)| m)
+}
+
+/// Reads integer member `spec` (wire `shape.member`) of a JSON object; a value of another JSON
+/// type is a [`ViolationKind::Type`] violation. `null` counts as absent.
+pub fn json_int(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    spec: &ParamSpec,
+    out: &mut Vec<Violation>,
+) -> Option<i64> {
+    match obj.get(member_key(spec)) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(v) => match v.as_i64() {
+            Some(n) => Some(n),
+            None => {
+                push(
+                    out,
+                    spec,
+                    spec.wire.to_owned(),
+                    ViolationKind::Type,
+                    "an integer".into(),
+                    Some(shorten(&v.to_string())),
+                );
+                None
+            }
+        },
+    }
+}
+
+/// Reads string member `spec` of a JSON object; a value of another JSON type is a
+/// [`ViolationKind::Type`] violation. `null` counts as absent.
+pub fn json_string(
+    obj: &serde_json::Map<String, serde_json::Value>,
+    spec: &ParamSpec,
+    out: &mut Vec<Violation>,
+) -> Option<String> {
+    match obj.get(member_key(spec)) {
+        None | Some(serde_json::Value::Null) => None,
+        Some(serde_json::Value::String(s)) => Some(s.clone()),
+        Some(v) => {
+            push(
+                out,
+                spec,
+                spec.wire.to_owned(),
+                ViolationKind::Type,
+                "a string".into(),
+                Some(shorten(&v.to_string())),
+            );
+            None
+        }
+    }
+}

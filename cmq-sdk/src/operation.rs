@@ -31,3 +31,36 @@ pub trait WireOutput {
     /// Writes every field (and the alias keys the spec says to emit).
     fn write_fields<M: SerializeMap>(&self, m: &mut M) -> Result<(), M::Error>;
 }
+
+/// A JSON object shape carried in one parameter (e.g. `deadLetterPolicy`), decoded member by
+/// member so that a member of the wrong JSON type is reported against that member (with its own
+/// error) instead of failing the whole document.
+pub trait JsonShape: Sized {
+    /// Decodes the members of `obj`; every member of the wrong type is a violation and is left out.
+    fn decode_members(
+        obj: &serde_json::Map<String, serde_json::Value>,
+        out: &mut Vec<crate::constraints::Violation>,
+    ) -> Self;
+}
+
+/// Deserializes an optional JSON object that some servers send as a JSON-encoded string instead
+/// (reference §14.4 leaves the form of `deadLetterPolicy` open): accepts both, and `null`, `""`
+/// or an absent key as `None`.
+pub fn object_or_json_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: DeserializeOwned,
+{
+    use serde::Deserialize as _;
+    use serde::de::Error as _;
+    match Option::<serde_json::Value>::deserialize(d)? {
+        None | Some(serde_json::Value::Null) => Ok(None),
+        Some(serde_json::Value::String(s)) if s.trim().is_empty() => Ok(None),
+        Some(serde_json::Value::String(s)) => {
+            serde_json::from_str(&s).map(Some).map_err(D::Error::custom)
+        }
+        Some(other) => serde_json::from_value(other)
+            .map(Some)
+            .map_err(D::Error::custom),
+    }
+}

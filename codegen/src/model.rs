@@ -218,6 +218,8 @@ pub struct StructModel {
     pub specs: Vec<SpecConst>,
     /// Whether it has validation.
     pub validated: bool,
+    /// Field initialisers decoding members leniently from a JSON object `obj` (validated shapes).
+    pub member_decodes: Vec<String>,
     /// Constraint facts of the members (validated shapes only).
     pub member_facts: Vec<ParamFacts>,
 }
@@ -250,6 +252,8 @@ pub struct RawKey {
     pub raw_field: String,
     /// JSON key literal.
     pub key_lit: String,
+    /// Extra serde attributes (`, deserialize_with = "…"`), or empty.
+    pub attr: String,
 }
 
 /// A `ParamSpec` constant.
@@ -1422,6 +1426,7 @@ fn build_struct(
     let mut checks = Vec::new();
     let mut specs = Vec::new();
     let mut member_facts = Vec::new();
+    let mut member_decodes: Vec<String> = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     let mut keys: BTreeMap<String, usize> = BTreeMap::new();
     for (i, f) in fields.iter().enumerate() {
@@ -1510,14 +1515,22 @@ fn build_struct(
         } else {
             inner.clone()
         };
+        // A single JSON object may also arrive as a JSON-encoded string (ref §14.4).
+        let attr = if ty == "object" || ty == "json" {
+            ", deserialize_with = \"crate::operation::object_or_json_string\"".to_owned()
+        } else {
+            String::new()
+        };
         let mut raw_keys = vec![RawKey {
             raw_field: format!("k_{field}"),
             key_lit: lit(&key),
+            attr: attr.clone(),
         }];
         for (j, a) in f.aliases.iter().enumerate() {
             raw_keys.push(RawKey {
                 raw_field: format!("k_{field}_alias{j}"),
                 key_lit: lit(a),
+                attr: attr.clone(),
             });
         }
         let chain: Vec<String> = raw_keys
@@ -1587,6 +1600,7 @@ fn build_struct(
             let const_name = key.to_shouty_snake_case();
             let mut p2 = p.clone();
             p2.errors = shape_errors.clone();
+            p2.errors.extend(f.errors.clone());
             let mut facts = param_facts(&p2, f.required, defaults);
             facts.wire = key.clone();
             facts.required_if = f
@@ -1596,11 +1610,21 @@ fn build_struct(
             member_facts.push(facts);
             let expr = spec_expr(&p2.wire, &p2, f.required, defaults, ids, spec, &fat, l);
             let spath = format!("{}::{const_name}", name.to_snake_case());
-            let stmt = match ty.as_str() {
-                "int" => format!("check_int(&{spath}, self.{field}, out);"),
-                "string" => format!("check_string(&{spath}, self.{field}.as_deref(), out);"),
-                _ => String::new(),
+            let (stmt, decode) = match ty.as_str() {
+                "int" => (
+                    format!("check_int(&{spath}, self.{field}, out);"),
+                    format!("{field}: json_int(obj, &{spath}, out),"),
+                ),
+                "string" => (
+                    format!("check_string(&{spath}, self.{field}.as_deref(), out);"),
+                    format!("{field}: json_string(obj, &{spath}, out),"),
+                ),
+                other => {
+                    l.push(fat.join("type"), format!("a member of a shape used by a `json` parameter must be `int` or `string`, not `{other}`"));
+                    (String::new(), format!("{field}: None,"))
+                }
             };
+            member_decodes.push(decode);
             checks.push(stmt);
             if let Some(ri) = &f.required_if {
                 let other = ri.field.to_snake_case();
@@ -1638,6 +1662,7 @@ fn build_struct(
         specs,
         validated,
         member_facts,
+        member_decodes,
     }
 }
 

@@ -367,6 +367,9 @@ pub struct Field {
     pub max_len: Option<u64>,
     /// Required when another member has a value.
     pub required_if: Option<RequiredIf>,
+    /// Error overrides per violation kind for this member (over the shape's `errors`).
+    #[serde(default)]
+    pub errors: BTreeMap<String, String>,
 }
 
 /// `required_if` of a shape field.
