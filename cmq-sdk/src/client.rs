@@ -395,6 +395,12 @@ fn transport(e: reqwest::Error) -> Error {
 
 /// Decodes an answer body of action `O`: the envelope, then (when `code` is 0) the output.
 pub fn decode_answer<O: Operation>(body: &[u8]) -> Result<O::Output, Error> {
+    // Fast path: an answer whose top-level `code` is 0 is parsed once, straight into the output.
+    if top_level_code(body) == Some(0) {
+        if let Ok(out) = serde_json::from_slice::<O::Output>(body) {
+            return Ok(out);
+        }
+    }
     let env: Envelope = serde_json::from_slice(body).map_err(|e| Error::Decode {
         message: e.to_string(),
         body: Error::shorten(body),
@@ -413,4 +419,73 @@ pub fn decode_answer<O: Operation>(body: &[u8]) -> Result<O::Output, Error> {
         message: e.to_string(),
         body: Error::shorten(body),
     })
+}
+
+/// The integer value of the top-level `"code"` key of a JSON object, found by a scan that tracks
+/// strings and nesting (so a `code` inside `errorList` items or inside a string is never taken).
+/// `None` when there is none or it is not a plain integer.
+fn top_level_code(body: &[u8]) -> Option<i64> {
+    let mut depth = 0usize;
+    let mut i = 0usize;
+    while i < body.len() {
+        match body[i] {
+            b'"' => {
+                let start = i + 1;
+                i += 1;
+                while i < body.len() && body[i] != b'"' {
+                    if body[i] == b'\\' {
+                        i += 1;
+                    }
+                    i += 1;
+                }
+                let key = body.get(start..i)?;
+                i += 1;
+                if depth == 1 && key == b"code" {
+                    let mut j = i;
+                    while j < body.len() && body[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    if body.get(j) != Some(&b':') {
+                        continue;
+                    }
+                    j += 1;
+                    while j < body.len() && body[j].is_ascii_whitespace() {
+                        j += 1;
+                    }
+                    let end = body[j..]
+                        .iter()
+                        .position(|b| !(b.is_ascii_digit() || *b == b'-'))
+                        .map_or(body.len(), |p| j + p);
+                    return std::str::from_utf8(&body[j..end]).ok()?.parse().ok();
+                }
+                continue;
+            }
+            b'{' | b'[' => depth += 1,
+            b'}' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::top_level_code;
+
+    #[test]
+    fn finds_only_the_top_level_code() {
+        assert_eq!(top_level_code(br#"{"code":0,"message":""}"#), Some(0));
+        assert_eq!(
+            top_level_code(br#"{ "errorList":[{"code":0}], "code" : 6010 }"#),
+            Some(6010)
+        );
+        assert_eq!(
+            top_level_code(br#"{"msgBody":"\"code\":0","code":7000}"#),
+            Some(7000)
+        );
+        assert_eq!(top_level_code(br#"{"message":"no code"}"#), None);
+        assert_eq!(top_level_code(br#"{"code":"0"}"#), None);
+        assert_eq!(top_level_code(b"garbage"), None);
+    }
 }
