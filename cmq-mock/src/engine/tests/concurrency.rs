@@ -105,11 +105,24 @@ fn every_message_is_delivered_exactly_once() {
         })
         .await
         .expect("all messages consumed");
-        // Release the consumers still long-polling: their windows end.
-        adv(&e, 30_000);
+        // Release the consumers still long-polling: their windows end. A consumer may start a
+        // new long poll just after an advance, so keep advancing until each one has returned.
         let mut total = 0;
-        for c in consumers {
-            total += tokio::time::timeout(GUARD, c).await.unwrap().unwrap();
+        let deadline = tokio::time::Instant::now() + GUARD;
+        for mut c in consumers {
+            loop {
+                adv(&e, 30_000);
+                match tokio::time::timeout(Duration::from_millis(20), &mut c).await {
+                    Ok(r) => {
+                        total += r.unwrap();
+                        break;
+                    }
+                    Err(_) => assert!(
+                        tokio::time::Instant::now() < deadline,
+                        "a consumer never returned"
+                    ),
+                }
+            }
         }
         assert_eq!(total, TOTAL);
         assert_eq!(seen.lock().unwrap().len(), TOTAL);
