@@ -54,6 +54,15 @@ pub fn is_secret_param(name: &str) -> bool {
         || name.eq_ignore_ascii_case("secret_key")
 }
 
+/// Redacts credentials in `pairs` without copying the others.
+pub fn redact_in_place(pairs: &mut [(String, String)]) {
+    for (k, v) in pairs.iter_mut() {
+        if is_secret_param(k) {
+            REDACTED.clone_into(v);
+        }
+    }
+}
+
 /// Copies `pairs`, redacting credentials.
 pub fn redacted(pairs: &[(String, String)]) -> Vec<(String, String)> {
     pairs

@@ -54,7 +54,7 @@ use crate::clock::Clock;
 use crate::faults::{Faults, InjectedFailure};
 use crate::generated::dispatch::dispatch;
 use crate::generated::service::CmqService;
-use crate::journal::{Journal, JournalRecord, redacted};
+use crate::journal::{Journal, JournalRecord, redact_in_place, redacted};
 use crate::service::{RequestContext, ServiceError};
 use crate::wire::WireParams;
 
@@ -681,7 +681,7 @@ impl<S: CmqService> Shared<S> {
                     );
                 }
                 Some(InjectedFailure::DropConnection) => {
-                    self.record(time_ms, Some(account), &params, None, request_id);
+                    self.record_owned(time_ms, Some(account), params, None, request_id);
                     return Answer::Drop;
                 }
             }
@@ -716,7 +716,7 @@ impl<S: CmqService> Shared<S> {
                 request_id,
                 ..
             } = ctx;
-            self.record(time_ms, Some(account_id), &params, Some(code), request_id);
+            self.record_owned(time_ms, Some(account_id), params, Some(code), request_id);
         }
         Answer::Json(body)
     }
@@ -733,6 +733,32 @@ impl<S: CmqService> Shared<S> {
         let body = encode(&request_id);
         self.record(time_ms, account, params, code, request_id);
         Answer::Json(body)
+    }
+
+    /// Like [`Self::record`], but takes the parameters by value and redacts them in place, so
+    /// the hot path copies no strings into the journal.
+    fn record_owned(
+        &self,
+        time_ms: u64,
+        account: Option<String>,
+        params: WireParams,
+        code: Option<i64>,
+        request_id: String,
+    ) {
+        if !self.journal.is_enabled() {
+            return;
+        }
+        let action = params.get("Action").map(str::to_owned);
+        let mut pairs = params.into_pairs();
+        redact_in_place(&mut pairs);
+        self.journal.record(JournalRecord {
+            time_ms,
+            account,
+            action,
+            params: pairs,
+            code,
+            request_id,
+        });
     }
 
     fn record(

@@ -37,6 +37,11 @@ impl WireParams {
         &self.pairs
     }
 
+    /// The pairs, by value.
+    pub fn into_pairs(self) -> Vec<(String, String)> {
+        self.pairs
+    }
+
     /// The first value of `name`.
     pub fn get(&self, name: &str) -> Option<&str> {
         self.pairs
