@@ -1,6 +1,5 @@
 //! The generated [`CmqService`] implemented on the engine: turns validated requests into engine
-//! calls and engine results into CMQ answers (every engine error kind is named like a spec error
-//! id, so the mapping is by id).
+//! calls and engine results into CMQ answers (every engine error kind names its spec error).
 
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
@@ -23,11 +22,11 @@ use crate::service::{RequestContext, ServiceError};
 const DEFAULT_LIMIT: usize = 20;
 
 fn engine_err(e: EngineError) -> ServiceError {
-    ServiceError::new(ErrorId::from_id(e.kind.id()).unwrap_or(ErrorId::InternalError))
+    ServiceError::new(e.kind.error_id())
 }
 
 fn topic_err(e: TopicError) -> ServiceError {
-    ServiceError::new(ErrorId::from_id(e.kind.id()).unwrap_or(ErrorId::InternalError))
+    ServiceError::new(e.kind.error_id())
 }
 
 /// A required field the dispatcher has already checked; a missing one is answered as such
@@ -505,9 +504,9 @@ impl CmqService for Backend {
             .zip(results)
             .filter_map(|(h, r)| r.err().map(|e| (h, e)))
             .map(|(h, e)| {
-                let id = match e.kind.id() {
-                    "InvalidReceiptHandle" => ErrorId::InvalidReceiptHandleItem,
-                    other => ErrorId::from_id(other).unwrap_or(ErrorId::InternalError),
+                let id = match e.kind.error_id() {
+                    ErrorId::InvalidReceiptHandle => ErrorId::InvalidReceiptHandleItem,
+                    other => other,
                 };
                 BatchItemError {
                     code: id.code(),

@@ -1,7 +1,9 @@
 //! Engine errors: one [`ErrorKind`] per CMQ error the queue engine can answer with, named after
-//! the error ids of `spec/errors.json`, each with its top-level `code`, module code and text.
+//! the error ids of `spec/errors.json`; code, module code and text come from the generated table.
 
 use std::fmt;
+
+use cmq_sdk::generated::errors::ErrorId;
 
 /// What went wrong, named after the spec's error ids. The doc line of each variant gives
 /// `code/module: message` as the real service answers it (reference §8).
@@ -89,165 +91,58 @@ impl ErrorKind {
         Self::DeadLetterQueueBindTooMany,
     ];
 
+    /// The spec's error (the generated table holds its code, module code and message; this
+    /// engine keeps no copy of them).
+    pub const fn error_id(self) -> ErrorId {
+        match self {
+            ErrorKind::QueueNameFormat => ErrorId::QueueNameFormat,
+            ErrorKind::QueueNotExist => ErrorId::QueueNotExist,
+            ErrorKind::QueueAlreadyExists => ErrorId::QueueAlreadyExists,
+            ErrorKind::QueueQuotaExceeded => ErrorId::QueueQuotaExceeded,
+            ErrorKind::MessageBodyEmpty => ErrorId::MessageBodyEmpty,
+            ErrorKind::MessageTooLarge => ErrorId::MessageTooLarge,
+            ErrorKind::QueueFull => ErrorId::QueueFull,
+            ErrorKind::BatchTotalSizeTooLarge => ErrorId::BatchTotalSizeTooLarge,
+            ErrorKind::BatchSizeOutOfRange => ErrorId::BatchSizeOutOfRange,
+            ErrorKind::InvalidReceiptHandle => ErrorId::InvalidReceiptHandle,
+            ErrorKind::ReceiptHandleError => ErrorId::ReceiptHandleError,
+            ErrorKind::NoMessage => ErrorId::NoMessage,
+            ErrorKind::TooManyUnackedMessages => ErrorId::TooManyUnackedMessages,
+            ErrorKind::QueueReleasing => ErrorId::QueueReleasing,
+            ErrorKind::QueueCannotRewind => ErrorId::QueueCannotRewind,
+            ErrorKind::InvalidRewindTime => ErrorId::InvalidRewindTime,
+            ErrorKind::RewindSecondsGreaterThanRetention => {
+                ErrorId::RewindSecondsGreaterThanRetention
+            }
+            ErrorKind::DeadLetterPolicyNotJson => ErrorId::DeadLetterPolicyNotJson,
+            ErrorKind::DeadLetterPolicyParamsError => ErrorId::DeadLetterPolicyParamsError,
+            ErrorKind::DeadLetterQueueNotExist => ErrorId::DeadLetterQueueNotExist,
+            ErrorKind::DeadLetterQueueNesting => ErrorId::DeadLetterQueueNesting,
+            ErrorKind::DeleteDeadLetterQueueNotAllowed => ErrorId::DeleteDeadLetterQueueNotAllowed,
+            ErrorKind::DeadLetterQueueMemberMissing => ErrorId::DeadLetterQueueMemberMissing,
+            ErrorKind::DeadLetterPolicyMemberInvalid => ErrorId::DeadLetterPolicyMemberInvalid,
+            ErrorKind::DeadLetterQueueBindTooMany => ErrorId::DeadLetterQueueBindTooMany,
+        }
+    }
+
     /// The spec error id (the variant's name).
     pub fn id(self) -> &'static str {
-        self.info().0
+        self.error_id().id()
     }
 
     /// The top-level `code` of the response envelope.
     pub fn code(self) -> u32 {
-        self.info().1
+        u32::try_from(self.error_id().code()).unwrap_or(u32::MAX)
     }
 
     /// The module error code shown in parentheses at the start of `message`.
     pub fn module_code(self) -> u32 {
-        self.info().2
+        u32::try_from(self.error_id().module()).unwrap_or(u32::MAX)
     }
 
     /// The documented English text (without the module-code prefix).
     pub fn text(self) -> &'static str {
-        self.info().3
-    }
-
-    fn info(self) -> (&'static str, u32, u32, &'static str) {
-        use ErrorKind::*;
-        match self {
-            QueueNameFormat => ("QueueNameFormat", 4000, 10020, "queue name format error"),
-            QueueNotExist => (
-                "QueueNotExist",
-                4440,
-                10100,
-                "queue is not existed, or deleted",
-            ),
-            QueueAlreadyExists => (
-                "QueueAlreadyExists",
-                4460,
-                10210,
-                "queue is already existed",
-            ),
-            QueueQuotaExceeded => (
-                "QueueQuotaExceeded",
-                4450,
-                10220,
-                "number of queues has reached the limit",
-            ),
-            MessageBodyEmpty => (
-                "MessageBodyEmpty",
-                4000,
-                10120,
-                "message body can't be empty",
-            ),
-            MessageTooLarge => (
-                "MessageTooLarge",
-                4400,
-                10230,
-                "exceed maximum message size",
-            ),
-            QueueFull => (
-                "QueueFull",
-                4410,
-                10240,
-                "reach maximum retention number of message",
-            ),
-            BatchTotalSizeTooLarge => (
-                "BatchTotalSizeTooLarge",
-                4470,
-                10300,
-                "total message size exceed 1MB",
-            ),
-            BatchSizeOutOfRange => (
-                "BatchSizeOutOfRange",
-                4000,
-                10370,
-                "%s parameter batch size is out of range",
-            ),
-            InvalidReceiptHandle => (
-                "InvalidReceiptHandle",
-                4430,
-                10260,
-                "receipt handle is invalid",
-            ),
-            ReceiptHandleError => ("ReceiptHandleError", 4000, 10470, "receiptHandle error"),
-            NoMessage => ("NoMessage", 7000, 10200, "no message"),
-            TooManyUnackedMessages => (
-                "TooManyUnackedMessages",
-                6070,
-                10690,
-                "too many unacked(inactive) messages or delayed messages",
-            ),
-            QueueReleasing => (
-                "QueueReleasing",
-                6040,
-                10660,
-                "it will take some time to release resources of previous queue before you create a new one with the same name, please try later",
-            ),
-            QueueCannotRewind => (
-                "QueueCannotRewind",
-                6050,
-                10670,
-                "your queue cannot be rewinded",
-            ),
-            InvalidRewindTime => (
-                "InvalidRewindTime",
-                4000,
-                10680,
-                "invalid rewind time, you can get the vaild range of that via GetQueueAttributes",
-            ),
-            RewindSecondsGreaterThanRetention => (
-                "RewindSecondsGreaterThanRetention",
-                4000,
-                10700,
-                "rewindSeconds cannot be greater than msgRetentionSeconds",
-            ),
-            DeadLetterPolicyNotJson => (
-                "DeadLetterPolicyNotJson",
-                4000,
-                10710,
-                "deadLetterPolicy must be a json string",
-            ),
-            DeadLetterPolicyParamsError => (
-                "DeadLetterPolicyParamsError",
-                4000,
-                10720,
-                "deadLetterPolicy params error,please check it",
-            ),
-            DeadLetterQueueNotExist => (
-                "DeadLetterQueueNotExist",
-                4000,
-                10730,
-                "deadLetter queue not exist",
-            ),
-            DeadLetterQueueNesting => (
-                "DeadLetterQueueNesting",
-                4000,
-                10740,
-                "deadLetter queue is not allowed to nest",
-            ),
-            DeleteDeadLetterQueueNotAllowed => (
-                "DeleteDeadLetterQueueNotAllowed",
-                4000,
-                10750,
-                "it is not allowed to be deleted when the queue is dead letter queue",
-            ),
-            DeadLetterQueueMemberMissing => (
-                "DeadLetterQueueMemberMissing",
-                4000,
-                10760,
-                "the deadLetterPolicy must has deadLetterQueue member, only be a string",
-            ),
-            DeadLetterPolicyMemberInvalid => (
-                "DeadLetterPolicyMemberInvalid",
-                4000,
-                10770,
-                "the deadLetterPolicy must has policy member , only set 0 or 1",
-            ),
-            DeadLetterQueueBindTooMany => (
-                "DeadLetterQueueBindTooMany",
-                4000,
-                10780,
-                "the deadLetter Queue bind too many times",
-            ),
-        }
+        self.error_id().message()
     }
 }
 

@@ -195,9 +195,9 @@ impl NotifyContentFormat {
 // Errors.
 
 macro_rules! error_kinds {
-    ($( $(#[$doc:meta])* $name:ident = ($code:expr, $module:expr, $text:expr); )*) => {
-        /// The errors of the topic store, named like the spec's error ids (`spec/errors.json`),
-        /// with their top-level `code` and module code.
+    ($( $(#[$doc:meta])* $name:ident; )*) => {
+        /// The errors of the topic store, named like the spec's error ids (`spec/errors.json`);
+        /// code, module code and text come from the generated table.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         pub enum TopicErrorKind {
             $( $(#[$doc])* $name, )*
@@ -207,24 +207,29 @@ macro_rules! error_kinds {
             /// Every kind.
             pub const ALL: &'static [TopicErrorKind] = &[$(TopicErrorKind::$name),*];
 
+            /// The spec's error.
+            pub const fn error_id(self) -> cmq_sdk::generated::errors::ErrorId {
+                match self { $(TopicErrorKind::$name => cmq_sdk::generated::errors::ErrorId::$name,)* }
+            }
+
             /// The top-level `code` of the response envelope.
             pub fn code(self) -> u32 {
-                match self { $(TopicErrorKind::$name => $code,)* }
+                u32::try_from(self.error_id().code()).unwrap_or(u32::MAX)
             }
 
             /// The module error code (the number in parentheses in `message`).
             pub fn module_code(self) -> u32 {
-                match self { $(TopicErrorKind::$name => $module,)* }
+                u32::try_from(self.error_id().module()).unwrap_or(u32::MAX)
             }
 
             /// The spec error id, e.g. `"TopicNotExist"`.
             pub fn id(self) -> &'static str {
-                match self { $(TopicErrorKind::$name => stringify!($name),)* }
+                self.error_id().id()
             }
 
             /// The documented English text (`%s` stands for a parameter name).
             pub fn text(self) -> &'static str {
-                match self { $(TopicErrorKind::$name => $text,)* }
+                self.error_id().message()
             }
         }
     };
@@ -232,68 +237,68 @@ macro_rules! error_kinds {
 
 error_kinds! {
     /// 4440/10600: the topic does not exist (or was deleted).
-    TopicNotExist = (4440, 10600, "topic is not existed, or deleted");
+    TopicNotExist;
     /// 4460/10550: a topic of that name (case-insensitively) exists.
-    TopicAlreadyExists = (4460, 10550, "topic is already existed");
+    TopicAlreadyExists;
     /// 4450/10610: the account has as many topics as its quota allows.
-    TopicQuotaExceeded = (4450, 10610, "number of topics has reached the limit");
+    TopicQuotaExceeded;
     /// 6040/10660: the name was deleted less than 10 s ago.
-    TopicReleasing = (6040, 10660, "It will take some time to release resources of previous topic before you can create a new topic with the same name. Please try later.");
+    TopicReleasing;
     /// 4000/10590: a topic name breaks the name rule.
-    TopicNameFormat = (4000, 10590, "topic name format error");
+    TopicNameFormat;
     /// 4000/10580: a subscription name breaks the name rule.
-    SubscriptionNameFormat = (4000, 10580, "subscription name format error");
+    SubscriptionNameFormat;
     /// 4490/10470: the topic already has a subscription of that name.
-    SubscriptionAlreadyExists = (4490, 10470, "subscribtion is already existed");
+    SubscriptionAlreadyExists;
     /// 4000/10560: no such subscription on the topic.
-    SubscriptionNotExist = (4000, 10560, "subscription is not existed");
+    SubscriptionNotExist;
     /// 4500/10480: the topic has as many subscriptions as its quota allows.
-    SubscriptionQuotaExceeded = (4500, 10480, "number of subscription has reached the limit");
+    SubscriptionQuotaExceeded;
     /// 4000/10540: DeleteTopic while subscriptions exist.
-    TopicHasSubscriptions = (4000, 10540, "there exists subscriptions under this topic, please unsubscribe all of them before DeleteTopic");
+    TopicHasSubscriptions;
     /// 6030/10650: publishing to a topic without subscriptions.
-    TopicHasNoSubscription = (6030, 10650, "topic has no subscription, please create a subscription before publishing message");
+    TopicHasNoSubscription;
     /// 6030/10730: publishing a message no subscription matches.
-    NoSubscriptionMatched = (6030, 10730, "no bindingKey or filterTag matches the routingKey or msgTag");
+    NoSubscriptionMatched;
     /// 4000/10700: publishing to a filterType 2 topic without routingKey.
-    RoutingKeyMissing = (4000, 10700, "parameters lack of routingKey");
+    RoutingKeyMissing;
     /// 4000/10710: subscribing to a filterType 2 topic without bindingKey.
-    BindingKeyMissing = (4000, 10710, "parameters lack of bindingKey");
+    BindingKeyMissing;
     /// 4000/10500: the endpoint does not fit the protocol (not http(s)://, bad URL, > 500 chars,
     /// bad queue name).
-    EndpointFormatError = (4000, 10500, "endpoint format error");
+    EndpointFormatError;
     /// 4000/10630: the endpoint names no existing queue (protocol `queue`).
-    IllegalEndpoint = (4000, 10630, "illegal endpoint");
+    IllegalEndpoint;
     /// 4510/10570: the URL contains whitespace.
-    UrlContainsBlank = (4510, 10570, "url connot contain any blank characters");
+    UrlContainsBlank;
     /// 4000/10510: protocol is neither `http` nor `queue`.
-    UndefinedProtocol = (4000, 10510, "undefined protocol");
+    UndefinedProtocol;
     /// 4000/10520: unknown notifyStrategy.
-    UndefinedNotifyStrategy = (4000, 10520, "undefined notify retry stragety");
+    UndefinedNotifyStrategy;
     /// 4000/10530: unknown notifyContentFormat.
-    UndefinedNotifyContentFormat = (4000, 10530, "undefined notify content format");
+    UndefinedNotifyContentFormat;
     /// 4000/10640: protocol `queue` with notifyContentFormat JSON.
-    QueueProtocolRequiresSimplified = (4000, 10640, "notifyContentFormat of protocol queue must be SIMPLIFIED");
+    QueueProtocolRequiresSimplified;
     /// 4000/10490: more than 5 filterTag (the spec's choice among 10490/10670/10740).
-    FilterTagNumberExceeded = (4000, 10490, "number of filterTag exceed limit");
+    FilterTagNumberExceeded;
     /// 4000/10680: more than 5 bindingKey.
-    TooManyBindingKeys = (4000, 10680, "too many bindingKey");
+    TooManyBindingKeys;
     /// 4000/10720: more than 5 msgTag.
-    TooManyMsgTags = (4000, 10720, "too many msgTag");
+    TooManyMsgTags;
     /// 4000/10691: a routingKey or bindingKey with more than 15 dots.
-    TooManyDelimiters = (4000, 10691, "too many delimeters");
+    TooManyDelimiters;
     /// 4400/10230: a message body larger than the topic's maxMsgSize.
-    MessageTooLarge = (4400, 10230, "exceed maximum message size");
+    MessageTooLarge;
     /// 4470/10300: a batch whose bodies total more than 65 536 bytes.
-    BatchTotalSizeTooLarge = (4470, 10300, "total message size exceed 1MB");
+    BatchTotalSizeTooLarge;
     /// 4000/10370: a batch of 0 or more than 16 bodies.
-    BatchSizeOutOfRange = (4000, 10370, "%s parameter batch size is out of range");
+    BatchSizeOutOfRange;
     /// 4000/10120: an empty message body.
-    MessageBodyEmpty = (4000, 10120, "message body can't be empty");
+    MessageBodyEmpty;
     /// 4000/10350: a value or length out of range (maxMsgSize, filterType, tag or key length, …).
-    ValueOutOfRange = (4000, 10350, "parameter %s value or length is out of range");
+    ValueOutOfRange;
     /// 6000/10050: an internal error.
-    InternalError = (6000, 10050, "server internal error");
+    InternalError;
 }
 
 /// An error of the topic store: a kind plus the message text (`%s` filled in).
