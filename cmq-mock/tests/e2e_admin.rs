@@ -1,10 +1,13 @@
 //! End to end: every `/_mock/` admin route over plain HTTP, fault injection over HTTP and in
 //! process, and the lifecycle of `CmqMock` (isolation, Drop, both runtime flavors).
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
+use common::*;
+
+use std::time::{Duration, Instant};
 
 use cmq_mock::clock::Clock;
-use cmq_mock::mock::{CmqMock, CmqMockBuilder};
+use cmq_mock::mock::CmqMock;
 use cmq_mock::receiver::PushReceiver;
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Action, Client, Credentials, Error, ErrorId, ServiceError};
@@ -13,31 +16,6 @@ use serde_json::{Value, json};
 // ------------------------------------------------------------------------------------ helpers
 
 const WAIT: Duration = Duration::from_secs(10);
-
-fn wall_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-async fn mock_with(f: impl FnOnce(CmqMockBuilder) -> CmqMockBuilder) -> (CmqMock, u64) {
-    let t0 = wall_secs();
-    let mock = f(CmqMock::builder().clock(Clock::manual(t0 * 1000)))
-        .start()
-        .await
-        .expect("mock starts");
-    (mock, t0)
-}
-
-fn client(mock: &CmqMock) -> Client {
-    Client::builder()
-        .endpoint(mock.endpoint())
-        .credentials(mock.credentials())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
 
 #[track_caller]
 fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>, e: ErrorId) -> ServiceError {

@@ -1,14 +1,16 @@
 //! End to end under load: many producers and consumers over HTTP at once. Every message must be
 //! delivered, none twice inside its visibility window, and the counters must end at zero.
 
+mod common;
+use common::*;
+
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use cmq_mock::clock::Clock;
 use cmq_mock::mock::CmqMock;
-use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Client, Message, Queue};
 use tokio::sync::Mutex;
 
@@ -18,22 +20,6 @@ const CONSUMERS: usize = 8;
 const TOTAL: usize = PRODUCERS * PER_PRODUCER;
 /// The whole exchange must finish well within this (real time).
 const BUDGET: Duration = Duration::from_secs(40);
-
-fn client(mock: &CmqMock) -> Client {
-    Client::builder()
-        .endpoint(mock.endpoint())
-        .credentials(mock.credentials())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
-
-fn wall_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
 
 /// One receipt as a consumer saw it.
 #[derive(Clone, Debug)]

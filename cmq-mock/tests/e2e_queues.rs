@@ -2,8 +2,11 @@
 //! HTTP (or raw signed HTTP where the SDK would refuse the input) against a `CmqMock` on a manual
 //! clock. Time only moves through `mock.clock()`; nothing here sleeps to let time pass.
 
+mod common;
+use common::*;
+
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use cmq_mock::auth::AuthMode;
 use cmq_mock::clock::Clock;
@@ -17,82 +20,19 @@ use cmq_sdk::generated::ops::{
 use cmq_sdk::generated::types::DeadLetterPolicy;
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::sign::{SignatureMethod, sign, string_to_sign};
-use cmq_sdk::{Client, Credentials, Error, ErrorId, Queue, ServiceError, ValidationMode};
+use cmq_sdk::{Client, Credentials, Error, ErrorId, Queue};
 use futures_util::TryStreamExt;
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------------ helpers
 
-fn wall_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// A manual clock at the current wall-clock second (so that CMQ's second-resolution times are
-/// exact), and that second.
-fn manual_clock() -> (Clock, u64) {
-    let t0 = wall_secs();
-    (Clock::manual(t0 * 1000), t0)
-}
-
-async fn mock_with(
-    f: impl FnOnce(cmq_mock::mock::CmqMockBuilder) -> cmq_mock::mock::CmqMockBuilder,
-) -> (CmqMock, u64) {
-    let (clock, t0) = manual_clock();
-    let mock = f(CmqMock::builder().clock(clock))
-        .start()
-        .await
-        .expect("mock starts");
-    (mock, t0)
-}
-
 async fn mock() -> (CmqMock, u64) {
     mock_with(|b| b).await
-}
-
-fn client(mock: &CmqMock) -> Client {
-    Client::builder()
-        .endpoint(mock.endpoint())
-        .credentials(mock.credentials())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
-
-fn unvalidated(mock: &CmqMock) -> Client {
-    Client::builder()
-        .endpoint(mock.endpoint())
-        .credentials(mock.credentials())
-        .retry_policy(RetryPolicy::none())
-        .validation(ValidationMode::Off)
-        .build()
-        .expect("client")
 }
 
 /// The CMQ message of `e` without a `%s`.
 fn text(e: ErrorId) -> String {
     format!("({}){}", e.module(), e.message())
-}
-
-/// The service error `e` with its exact code, module code and message (`%s` filled with
-/// `subject`).
-#[track_caller]
-fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>, e: ErrorId, subject: &str) -> ServiceError {
-    match r {
-        Err(Error::Service(s)) => {
-            let want = format!("({}){}", e.module(), e.message().replace("%s", subject));
-            assert_eq!(
-                (s.code, s.module_code, s.message.as_str()),
-                (e.code(), Some(e.module()), want.as_str()),
-                "{s:?}"
-            );
-            assert!(s.request_id.as_deref().is_some_and(|r| !r.is_empty()));
-            *s
-        }
-        other => panic!("expected {e:?}, got {other:?}"),
-    }
 }
 
 /// [activeMsgNum, inactiveMsgNum, delayMsgNum, rewindMsgNum, minMsgTime].

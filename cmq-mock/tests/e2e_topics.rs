@@ -3,81 +3,29 @@
 //! `cmq_mock::receiver::PushReceiver` as the push endpoint. Retry waits are crossed by moving the
 //! clock to the next deadline, never by sleeping.
 
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+mod common;
+use common::*;
+
+use std::time::{Duration, Instant};
 
 use cmq_mock::clock::Clock;
 use cmq_mock::engine::deliveries::{DeliveryOutcome, DeliveryRecord, PushFailure};
 use cmq_mock::engine::push::PushConfig;
-use cmq_mock::mock::{CmqMock, CmqMockBuilder};
+use cmq_mock::mock::CmqMock;
 use cmq_mock::receiver::{Push, PushReceiver, Reply};
 use cmq_sdk::generated::ops::{
     CreateTopicInput, PublishMessageInput, SetSubscriptionAttributesInput, SubscribeInput,
 };
 use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
-use cmq_sdk::retry::RetryPolicy;
-use cmq_sdk::{
-    Client, Credentials, Error, ErrorId, ServiceError, SubscriptionSpec, ValidationMode,
-};
+use cmq_sdk::{Client, Credentials, ErrorId, SubscriptionSpec};
 use futures_util::TryStreamExt;
 
 // ------------------------------------------------------------------------------------ helpers
 
 const WAIT: Duration = Duration::from_secs(10);
 
-fn wall_secs() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0)
-}
-
-/// A mock on a manual clock that starts at the current wall-clock second; that second.
-async fn mock_with(f: impl FnOnce(CmqMockBuilder) -> CmqMockBuilder) -> (CmqMock, u64) {
-    let t0 = wall_secs();
-    let mock = f(CmqMock::builder().clock(Clock::manual(t0 * 1000)))
-        .start()
-        .await
-        .expect("mock starts");
-    (mock, t0)
-}
-
-fn client(mock: &CmqMock) -> Client {
-    Client::builder()
-        .endpoint(mock.endpoint())
-        .credentials(mock.credentials())
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
-
-fn unvalidated(mock: &CmqMock) -> Client {
-    Client::builder()
-        .endpoint(mock.endpoint())
-        .credentials(mock.credentials())
-        .retry_policy(RetryPolicy::none())
-        .validation(ValidationMode::Off)
-        .build()
-        .expect("client")
-}
-
 fn secs(s: u64) -> i64 {
     i64::try_from(s).unwrap_or(i64::MAX)
-}
-
-#[track_caller]
-fn expect_err<T: std::fmt::Debug>(r: Result<T, Error>, e: ErrorId, subject: &str) -> ServiceError {
-    match r {
-        Err(Error::Service(s)) => {
-            let want = format!("({}){}", e.module(), e.message().replace("%s", subject));
-            assert_eq!(
-                (s.code, s.module_code, s.message.as_str()),
-                (e.code(), Some(e.module()), want.as_str()),
-                "{s:?}"
-            );
-            *s
-        }
-        other => panic!("expected {e:?}, got {other:?}"),
-    }
 }
 
 async fn wait_deadline(clock: &Clock, want: u64) {
