@@ -18,6 +18,9 @@
 //! warm-up, bounded by `--max-cycles`; the per-cycle time is the median window's mean; the ratio
 //! is against the empty queue of the same kind. A process-wide warm-up runs first.
 
+mod common;
+use common::OtherLoad;
+
 use std::time::{Duration, Instant};
 
 use cmq_mock::clock::Clock;
@@ -32,60 +35,6 @@ struct Opts {
     kinds: Vec<String>,
     secs: f64,
     max_cycles: usize,
-}
-
-/// (on-CPU seconds of the whole machine, of this process), from `/proc` (USER_HZ = 100).
-fn cpu_seconds() -> (f64, f64) {
-    let stat = std::fs::read_to_string("/proc/stat").unwrap_or_default();
-    // cpu user nice system idle iowait irq softirq steal
-    let busy: u64 = stat
-        .lines()
-        .next()
-        .map(|l| {
-            l.split_whitespace()
-                .skip(1)
-                .take(8)
-                .enumerate()
-                .filter(|(i, _)| *i != 3 && *i != 4)
-                .filter_map(|(_, v)| v.parse::<u64>().ok())
-                .sum()
-        })
-        .unwrap_or(0);
-    let own_stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    let own: u64 = own_stat
-        .rsplit_once(')')
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .skip(11)
-                .take(2)
-                .filter_map(|v| v.parse::<u64>().ok())
-                .sum()
-        })
-        .unwrap_or(0);
-    (busy as f64 / 100.0, own as f64 / 100.0)
-}
-
-/// Measures how many cores other processes on the machine used while it lives.
-struct OtherLoad {
-    busy: f64,
-    own: f64,
-    wall: Instant,
-}
-
-impl OtherLoad {
-    fn start() -> Self {
-        let (busy, own) = cpu_seconds();
-        Self {
-            busy,
-            own,
-            wall: Instant::now(),
-        }
-    }
-
-    fn cores(&self) -> f64 {
-        let (busy, own) = cpu_seconds();
-        ((busy - self.busy) - (own - self.own)).max(0.0) / self.wall.elapsed().as_secs_f64()
-    }
 }
 
 fn fill(rt: &tokio::runtime::Runtime, account: &Account, kind: &str, n: usize) {
