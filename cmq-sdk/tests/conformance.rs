@@ -12,8 +12,11 @@
 //! action); it does not compile when an action gains or loses a parameter. Failures are reported
 //! all at once with case names; `expected_failure` cases must fail.
 
+#[path = "support/corpus.rs"]
+mod corpus;
+use corpus::*;
+
 use std::collections::BTreeMap;
-use std::path::{Path, PathBuf};
 
 use cmq_sdk::client::decode_answer;
 use cmq_sdk::constraints::{Violation, check_int};
@@ -26,47 +29,6 @@ use serde_json::Value;
 
 // ------------------------------------------------------------------------------ corpus plumbing
 
-fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_default()
-}
-
-fn load(rel: &str) -> Value {
-    let path = root().join(rel);
-    let text = std::fs::read_to_string(&path)
-        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
-    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"))
-}
-
-fn cases(v: &Value) -> &[Value] {
-    v["cases"].as_array().map_or(&[], Vec::as_slice)
-}
-
-fn text<'a>(v: &'a Value, key: &str) -> &'a str {
-    v[key].as_str().unwrap_or_default()
-}
-
-/// A wire value: a string, or `{"prefix": p, "repeat": u, "times": n}`.
-fn expand(v: &Value) -> String {
-    match v {
-        Value::String(s) => s.clone(),
-        Value::Object(o) => {
-            let mut s = o
-                .get("prefix")
-                .and_then(Value::as_str)
-                .unwrap_or_default()
-                .to_owned();
-            let unit = o.get("repeat").and_then(Value::as_str).unwrap_or_default();
-            let times = o.get("times").and_then(Value::as_u64).unwrap_or(0);
-            s.push_str(&unit.repeat(usize::try_from(times).unwrap_or(0)));
-            s
-        }
-        other => other.to_string(),
-    }
-}
-
 /// Wire parameters by name.
 type Wire = BTreeMap<String, String>;
 
@@ -77,70 +39,6 @@ fn wire(params: &Value) -> Wire {
         .flatten()
         .map(|(k, v)| (k.clone(), expand(v)))
         .collect()
-}
-
-/// Pass/fail bookkeeping with `expected_failure` semantics.
-#[derive(Default)]
-struct Report {
-    ran: usize,
-    failures: Vec<String>,
-    fixed: Vec<String>,
-    expected: usize,
-}
-
-impl Report {
-    fn record(&mut self, name: &str, expected_failure: Option<&str>, outcome: Result<(), String>) {
-        self.ran += 1;
-        match (expected_failure, outcome) {
-            (None, Ok(())) => {}
-            (None, Err(e)) => self.failures.push(format!("{name}: {e}")),
-            (Some(_), Err(_)) => self.expected += 1,
-            (Some(why), Ok(())) => self
-                .fixed
-                .push(format!("{name}: fixed! remove expected_failure ({why})")),
-        }
-    }
-
-    fn finish(self, what: &str) {
-        assert!(self.ran > 0, "{what}: no case ran");
-        if !self.failures.is_empty() || !self.fixed.is_empty() {
-            panic!(
-                "{what}: {} of {} case(s) failed, {} expected failure(s) passed:\n{}",
-                self.failures.len(),
-                self.ran,
-                self.fixed.len(),
-                self.failures
-                    .iter()
-                    .chain(self.fixed.iter())
-                    .map(|s| format!("  {s}"))
-                    .collect::<Vec<_>>()
-                    .join("\n")
-            );
-        }
-        eprintln!(
-            "{what}: {} case(s) passed, {} expected failure(s)",
-            self.ran - self.expected,
-            self.expected
-        );
-    }
-}
-
-/// True when `name` matches `pattern`, where `*` stands for any text.
-fn glob(pattern: &str, name: &str) -> bool {
-    let parts: Vec<&str> = pattern.split('*').collect();
-    if parts.len() == 1 {
-        return pattern == name;
-    }
-    let Some(mut rest) = name.strip_prefix(parts[0]) else {
-        return false;
-    };
-    for mid in &parts[1..parts.len() - 1] {
-        match rest.find(mid) {
-            Some(i) => rest = &rest[i + mid.len()..],
-            None => return false,
-        }
-    }
-    rest.ends_with(parts[parts.len() - 1])
 }
 
 // ------------------------------------------------------------------------------ typed inputs
@@ -309,19 +207,6 @@ impl Visit for Decode<'_> {
 }
 
 // ------------------------------------------------------------------------------ requests
-
-fn pairs_of(v: &Value) -> Vec<(String, String)> {
-    v.as_array()
-        .into_iter()
-        .flatten()
-        .map(|p| {
-            (
-                p[0].as_str().unwrap_or_default().to_owned(),
-                p[1].as_str().unwrap_or_default().to_owned(),
-            )
-        })
-        .collect()
-}
 
 fn check_request(case: &Value) -> Result<(), String> {
     let exp = &case["expected"];
@@ -514,21 +399,13 @@ fn check_violation(expect: &Value, got: Option<Violation>) -> Result<(), String>
 #[test]
 fn derived_cases_through_validate() {
     let corpus = load("spec/conformance/generated/boundaries.json");
-    let gaps = load("spec/conformance/expected_failures.json");
-    let gap = |name: &str| {
-        gaps["derived"]
-            .as_object()
-            .into_iter()
-            .flatten()
-            .find(|(p, _)| glob(p, name))
-            .and_then(|(_, why)| why.as_str())
-    };
+    let gaps = derived_expected_failures();
     let mut r = Report::default();
     for case in cases(&corpus).iter().filter(|c| c["typed"] == true) {
         let name = text(case, "name");
         let outcome = with_input(text(case, "action"), &wire(&case["params"]), FirstViolation)
             .and_then(|got| check_violation(&case["expect"], got));
-        r.record(name, gap(name), outcome);
+        r.record(name, gap(&gaps, name), outcome);
     }
     r.finish("generated/boundaries.json (SDK validate)");
 }

@@ -1,0 +1,150 @@
+//! Reading the conformance corpus (`spec/conformance/`) and reporting its cases with
+//! `expected_failure` semantics; shared by the SDK's and the mock's conformance tests.
+#![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+pub fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_default()
+}
+
+pub fn load(rel: &str) -> Value {
+    let path = root().join(rel);
+    let text = std::fs::read_to_string(&path)
+        .unwrap_or_else(|e| panic!("cannot read {}: {e}", path.display()));
+    serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"))
+}
+
+pub fn cases(v: &Value) -> &[Value] {
+    v["cases"].as_array().map_or(&[], Vec::as_slice)
+}
+
+pub fn text<'a>(v: &'a Value, key: &str) -> &'a str {
+    v[key].as_str().unwrap_or_default()
+}
+
+/// A wire value: a string, or `{"prefix": p, "repeat": u, "times": n}`.
+pub fn expand(v: &Value) -> String {
+    match v {
+        Value::String(s) => s.clone(),
+        Value::Object(o) => {
+            let mut s = o
+                .get("prefix")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            let unit = o.get("repeat").and_then(Value::as_str).unwrap_or_default();
+            let times = o.get("times").and_then(Value::as_u64).unwrap_or(0);
+            s.push_str(&unit.repeat(usize::try_from(times).unwrap_or(0)));
+            s
+        }
+        other => other.to_string(),
+    }
+}
+
+/// Pass/fail bookkeeping with `expected_failure` semantics.
+#[derive(Default)]
+pub struct Report {
+    ran: usize,
+    pub failures: Vec<String>,
+    fixed: Vec<String>,
+    expected: usize,
+}
+
+impl Report {
+    pub fn record(
+        &mut self,
+        name: &str,
+        expected_failure: Option<&str>,
+        outcome: Result<(), String>,
+    ) {
+        self.ran += 1;
+        match (expected_failure, outcome) {
+            (None, Ok(())) => {}
+            (None, Err(e)) => self.failures.push(format!("{name}: {e}")),
+            (Some(_), Err(_)) => self.expected += 1,
+            (Some(why), Ok(())) => self
+                .fixed
+                .push(format!("{name}: fixed! remove expected_failure ({why})")),
+        }
+    }
+
+    pub fn finish(self, what: &str) {
+        assert!(self.ran > 0, "{what}: no case ran");
+        if !self.failures.is_empty() || !self.fixed.is_empty() {
+            panic!(
+                "{what}: {} of {} case(s) failed, {} expected failure(s) passed:\n{}",
+                self.failures.len(),
+                self.ran,
+                self.fixed.len(),
+                self.failures
+                    .iter()
+                    .chain(self.fixed.iter())
+                    .map(|s| format!("  {s}"))
+                    .collect::<Vec<_>>()
+                    .join("\n")
+            );
+        }
+        eprintln!(
+            "{what}: {} case(s) passed, {} expected failure(s)",
+            self.ran - self.expected,
+            self.expected
+        );
+    }
+}
+
+/// True when `name` matches `pattern`, where `*` stands for any text.
+pub fn glob(pattern: &str, name: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let (first, last) = (parts[0], parts[parts.len() - 1]);
+    if parts.len() == 1 {
+        return pattern == name;
+    }
+    let Some(mut rest) = name.strip_prefix(first) else {
+        return false;
+    };
+    for mid in &parts[1..parts.len() - 1] {
+        match rest.find(mid) {
+            Some(i) => rest = &rest[i + mid.len()..],
+            None => return false,
+        }
+    }
+    rest.ends_with(last)
+}
+
+pub fn pairs_of(v: &Value) -> Vec<(String, String)> {
+    v.as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p[0].as_str().unwrap_or_default().to_owned(),
+                p[1].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect()
+}
+
+/// The reason a derived case is a known gap, if it is one.
+pub fn gap<'a>(gaps: &'a BTreeMap<String, String>, name: &str) -> Option<&'a str> {
+    gaps.iter()
+        .find(|(p, _)| glob(p, name))
+        .map(|(_, why)| why.as_str())
+}
+
+/// The known gaps among the derived cases: case name (`*` = any text) → why.
+pub fn derived_expected_failures() -> BTreeMap<String, String> {
+    let v = load("spec/conformance/expected_failures.json");
+    v["derived"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .map(|(k, why)| (k.clone(), why.as_str().unwrap_or_default().to_owned()))
+        .collect()
+}
