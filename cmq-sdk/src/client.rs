@@ -1,20 +1,28 @@
 //! The async client: configuration, signing, sending, retries, timeouts and decoding of the
-//! JSON envelope. Every generated action runs through [`Client::execute`].
+//! JSON envelope. Every generated API 2.0 action runs through [`Client::execute`], every API 3.0
+//! action through [`Client::execute_api3`] (module [`crate::api3`]).
+//!
+//! One client serves both faces of the service: the API 2.0 data-plane endpoint it is built
+//! with, and an API 3.0 control-plane endpoint with a region, derived from it by default (see
+//! [`crate::region`] and [`ClientBuilder::control_endpoint`]).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde::Deserialize;
 use tracing::Instrument;
 
+use crate::constraints::Violations;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{BatchItemError, Error, ServiceError, module_code_of};
 use crate::operation::Operation;
 use crate::params::Params;
-use crate::retry::RetryPolicy;
+use crate::region;
+use crate::retry::{self, Plan, RetryPolicy};
 use crate::sign::{self, SignatureMethod};
 use crate::timeouts::Timeouts;
+use crate::transport::{self, DEFAULT_MAX_RESPONSE_BYTES};
 
 /// The value of `RequestClient` this SDK sends.
 pub const REQUEST_CLIENT: &str = concat!("SDK_Rust_cmq-sdk_", env!("CARGO_PKG_VERSION"));
@@ -53,17 +61,21 @@ pub enum ValidationMode {
 }
 
 #[derive(Debug)]
-struct Inner {
-    http: reqwest::Client,
-    endpoint: Endpoint,
-    credentials: Credentials,
-    signature: SignatureMethod,
-    method: HttpMethod,
-    retry: RetryPolicy,
-    timeouts: Timeouts,
-    validation: ValidationMode,
-    request_client: String,
-    region: Option<String>,
+pub(crate) struct Inner {
+    pub(crate) http: reqwest::Client,
+    pub(crate) endpoint: Endpoint,
+    pub(crate) credentials: Credentials,
+    pub(crate) signature: SignatureMethod,
+    pub(crate) method: HttpMethod,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) timeouts: Timeouts,
+    pub(crate) validation: ValidationMode,
+    pub(crate) request_client: String,
+    pub(crate) region: Option<String>,
+    pub(crate) max_response_bytes: usize,
+    pub(crate) control: Option<Endpoint>,
+    pub(crate) api3_region: Option<String>,
+    pub(crate) language: Option<String>,
 }
 
 /// A CMQ client. Cheap to clone (one shared connection pool).
@@ -81,10 +93,23 @@ struct Inner {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Client {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 /// Builds a [`Client`].
+///
+/// Every builder error is an [`Error::Config`], and the errors of [`Credentials::from_env`] and
+/// [`Endpoint::parse`] convert into [`Error`] with `?`:
+///
+/// ```no_run
+/// # fn demo() -> Result<(), cmq_sdk::Error> {
+/// use cmq_sdk::{Client, Credentials};
+/// let client = Client::builder()
+///     .endpoint("https://cmq-gz.public.tencenttdmq.com")
+///     .credentials(Credentials::from_env()?)
+///     .build()?;
+/// # Ok(()) }
+/// ```
 #[derive(Debug, Default)]
 pub struct ClientBuilder {
     endpoint: Option<String>,
@@ -97,6 +122,9 @@ pub struct ClientBuilder {
     request_client: Option<String>,
     region: Option<String>,
     http: Option<reqwest::Client>,
+    max_response_bytes: Option<usize>,
+    control_endpoint: Option<String>,
+    language: Option<String>,
 }
 
 impl ClientBuilder {
@@ -131,7 +159,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Connect, request and long-poll timeouts.
+    /// Connect, request and long-poll timeouts, and the retry budget that bounds a call across
+    /// its retries (see [`crate::timeouts`]).
     pub fn timeouts(mut self, t: Timeouts) -> Self {
         self.timeouts = t;
         self
@@ -149,35 +178,78 @@ impl ClientBuilder {
         self
     }
 
-    /// A `Region` parameter to send (the host's region wins on the real service).
+    /// The region, either as CMQ writes it (`gz`) or as API 3.0 does (`ap-guangzhou`).
+    ///
+    /// * API 2.0 requests carry it as the `Region` parameter, as given (the host's region wins on
+    ///   the real service);
+    /// * API 3.0 requests carry its API 3.0 name in `X-TC-Region` (a short code is mapped with
+    ///   [`region::SHORT_REGION_CODES`]).
+    ///
+    /// Without it, API 3.0 requests use the region named by a TDMQ data-plane host
+    /// (`cmq-gz.public.tencenttdmq.com` ⇒ `ap-guangzhou`), and API 2.0 requests send none.
     pub fn region(mut self, v: impl Into<String>) -> Self {
         self.region = Some(v.into());
         self
     }
 
+    /// The API 3.0 (control-plane) endpoint, e.g. `https://tdmq.ap-guangzhou.tencentcloudapi.com`;
+    /// its path defaults to `/`. Without it: `https://tdmq.tencentcloudapi.com` for a TDMQ
+    /// data-plane endpoint, none for a legacy CMQ one (`*.api.qcloud.com`,
+    /// `*.api.tencentyun.com`), and the data-plane endpoint's own origin otherwise (cmq-mock
+    /// serves both APIs on one port). See [`crate::region`].
+    pub fn control_endpoint(mut self, url: impl Into<String>) -> Self {
+        self.control_endpoint = Some(url.into());
+        self
+    }
+
+    /// The `X-TC-Language` of API 3.0 requests (`zh-CN` or `en-US`: the language of error
+    /// messages). Default: none sent (the service answers in Chinese).
+    pub fn language(mut self, v: impl Into<String>) -> Self {
+        self.language = Some(v.into());
+        self
+    }
+
+    /// The largest answer body the client reads, in bytes (default
+    /// [`DEFAULT_MAX_RESPONSE_BYTES`], 32 MiB: room for BatchReceiveMessage's 16 messages of
+    /// 1 MiB). A larger answer fails with [`Error::ResponseTooLarge`] without being read
+    /// further.
+    pub fn max_response_bytes(mut self, n: usize) -> Self {
+        self.max_response_bytes = Some(n);
+        self
+    }
+
     /// Use this reqwest client (its own pool and TLS settings) instead of building one.
+    ///
+    /// Build it with `.redirect(reqwest::redirect::Policy::none())`: the client the SDK builds
+    /// never follows redirects, because a followed 307 would resend the signed request to
+    /// another host. (Its connect timeout is also yours to set; [`Timeouts::connect`] applies
+    /// only to the client the SDK builds.)
     pub fn http_client(mut self, c: reqwest::Client) -> Self {
         self.http = Some(c);
         self
     }
 
-    /// Builds the client. Fails on a missing or malformed endpoint or missing credentials.
+    /// Builds the client. Fails with [`Error::Config`] on a missing or malformed endpoint,
+    /// missing credentials, or a malformed control-plane endpoint.
     pub fn build(self) -> Result<Client, Error> {
         let url = self
             .endpoint
             .ok_or_else(|| Error::Config("no endpoint set".into()))?;
-        let endpoint = Endpoint::parse(&url).map_err(|e| Error::Config(e.to_string()))?;
+        let endpoint = Endpoint::parse(&url)?;
         let credentials = self
             .credentials
             .ok_or_else(|| Error::Config("no credentials set".into()))?;
+        let control = match &self.control_endpoint {
+            Some(u) => Some(Endpoint::parse_api3(u)?),
+            None => region::default_control_endpoint(&endpoint),
+        };
+        let api3_region = match &self.region {
+            Some(r) => region::api3_region(r).map(|r| r.into_owned()),
+            None => region::region_of(&endpoint),
+        };
         let http = match self.http {
             Some(h) => h,
-            None => reqwest::Client::builder()
-                .connect_timeout(self.timeouts.connect())
-                .pool_idle_timeout(Duration::from_secs(60))
-                .tcp_nodelay(true)
-                .build()
-                .map_err(|e| Error::Config(format!("cannot build the HTTP client: {e}")))?,
+            None => transport::build_http_client(self.timeouts.connect())?,
         };
         Ok(Client {
             inner: Arc::new(Inner {
@@ -193,6 +265,12 @@ impl ClientBuilder {
                     .request_client
                     .unwrap_or_else(|| REQUEST_CLIENT.to_owned()),
                 region: self.region,
+                max_response_bytes: self
+                    .max_response_bytes
+                    .unwrap_or(DEFAULT_MAX_RESPONSE_BYTES),
+                control,
+                api3_region,
+                language: self.language,
             }),
         })
     }
@@ -218,7 +296,7 @@ fn string_or_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Str
     })
 }
 
-fn now_secs() -> u64 {
+pub(crate) fn now_secs() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
@@ -239,9 +317,32 @@ impl Client {
             .build()
     }
 
-    /// The endpoint.
+    /// The API 2.0 (data-plane) endpoint.
     pub fn endpoint(&self) -> &Endpoint {
         &self.inner.endpoint
+    }
+
+    /// The API 3.0 (control-plane) endpoint, if the client has one (see
+    /// [`ClientBuilder::control_endpoint`]).
+    pub fn control_endpoint(&self) -> Option<&Endpoint> {
+        self.inner.control.as_ref()
+    }
+
+    /// The region API 3.0 requests name in `X-TC-Region` (see [`ClientBuilder::region`]).
+    pub fn api3_region(&self) -> Option<&str> {
+        self.inner.api3_region.as_deref()
+    }
+
+    /// Applies the validation mode to a request's validation result.
+    pub(crate) fn check(&self, action: &str, result: Result<(), Violations>) -> Result<(), Error> {
+        match (self.inner.validation, result) {
+            (_, Ok(())) | (ValidationMode::Off, _) => Ok(()),
+            (ValidationMode::Enforce, Err(v)) => Err(Error::Validation(v)),
+            (ValidationMode::WarnOnly, Err(v)) => {
+                tracing::warn!(action, violations = %v, "sending a request that breaks the spec");
+                Ok(())
+            }
+        }
     }
 
     /// The signed wire parameters for `input` at `timestamp` with `nonce` (what
@@ -280,16 +381,10 @@ impl Client {
     }
 
     /// Validates (per the validation mode), signs and sends `input`, retrying per the retry
-    /// policy, and decodes the answer.
+    /// policy within the call's deadline, and decodes the answer.
     pub async fn execute<O: Operation>(&self, input: O) -> Result<O::Output, Error> {
-        match self.inner.validation {
-            ValidationMode::Enforce => input.validate().map_err(Error::Validation)?,
-            ValidationMode::WarnOnly => {
-                if let Err(v) = input.validate() {
-                    tracing::warn!(action = %O::ACTION, violations = %v, "sending a request that breaks the spec");
-                }
-            }
-            ValidationMode::Off => {}
+        if self.inner.validation != ValidationMode::Off {
+            self.check(O::ACTION.as_str(), input.validate())?;
         }
         let span = tracing::info_span!("cmq", action = %O::ACTION, target = input.target().unwrap_or(""), attempt = tracing::field::Empty, request_id = tracing::field::Empty, code = tracing::field::Empty);
         self.execute_validated(&input).instrument(span).await
@@ -297,51 +392,29 @@ impl Client {
 
     async fn execute_validated<O: Operation>(&self, input: &O) -> Result<O::Output, Error> {
         let i = &self.inner;
-        let deadline = match input.long_poll_seconds() {
+        let attempt_timeout = match input.long_poll_seconds() {
             None => i.timeouts.for_call(None),
             Some(w) => i
                 .timeouts
                 .for_receive(w.and_then(|s| u32::try_from(s).ok())),
         };
+        let plan = Plan {
+            policy: &i.retry,
+            idempotent: O::ACTION.idempotent(),
+            attempt_timeout,
+            deadline: i.timeouts.deadline_for(attempt_timeout),
+        };
+        let this = self;
         let mut rng = fastrand::Rng::new();
-        let mut attempt: u32 = 0;
-        loop {
-            tracing::Span::current().record("attempt", attempt + 1);
+        retry::run(plan, move || {
             let nonce = rng.u64(1..=u64::from(u32::MAX));
-            let (params, _) = self.signed_params(input, now_secs(), nonce);
-            let result = self.send_once::<O>(&params, deadline).await;
-            match result {
-                Ok(out) => {
-                    tracing::Span::current().record("code", 0);
-                    return Ok(out);
-                }
-                Err(e) => {
-                    if let Some(s) = e.service() {
-                        tracing::Span::current().record("code", s.code);
-                        if let Some(r) = &s.request_id {
-                            tracing::Span::current().record("request_id", r.as_str());
-                        }
-                    }
-                    if !i
-                        .retry
-                        .should_retry(attempt, O::ACTION.idempotent(), e.retry_class())
-                    {
-                        return Err(e);
-                    }
-                    let wait = i.retry.backoff(attempt, &mut rng);
-                    tracing::debug!(error = %e, ?wait, "retrying");
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-            }
-        }
+            let (params, _) = this.signed_params(input, now_secs(), nonce);
+            this.send_once::<O>(params)
+        })
+        .await
     }
 
-    async fn send_once<O: Operation>(
-        &self,
-        params: &Params,
-        deadline: Duration,
-    ) -> Result<O::Output, Error> {
+    async fn send_once<O: Operation>(&self, params: Params) -> Result<O::Output, Error> {
         let i = &self.inner;
         let req = match i.method {
             HttpMethod::Post => i
@@ -354,16 +427,8 @@ impl Client {
                 i.http.get(url)
             }
         };
-        let fut = async {
-            let resp = req.send().await.map_err(transport)?;
-            let status = resp.status().as_u16();
-            let body = resp.bytes().await.map_err(transport)?;
-            Ok::<_, Error>((status, body))
-        };
-        let (status, body) = match tokio::time::timeout(deadline, fut).await {
-            Ok(r) => r?,
-            Err(_) => return Err(Error::Timeout { after: deadline }),
-        };
+        let (status, body) =
+            transport::exchange(req, i.max_response_bytes, i.timeouts.connect()).await?;
         if status != 200 {
             return Err(Error::HttpStatus {
                 status,
@@ -371,25 +436,6 @@ impl Client {
             });
         }
         decode_answer::<O>(&body)
-    }
-}
-
-fn transport(e: reqwest::Error) -> Error {
-    if e.is_timeout() {
-        return Error::Timeout {
-            after: Duration::ZERO,
-        };
-    }
-    let mut message = e.to_string();
-    let mut cur = std::error::Error::source(&e);
-    while let Some(c) = cur {
-        message.push_str(": ");
-        message.push_str(&c.to_string());
-        cur = c.source();
-    }
-    Error::Transport {
-        message,
-        source: Some(Box::new(e)),
     }
 }
 

@@ -19,6 +19,9 @@
 //!   as the client would send them).
 //!
 //! User information (`user:pass@`), queries and fragments are rejected.
+//!
+//! The same type holds the API 3.0 (control-plane) endpoint, parsed with
+//! [`Endpoint::parse_api3`], whose path defaults to `/`.
 
 use std::fmt;
 use std::str::FromStr;
@@ -27,6 +30,12 @@ use reqwest::Url;
 
 /// The request path of CMQ API 2.0, used when an endpoint URL has no path.
 pub const DEFAULT_PATH: &str = "/v2/index.php";
+
+/// The request path of Tencent Cloud API 3.0, used when an API 3.0 endpoint URL has no path.
+pub const API3_PATH: &str = "/";
+
+/// The public API 3.0 host of TDMQ (the control plane of queues, topics and subscriptions).
+pub const API3_HOST: &str = "tdmq.tencentcloudapi.com";
 
 /// The URL scheme of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -142,6 +151,48 @@ impl Endpoint {
     /// http/https, no host, user information, a query or fragment, or is
     /// otherwise malformed (e.g. a port above 65535).
     pub fn parse(url: &str) -> Result<Self, EndpointError> {
+        Self::parse_with_default_path(url, DEFAULT_PATH)
+    }
+
+    /// Parses an API 3.0 endpoint URL: like [`Endpoint::parse`], but with no path (or just `/`)
+    /// the path is [`API3_PATH`] (`/`).
+    ///
+    /// # Errors
+    ///
+    /// As [`Endpoint::parse`].
+    pub fn parse_api3(url: &str) -> Result<Self, EndpointError> {
+        Self::parse_with_default_path(url, API3_PATH)
+    }
+
+    /// TDMQ's public API 3.0 endpoint, `https://tdmq.tencentcloudapi.com` (any region: the
+    /// region travels in the `X-TC-Region` header).
+    #[must_use]
+    pub fn api3_public() -> Self {
+        let host = API3_HOST.to_owned();
+        Self {
+            scheme: Scheme::Https,
+            signing_host: host.clone(),
+            url: format!("https://{host}{API3_PATH}"),
+            host,
+            port: None,
+            path: API3_PATH.to_owned(),
+        }
+    }
+
+    /// TDMQ's API 3.0 endpoint in `region` (nearest access point):
+    /// `https://tdmq.{region}.tencentcloudapi.com`, e.g. `ap-guangzhou`.
+    ///
+    /// # Errors
+    ///
+    /// [`EndpointError::InvalidRegion`] for a malformed region code.
+    pub fn api3_regional(region: &str) -> Result<Self, EndpointError> {
+        Self::parse_api3(&format!(
+            "https://tdmq.{}.tencentcloudapi.com",
+            check_region(region)?
+        ))
+    }
+
+    fn parse_with_default_path(url: &str, default_path: &str) -> Result<Self, EndpointError> {
         let input = url.trim();
         let owned = || input.to_owned();
 
@@ -184,7 +235,7 @@ impl Endpoint {
             None => host.clone(),
         };
         let path = match parsed.path() {
-            "" | "/" => DEFAULT_PATH.to_owned(),
+            "" | "/" => default_path.to_owned(),
             p => p.to_owned(),
         };
         let url = format!("{}://{signing_host}{path}", scheme.as_str());
@@ -594,6 +645,30 @@ mod tests {
             .unwrap_or_else(|e| panic!("{e}"));
         let b = Endpoint::try_from("http://127.0.0.1:8641/");
         assert_eq!(Ok(a), b);
+    }
+
+    #[test]
+    fn api3_endpoints() {
+        let e = Endpoint::api3_public();
+        assert_eq!(e.url(), "https://tdmq.tencentcloudapi.com/");
+        assert_eq!(e.signing_host(), "tdmq.tencentcloudapi.com");
+        assert_eq!(e.path(), "/");
+        assert_eq!(Endpoint::parse_api3(e.url()), Ok(e));
+        assert_eq!(
+            Endpoint::api3_regional("ap-shanghai").map(|e| e.url().to_owned()),
+            Ok("https://tdmq.ap-shanghai.tencentcloudapi.com/".to_owned())
+        );
+        assert!(Endpoint::api3_regional("ap shanghai").is_err());
+        let local = Endpoint::parse_api3("http://127.0.0.1:8641").unwrap();
+        assert_eq!(
+            (local.signing_host(), local.path(), local.url()),
+            ("127.0.0.1:8641", "/", "http://127.0.0.1:8641/")
+        );
+        // An explicit path is kept, as for 2.0.
+        assert_eq!(
+            Endpoint::parse_api3("https://gw.example.com/tdmq").map(|e| e.path().to_owned()),
+            Ok("/tdmq".to_owned())
+        );
     }
 
     #[test]

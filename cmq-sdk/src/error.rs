@@ -3,11 +3,13 @@
 use std::time::Duration;
 
 use crate::constraints::Violations;
+use crate::credentials::CredentialsError;
+use crate::endpoint::EndpointError;
 use crate::generated::actions::Action;
 use crate::generated::errors::ServiceCode;
-use crate::retry::{RetryClass, classify_code};
+use crate::retry::{RetryClass, classify_api3_code, classify_code};
 
-/// An error the server answered with (`code ≠ 0` in the JSON envelope).
+/// An error a CMQ API 2.0 server answered with (`code ≠ 0` in the JSON envelope).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ServiceError {
     /// The action that failed.
@@ -44,38 +46,91 @@ pub struct BatchItemError {
     pub receipt_handle: String,
 }
 
+/// An error an API 3.0 server answered with: `{"Response": {"Error": {"Code", "Message"},
+/// "RequestId"}}` (HTTP 200). Codes are dotted strings such as `ResourceNotFound.QueueNotExist`;
+/// the common ones (`InternalError`, `RequestLimitExceeded`, `AuthFailure.SignatureFailure`, …)
+/// are shared by every Tencent Cloud API 3.0 product.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Api3ServiceError {
+    /// The action that failed (e.g. `CreateCmqQueue`).
+    pub action: &'static str,
+    /// The code (e.g. `ResourceInUse.Queue`).
+    pub code: String,
+    /// The message as sent.
+    pub message: String,
+    /// The request id, if the server sent one.
+    pub request_id: Option<String>,
+}
+
+/// A service error code of either protocol, from [`Error::error_code`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ErrorCode<'a> {
+    /// A CMQ API 2.0 code (e.g. 4440).
+    Cmq(i64),
+    /// A Tencent Cloud API 3.0 code (e.g. `ResourceNotFound`).
+    Api3(&'a str),
+}
+
+impl std::fmt::Display for ErrorCode<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            ErrorCode::Cmq(c) => write!(f, "{c}"),
+            ErrorCode::Api3(c) => f.write_str(c),
+        }
+    }
+}
+
 /// Everything that can go wrong with a call. [`Display`](std::fmt::Display) always shows the code (or
-/// the kind) and the message.
+/// the kind) and the message. Neither `Display` nor `Debug` ever shows a request URL, a signature,
+/// a token or a key.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// The request broke the spec's constraints; it was not sent. Lists every violation.
     #[error("validation: {0}")]
     Validation(Violations),
-    /// The server answered with an error code.
+    /// The CMQ API 2.0 server answered with an error code.
     #[error("{} {}: code {} (module {}): {} [requestId {}]", .0.action, "failed", .0.code, .0.module_code.map_or("-".to_owned(), |m| m.to_string()), .0.message, .0.request_id.as_deref().unwrap_or("-"))]
     Service(Box<ServiceError>),
+    /// The API 3.0 server answered with an error.
+    #[error("{} failed: {}: {} [requestId {}]", .0.action, .0.code, .0.message, .0.request_id.as_deref().unwrap_or("-"))]
+    Api3Service(Box<Api3ServiceError>),
     /// The connection failed (refused, reset, TLS, …).
     #[error("transport: {message}")]
     Transport {
-        /// What failed.
+        /// What failed (never with the request's URL).
         message: String,
-        /// The cause.
+        /// The cause (a `reqwest::Error` stripped of its URL).
         #[source]
         source: Option<Box<dyn std::error::Error + Send + Sync>>,
     },
-    /// No answer within the call's deadline.
-    #[error("timeout: no answer after {after:?}")]
+    /// No answer in time: one attempt's timeout passed (`deadline: false`), or the whole call's
+    /// deadline across retries did (`deadline: true`; see [`crate::timeouts`]).
+    #[error("{}", timeout_text(*.after, *.deadline, *.attempts))]
     Timeout {
-        /// The deadline that passed.
+        /// The timeout that passed: the attempt's, or the call's deadline.
         after: Duration,
+        /// True when the call's deadline across retries passed.
+        deadline: bool,
+        /// How many attempts were made.
+        attempts: u32,
     },
-    /// The server answered with an HTTP status other than 200.
+    /// The server answered with an HTTP status other than 200 (a redirect included: redirects are
+    /// never followed).
     #[error("unexpected HTTP status {status}: {body}")]
     HttpStatus {
         /// The status.
         status: u16,
         /// The body (shortened).
         body: String,
+    },
+    /// The answer's body is larger than the client's limit
+    /// ([`crate::ClientBuilder::max_response_bytes`]); reading stopped there.
+    #[error("response too large: the answer (HTTP {status}) exceeds the limit of {limit} bytes")]
+    ResponseTooLarge {
+        /// The limit in bytes.
+        limit: usize,
+        /// The answer's HTTP status.
+        status: u16,
     },
     /// The answer was not the JSON the spec describes.
     #[error("decoding: {message} in {body}")]
@@ -85,13 +140,35 @@ pub enum Error {
         /// The body (shortened).
         body: String,
     },
-    /// The client was configured wrongly (endpoint, credentials).
+    /// The client was configured wrongly (endpoint, credentials, region).
     #[error("configuration: {0}")]
     Config(String),
 }
 
+fn timeout_text(after: Duration, deadline: bool, attempts: u32) -> String {
+    if deadline {
+        let s = if attempts == 1 { "" } else { "s" };
+        format!("timeout: the call's deadline of {after:?} passed ({attempts} attempt{s})")
+    } else {
+        format!("timeout: no answer after {after:?}")
+    }
+}
+
+impl From<CredentialsError> for Error {
+    fn from(e: CredentialsError) -> Self {
+        Error::Config(format!("credentials: {e}"))
+    }
+}
+
+impl From<EndpointError> for Error {
+    fn from(e: EndpointError) -> Self {
+        Error::Config(e.to_string())
+    }
+}
+
 impl Error {
-    /// The server's code, for service errors.
+    /// The CMQ API 2.0 code, for 2.0 service errors ([`Error::error_code`] covers both
+    /// protocols).
     pub fn code(&self) -> Option<i64> {
         match self {
             Error::Service(s) => Some(s.code),
@@ -99,10 +176,36 @@ impl Error {
         }
     }
 
-    /// The service error, if this is one.
+    /// The service's code, of either protocol.
+    pub fn error_code(&self) -> Option<ErrorCode<'_>> {
+        match self {
+            Error::Service(s) => Some(ErrorCode::Cmq(s.code)),
+            Error::Api3Service(s) => Some(ErrorCode::Api3(&s.code)),
+            _ => None,
+        }
+    }
+
+    /// The 2.0 service error, if this is one.
     pub fn service(&self) -> Option<&ServiceError> {
         match self {
             Error::Service(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The API 3.0 service error, if this is one.
+    pub fn api3(&self) -> Option<&Api3ServiceError> {
+        match self {
+            Error::Api3Service(s) => Some(s),
+            _ => None,
+        }
+    }
+
+    /// The request id the server sent with an error, of either protocol.
+    pub fn request_id(&self) -> Option<&str> {
+        match self {
+            Error::Service(s) => s.request_id.as_deref(),
+            Error::Api3Service(s) => s.request_id.as_deref(),
             _ => None,
         }
     }
@@ -119,21 +222,35 @@ impl Error {
     pub fn retry_class(&self) -> RetryClass {
         match self {
             Error::Service(s) => classify_code(s.code),
+            Error::Api3Service(s) => classify_api3_code(&s.code),
             Error::Transport { .. } => RetryClass::Transport,
             Error::Timeout { .. } => RetryClass::Timeout,
             Error::HttpStatus { status, .. } => crate::retry::classify_http_status(*status),
-            Error::Validation(_) | Error::Decode { .. } | Error::Config(_) => RetryClass::Never,
+            Error::Validation(_)
+            | Error::ResponseTooLarge { .. }
+            | Error::Decode { .. }
+            | Error::Config(_) => RetryClass::Never,
         }
     }
 
-    /// True when trying again later may succeed (transport, timeout, 6000-class, throttling).
+    /// True when trying again later may succeed (transport, timeout, a 6000-class code or
+    /// `InternalError`, throttling).
     pub fn is_retryable(&self) -> bool {
         !matches!(self.retry_class(), RetryClass::Never)
     }
 
-    /// True when the server throttled the call (4420).
+    /// True when the server throttled the call (CMQ 4420/4480, API 3.0
+    /// `RequestLimitExceeded…`, HTTP 429).
     pub fn is_throttled(&self) -> bool {
         matches!(self.retry_class(), RetryClass::Throttled)
+    }
+
+    /// Records how many attempts a call made (timeouts say it).
+    pub(crate) fn with_attempts(mut self, n: u32) -> Self {
+        if let Error::Timeout { attempts, .. } = &mut self {
+            *attempts = n;
+        }
+        self
     }
 
     pub(crate) fn shorten(body: &[u8]) -> String {
@@ -224,9 +341,63 @@ mod tests {
         assert!(!mk(6010).is_retryable());
         assert!(
             Error::Timeout {
-                after: Duration::from_secs(1)
+                after: Duration::from_secs(1),
+                deadline: false,
+                attempts: 1,
             }
             .is_retryable()
+        );
+        assert!(
+            !Error::ResponseTooLarge {
+                limit: 10,
+                status: 200
+            }
+            .is_retryable()
+        );
+    }
+
+    #[test]
+    fn timeout_texts() {
+        let attempt = Error::Timeout {
+            after: Duration::from_millis(250),
+            deadline: false,
+            attempts: 1,
+        };
+        assert_eq!(attempt.to_string(), "timeout: no answer after 250ms");
+        let call = Error::Timeout {
+            after: Duration::from_secs(45),
+            deadline: true,
+            attempts: 2,
+        };
+        assert_eq!(
+            call.to_string(),
+            "timeout: the call's deadline of 45s passed (2 attempts)"
+        );
+        assert_eq!(
+            call.with_attempts(3).to_string(),
+            "timeout: the call's deadline of 45s passed (3 attempts)"
+        );
+    }
+
+    #[test]
+    fn first_contact_errors_convert_with_question_mark() {
+        fn from_env_like() -> Result<(), Error> {
+            Err(CredentialsError::Missing(crate::credentials::ENV_SECRET_ID))?;
+            Ok(())
+        }
+        fn endpoint_like() -> Result<crate::Endpoint, Error> {
+            Ok(crate::Endpoint::parse("localhost:8641")?)
+        }
+        let e = from_env_like().unwrap_err();
+        assert!(matches!(e, Error::Config(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "configuration: credentials: environment variable TENCENTCLOUD_SECRET_ID is not set"
+        );
+        let e = endpoint_like().unwrap_err();
+        assert!(
+            matches!(&e, Error::Config(m) if m.contains("localhost:8641") && m.contains("http://")),
+            "{e:?}"
         );
     }
 }

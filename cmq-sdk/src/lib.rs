@@ -35,6 +35,7 @@
 
 #![warn(missing_docs)]
 
+pub mod api3;
 #[cfg(feature = "blocking")]
 pub mod blocking;
 pub mod client;
@@ -48,14 +49,17 @@ pub mod handles;
 pub mod operation;
 pub mod pages;
 pub mod params;
+pub mod region;
 pub mod retry;
 pub mod sign;
 pub mod timeouts;
+pub mod transport;
 
+pub use api3::Api3Operation;
 pub use client::{Client, ClientBuilder, HttpMethod, ValidationMode};
 pub use credentials::Credentials;
 pub use endpoint::Endpoint;
-pub use error::{Error, ServiceError};
+pub use error::{Api3ServiceError, Error, ErrorCode, ServiceError};
 pub use generated::actions::Action;
 pub use generated::errors::{ErrorId, ServiceCode};
 pub use handles::{

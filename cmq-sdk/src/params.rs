@@ -1,12 +1,19 @@
 //! The wire parameters of one request, in the order they were added.
 
 use std::borrow::Cow;
+use std::fmt;
 
 use serde::Serialize;
 
+/// The parameters whose values `Debug` never shows: the signature and the STS token (either
+/// would let someone replay or forge requests).
+pub const REDACTED_PARAMS: [&str; 2] = ["Signature", "Token"];
+
 /// An ordered list of `(name, value)` wire parameters. List parameters are expanded as
 /// `name.1`, `name.2`, … (the base the official SDKs use).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+///
+/// `Debug` shows every parameter but the values of [`REDACTED_PARAMS`].
+#[derive(Clone, Default, PartialEq, Eq)]
 pub struct Params {
     items: Vec<(Cow<'static, str>, String)>,
 }
@@ -85,5 +92,54 @@ impl Params {
             s.append_pair(n, v);
         }
         s.finish()
+    }
+}
+
+impl fmt::Debug for Params {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Value<'a>(&'a str, &'a str);
+        impl fmt::Debug for Value<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                if REDACTED_PARAMS.contains(&self.0) {
+                    f.write_str("<redacted>")
+                } else {
+                    fmt::Debug::fmt(self.1, f)
+                }
+            }
+        }
+        f.debug_map()
+            .entries(self.items.iter().map(|(n, v)| (n, Value(n, v))))
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_redacts_signature_and_token() {
+        let mut p = Params::new();
+        p.push_str("queueName", "orders");
+        p.push_owned("Token".into(), "sts-secret-token".into());
+        p.push_owned("Signature".into(), "c2lnbmF0dXJl".into());
+        for text in [format!("{p:?}"), format!("{p:#?}")] {
+            assert!(
+                text.contains("orders") && text.contains("queueName"),
+                "{text}"
+            );
+            assert!(
+                text.contains("Token") && text.contains("Signature"),
+                "{text}"
+            );
+            assert!(!text.contains("sts-secret-token"), "{text}");
+            assert!(!text.contains("c2lnbmF0dXJl"), "{text}");
+        }
+        assert_eq!(
+            format!("{p:?}"),
+            r#"{"queueName": "orders", "Token": <redacted>, "Signature": <redacted>}"#
+        );
+        // The values themselves are intact.
+        assert_eq!(p.get("Signature"), Some("c2lnbmF0dXJl"));
     }
 }

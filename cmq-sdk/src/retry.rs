@@ -27,8 +27,20 @@
 //! response would send the message twice) are retried only when the failure
 //! proves the server did not act on the request ([`RetryClass::Throttled`]),
 //! unless [`RetryPolicy::with_retry_non_idempotent`] opts in.
+//!
+//! Every call also has a deadline across all its attempts and waits
+//! ([`Timeouts::deadline_for`](crate::timeouts::Timeouts::deadline_for)): an
+//! attempt never runs past it (it is cut short and the call fails with
+//! [`Error::Timeout`] with `deadline: true`), and no retry starts when its
+//! backoff would end past it (the call fails with the last attempt's error).
+//! The same rules apply to API 2.0 and API 3.0 calls.
 
+use std::future::Future;
 use std::time::Duration;
+
+use tokio::time::Instant;
+
+use crate::error::Error;
 
 /// How a failure bears on retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -54,8 +66,7 @@ pub enum RetryClass {
     Never,
 }
 
-/// Classifies a CMQ response `code` (the top-level one, e.g. `6000`; see the
-/// API reference §8.1).
+/// Classifies a CMQ API 2.0 response `code` (the top-level one, e.g. `6000`).
 ///
 /// * `4420` (QPS throttling) and `4480` (control-API frequency limit) ⇒
 ///   [`RetryClass::Throttled`];
@@ -71,6 +82,22 @@ pub fn classify_code(code: i64) -> RetryClass {
         4420 | 4480 => RetryClass::Throttled,
         6010 | 6020 | 6030 | 6050 => RetryClass::Never,
         6000..=6999 => RetryClass::ServerError,
+        _ => RetryClass::Never,
+    }
+}
+
+/// Classifies a Tencent Cloud API 3.0 error code (`Response.Error.Code`):
+///
+/// * `RequestLimitExceeded` and its sub-codes (`RequestLimitExceeded.UinLimitExceeded`, …) ⇒
+///   [`RetryClass::Throttled`] (the request was refused before it was processed);
+/// * `InternalError` and its sub-codes ⇒ [`RetryClass::ServerError`];
+/// * everything else (parameters, authentication, missing or busy resources, quotas, …) ⇒
+///   [`RetryClass::Never`].
+#[must_use]
+pub fn classify_api3_code(code: &str) -> RetryClass {
+    match code.split('.').next().unwrap_or(code) {
+        "RequestLimitExceeded" => RetryClass::Throttled,
+        "InternalError" => RetryClass::ServerError,
         _ => RetryClass::Never,
     }
 }
@@ -232,6 +259,85 @@ impl RetryPolicy {
     }
 }
 
+/// How one call is attempted: the policy, whether the action is idempotent, each attempt's
+/// timeout and the deadline across all attempts.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Plan<'a> {
+    pub policy: &'a RetryPolicy,
+    pub idempotent: bool,
+    pub attempt_timeout: Duration,
+    pub deadline: Duration,
+}
+
+/// Runs `attempt` until it succeeds, fails for good, or the deadline passes (see the module
+/// docs). Records `attempt`, `code` and `request_id` on the current tracing span.
+pub(crate) async fn run<T, F, Fut>(plan: Plan<'_>, mut attempt: F) -> Result<T, Error>
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Result<T, Error>>,
+{
+    let deadline_at = Instant::now().checked_add(plan.deadline);
+    let mut rng = fastrand::Rng::new();
+    let mut made: u32 = 0;
+    loop {
+        made = made.saturating_add(1);
+        let span = tracing::Span::current();
+        span.record("attempt", made);
+        let remaining = deadline_at.map(|d| d.saturating_duration_since(Instant::now()));
+        let (limit, cut) = match remaining {
+            Some(r) if r < plan.attempt_timeout => (r, true),
+            _ => (plan.attempt_timeout, false),
+        };
+        let err = match tokio::time::timeout(limit, attempt()).await {
+            Ok(Ok(out)) => {
+                span.record("code", 0);
+                return Ok(out);
+            }
+            Ok(Err(e)) => e.with_attempts(made),
+            Err(_) => Error::Timeout {
+                after: if cut {
+                    plan.deadline
+                } else {
+                    plan.attempt_timeout
+                },
+                deadline: cut,
+                attempts: made,
+            },
+        };
+        record_error(&span, &err);
+        if (cut && matches!(err, Error::Timeout { .. }))
+            || !plan
+                .policy
+                .should_retry(made - 1, plan.idempotent, err.retry_class())
+        {
+            return Err(err);
+        }
+        let wait = plan.policy.backoff(made - 1, &mut rng);
+        let past_deadline = deadline_at.is_some_and(|d| {
+            Instant::now()
+                .checked_add(wait)
+                .is_none_or(|resume| resume >= d)
+        });
+        if past_deadline {
+            return Err(err);
+        }
+        tracing::debug!(error = %err, ?wait, "retrying");
+        tokio::time::sleep(wait).await;
+    }
+}
+
+fn record_error(span: &tracing::Span, e: &Error) {
+    if let Some(code) = e.error_code() {
+        match code {
+            crate::error::ErrorCode::Cmq(c) => span.record("code", c),
+            crate::error::ErrorCode::Api3(c) => span.record("code", c),
+        };
+    }
+    if let Some(r) = e.request_id() {
+        span.record("request_id", r);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -338,6 +444,34 @@ mod tests {
             i64::MAX,
         ] {
             assert_eq!(classify_code(c), RetryClass::Never, "{c}");
+        }
+    }
+
+    #[test]
+    fn classify_api3_codes() {
+        for c in [
+            "RequestLimitExceeded",
+            "RequestLimitExceeded.UinLimitExceeded",
+            "RequestLimitExceeded.IPLimitExceeded",
+        ] {
+            assert_eq!(classify_api3_code(c), RetryClass::Throttled, "{c}");
+        }
+        for c in ["InternalError", "InternalError.SystemError"] {
+            assert_eq!(classify_api3_code(c), RetryClass::ServerError, "{c}");
+        }
+        for c in [
+            "",
+            "RequestSizeLimitExceeded",
+            "AuthFailure.SignatureFailure",
+            "AuthFailure.SignatureExpire",
+            "ResourceNotFound.QueueNotExist",
+            "ResourceInUse",
+            "LimitExceeded",
+            "FailedOperation",
+            "InvalidParameterValue",
+            "InternalErrorX",
+        ] {
+            assert_eq!(classify_api3_code(c), RetryClass::Never, "{c}");
         }
     }
 

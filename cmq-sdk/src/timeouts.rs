@@ -1,14 +1,26 @@
 //! Client-side timeouts, with finite defaults and long-poll awareness.
 //!
-//! Every call has a finite deadline; nothing waits forever. A long-polling
-//! receive gets a deadline that cannot expire before the server's polling
-//! window has ended:
+//! Every attempt has a finite timeout and every call a finite deadline across
+//! all its attempts; nothing waits forever. A long-polling receive gets an
+//! attempt timeout that cannot expire before the server's polling window has
+//! ended:
 //!
 //! ```text
-//! ordinary call:            request                                   (default 30 s)
-//! long poll of w seconds:   max(request, min(w, 30 s) + long_poll_margin)
-//!                           (defaults: w = 30 ⇒ 35 s; w = 5 ⇒ 30 s)
+//! attempt timeout, ordinary call:           request                                  (default 30 s)
+//! attempt timeout, long poll of w seconds:  max(request, min(w, 30 s) + long_poll_margin)
+//!                                           (defaults: w = 30 ⇒ 35 s; w = 5 ⇒ 30 s)
+//! deadline of the call, all attempts and
+//! the waits between them included:          attempt timeout + retry_budget           (default budget 10 s)
+//!                                           (defaults: ordinary call 40 s; long poll of 30 s: 45 s)
 //! ```
+//!
+//! So with the default three attempts, a call that keeps timing out ends after
+//! one full attempt plus at most the retry budget, instead of three full
+//! attempts plus the backoff waits (a 30 s long poll: 45 s instead of ≈ 115 s).
+//! Retries that are quick (a reset connection, a throttled or 6000-class
+//! answer) fit in the budget as before. An attempt that would run past the
+//! deadline is cut short there, and the call fails with
+//! [`Error::Timeout`](crate::Error::Timeout) `{ deadline: true, .. }`.
 //!
 //! The server holds a receive for up to `w` seconds and then answers, so the
 //! answer arrives at `w` plus the network round trip; `long_poll_margin`
@@ -28,14 +40,15 @@ pub const MAX_LONG_POLL_SECONDS: u32 = 30;
 /// as the server answers at the end of its window.
 pub const MIN_LONG_POLL_MARGIN: Duration = Duration::from_secs(1);
 
-/// Connect, request and long-poll timeouts.
+/// Connect, request and long-poll timeouts, and the retry budget.
 ///
-/// Defaults: connect 5 s, request 30 s, long-poll margin 5 s.
+/// Defaults: connect 5 s, request 30 s, long-poll margin 5 s, retry budget 10 s.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct Timeouts {
     connect: Duration,
     request: Duration,
     long_poll_margin: Duration,
+    retry_budget: Duration,
 }
 
 impl Default for Timeouts {
@@ -44,6 +57,7 @@ impl Default for Timeouts {
             connect: Duration::from_secs(5),
             request: Duration::from_secs(30),
             long_poll_margin: Duration::from_secs(5),
+            retry_budget: Duration::from_secs(10),
         }
     }
 }
@@ -76,6 +90,31 @@ impl Timeouts {
     pub fn with_long_poll_margin(mut self, margin: Duration) -> Self {
         self.long_poll_margin = margin.max(MIN_LONG_POLL_MARGIN);
         self
+    }
+
+    /// Sets the time a call may spend beyond one full attempt, on retries and
+    /// the waits between them: the call's deadline is its attempt timeout plus
+    /// this ([`deadline_for`](Self::deadline_for)). `Duration::ZERO` leaves
+    /// room only for retries that follow quick failures before the first
+    /// attempt's timeout would have passed.
+    #[must_use]
+    pub fn with_retry_budget(mut self, budget: Duration) -> Self {
+        self.retry_budget = budget;
+        self
+    }
+
+    /// The retry budget.
+    #[must_use]
+    pub fn retry_budget(&self) -> Duration {
+        self.retry_budget
+    }
+
+    /// The deadline of a whole call (every attempt and every wait between
+    /// attempts) whose attempt timeout is `attempt_timeout`:
+    /// `attempt_timeout + retry_budget`, saturating.
+    #[must_use]
+    pub fn deadline_for(&self, attempt_timeout: Duration) -> Duration {
+        attempt_timeout.saturating_add(self.retry_budget)
     }
 
     /// The connection timeout.
@@ -142,7 +181,21 @@ mod tests {
         assert_eq!(t.connect(), s(5));
         assert_eq!(t.request(), s(30));
         assert_eq!(t.long_poll_margin(), s(5));
+        assert_eq!(t.retry_budget(), s(10));
         assert_eq!(Timeouts::new(), t);
+    }
+
+    #[test]
+    fn deadlines() {
+        let t = Timeouts::default();
+        assert_eq!(t.deadline_for(t.for_call(None)), s(40));
+        assert_eq!(t.deadline_for(t.for_receive(Some(30))), s(45));
+        assert_eq!(t.deadline_for(t.for_receive(None)), s(45));
+        let t = t.with_retry_budget(Duration::ZERO);
+        assert_eq!(t.retry_budget(), Duration::ZERO);
+        assert_eq!(t.deadline_for(s(7)), s(7));
+        let t = t.with_retry_budget(Duration::MAX);
+        assert_eq!(t.deadline_for(s(7)), Duration::MAX);
     }
 
     #[test]

@@ -3,249 +3,20 @@
 //! treatment of answers (7000, 6010/6020, Base64 bodies, paging). Every test asserts how many
 //! requests the server saw.
 
-use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+mod scripted;
+
 use std::time::Duration;
 
 use futures_util::{StreamExt, TryStreamExt};
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
 
 use cmq_sdk::generated::ops::{GetQueueAttributesInput, SendMessageInput};
 use cmq_sdk::retry::RetryPolicy;
-use cmq_sdk::sign::{self, SignatureMethod};
 use cmq_sdk::timeouts::Timeouts;
-use cmq_sdk::{Client, ClientBuilder, Credentials, Error, SubscriptionSpec};
-
-const SECRET_ID: &str = "AKIDfaults";
-const SECRET_KEY: &str = "faults-secret";
-
-// ---------------------------------------------------------------- the scripted server
-
-/// What the server does with one connection.
-#[derive(Clone, Debug)]
-enum Reply {
-    /// Accept, then drop the connection at once (zero linger: a TCP reset).
-    Reset,
-    /// Read the request, answer with this HTTP status and body.
-    Status(u16, String),
-    /// Read the request, answer 200 with this JSON body.
-    Json(String),
-    /// Read the request, answer 200 with this body after a delay.
-    Delayed(Duration, String),
-    /// Read the request and never answer (the connection stays open).
-    Hang,
-}
-
-/// One request the server read.
-#[derive(Clone, Debug)]
-struct Recorded {
-    method: String,
-    path: String,
-    host: String,
-    params: Vec<(String, String)>,
-}
-
-impl Recorded {
-    fn get(&self, name: &str) -> Option<&str> {
-        self.params
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    /// Verifies the signature as a server does (§4), with the Host header as received.
-    fn signature_verifies(&self) -> bool {
-        let pairs: Vec<(&str, &str)> = self
-            .params
-            .iter()
-            .map(|(n, v)| (n.as_str(), v.as_str()))
-            .collect();
-        let sts = sign::string_to_sign(&self.method, &self.host, &self.path, &pairs);
-        let method = SignatureMethod::from_wire(self.get("SignatureMethod"));
-        self.get("Signature")
-            .is_some_and(|s| sign::verify(SECRET_KEY, method, &sts, s))
-    }
-}
-
-/// A server on 127.0.0.1 that answers connection `n` with `script[n]` (the last entry
-/// repeats), one request per connection.
-struct Server {
-    addr: SocketAddr,
-    hits: Arc<AtomicUsize>,
-    requests: Arc<Mutex<Vec<Recorded>>>,
-}
-
-impl Server {
-    async fn start(script: Vec<Reply>) -> Server {
-        assert!(!script.is_empty());
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let hits = Arc::new(AtomicUsize::new(0));
-        let requests = Arc::new(Mutex::new(Vec::new()));
-        let (h, r) = (hits.clone(), requests.clone());
-        tokio::spawn(async move {
-            while let Ok((sock, _)) = listener.accept().await {
-                let n = h.fetch_add(1, Ordering::SeqCst);
-                let reply = script.get(n).unwrap_or(&script[script.len() - 1]).clone();
-                tokio::spawn(handle(sock, reply, r.clone()));
-            }
-        });
-        Server {
-            addr,
-            hits,
-            requests,
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("http://{}", self.addr)
-    }
-
-    /// How many connections (= attempts) the server accepted.
-    fn hits(&self) -> usize {
-        self.hits.load(Ordering::SeqCst)
-    }
-
-    /// The requests read so far.
-    fn requests(&self) -> Vec<Recorded> {
-        self.requests.lock().unwrap().clone()
-    }
-}
-
-async fn handle(mut sock: TcpStream, reply: Reply, requests: Arc<Mutex<Vec<Recorded>>>) {
-    if let Reply::Reset = reply {
-        let _ = sock.set_zero_linger();
-        drop(sock);
-        return;
-    }
-    let Some(req) = read_request(&mut sock).await else {
-        return;
-    };
-    requests.lock().unwrap().push(req);
-    let (status, body) = match reply {
-        Reply::Reset => unreachable!(),
-        Reply::Hang => {
-            // Keep the connection open and silent until the test ends.
-            std::future::pending::<()>().await;
-            return;
-        }
-        Reply::Status(s, b) => (s, b),
-        Reply::Json(b) => (200, b),
-        Reply::Delayed(d, b) => {
-            tokio::time::sleep(d).await;
-            (200, b)
-        }
-    };
-    let resp = format!(
-        "HTTP/1.1 {status} Scripted\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    let _ = sock.write_all(resp.as_bytes()).await;
-    let _ = sock.shutdown().await;
-}
-
-async fn read_request(sock: &mut TcpStream) -> Option<Recorded> {
-    let mut buf = Vec::new();
-    let mut tmp = [0u8; 8192];
-    let head_end = loop {
-        if let Some(p) = buf.windows(4).position(|w| w == b"\r\n\r\n") {
-            break p + 4;
-        }
-        let n = sock.read(&mut tmp).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    };
-    let head = String::from_utf8_lossy(&buf[..head_end]).into_owned();
-    let mut lines = head.split("\r\n");
-    let mut first = lines.next()?.split(' ');
-    let method = first.next()?.to_owned();
-    let target = first.next()?.to_owned();
-    let mut len = 0usize;
-    let mut host = String::new();
-    for line in lines {
-        if let Some((k, v)) = line.split_once(':') {
-            if k.eq_ignore_ascii_case("content-length") {
-                len = v.trim().parse().ok()?;
-            } else if k.eq_ignore_ascii_case("host") {
-                host = v.trim().to_owned();
-            }
-        }
-    }
-    while buf.len() < head_end + len {
-        let n = sock.read(&mut tmp).await.ok()?;
-        if n == 0 {
-            return None;
-        }
-        buf.extend_from_slice(&tmp[..n]);
-    }
-    let (path, query) = match target.split_once('?') {
-        Some((p, q)) => (p.to_owned(), q.as_bytes().to_vec()),
-        None => (target, Vec::new()),
-    };
-    let form = if method == "GET" {
-        query
-    } else {
-        buf[head_end..head_end + len].to_vec()
-    };
-    let params = form_urlencoded::parse(&form)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect();
-    Some(Recorded {
-        method,
-        path,
-        host,
-        params,
-    })
-}
-
-// ---------------------------------------------------------------- answers
-
-fn envelope(fields: &str) -> String {
-    if fields.is_empty() {
-        r#"{"code":0,"message":"","requestId":"r-ok"}"#.to_owned()
-    } else {
-        format!(r#"{{"code":0,"message":"","requestId":"r-ok",{fields}}}"#)
-    }
-}
-
-fn failure(code: i64, message: &str) -> String {
-    format!(r#"{{"code":{code},"message":"{message}","requestId":"r-{code}"}}"#)
-}
-
-fn queue_attributes() -> String {
-    envelope(
-        r#""maxMsgHeapNum":100000000,"pollingWaitSeconds":0,"visibilityTimeout":30,"maxMsgSize":65536,"msgRetentionSeconds":345600,"createTime":1,"lastModifyTime":2,"activeMsgNum":3,"inactiveMsgNum":0,"rewindSeconds":0,"rewindMsgNum":0,"minMsgTime":0,"delayMsgNum":0"#,
-    )
-}
-
-fn message(body: &str) -> String {
-    format!(
-        r#""msgBody":"{body}","msgId":"m-1","receiptHandle":"h-1","enqueueTime":10,"firstDequeueTime":11,"nextVisibleTime":40,"dequeueCount":1"#
-    )
-}
-
-// ---------------------------------------------------------------- clients
-
-fn fast_retries() -> RetryPolicy {
-    RetryPolicy::new()
-        .with_base_delay(Duration::from_millis(1))
-        .with_max_delay(Duration::from_millis(2))
-}
-
-fn builder(server: &Server) -> ClientBuilder {
-    Client::builder()
-        .endpoint(server.url())
-        .credentials(Credentials::new(SECRET_ID, SECRET_KEY))
-        .retry_policy(fast_retries())
-}
-
-fn client(server: &Server) -> Client {
-    builder(server).build().unwrap()
-}
+use cmq_sdk::{Client, Credentials, Error, SubscriptionSpec};
+use scripted::{
+    Recorded, Reply, SECRET_ID, Server, builder, client, envelope, failure, fast_retries, message,
+    queue_attributes,
+};
 
 // ---------------------------------------------------------------- transport faults
 
@@ -346,33 +117,50 @@ async fn garbage_json_is_a_decode_error_and_not_retried() {
     );
 }
 
-#[tokio::test]
+/// Paused time (auto-advanced while every task waits): deterministic on a loaded machine. The
+/// connect timeout is out of the way so that only the request timeout can fire.
+fn paused_timeouts(request: Duration) -> Timeouts {
+    Timeouts::new()
+        .with_connect(Duration::from_secs(3600))
+        .with_request(request)
+}
+
+#[tokio::test(start_paused = true)]
 async fn a_server_that_never_answers_times_out() {
     let server = Server::start(vec![Reply::Hang]).await;
     let c = builder(&server)
-        .timeouts(Timeouts::new().with_request(Duration::from_millis(200)))
+        .timeouts(paused_timeouts(Duration::from_millis(200)))
         .retry_policy(RetryPolicy::none())
         .build()
         .unwrap();
-    let started = std::time::Instant::now();
+    let started = tokio::time::Instant::now();
     let err = c.queue("q").attributes().await.unwrap_err();
     let elapsed = started.elapsed();
     match &err {
-        Error::Timeout { after } => assert_eq!(*after, Duration::from_millis(200)),
+        Error::Timeout {
+            after,
+            deadline,
+            attempts,
+        } => {
+            assert_eq!(*after, Duration::from_millis(200));
+            assert!(!deadline);
+            assert_eq!(*attempts, 1);
+        }
         other => panic!("{other:?}"),
     }
+    // Virtual time: exactly the timeout, give or take the scheduling of the timers.
     assert!(elapsed >= Duration::from_millis(200), "{elapsed:?}");
-    assert!(elapsed < Duration::from_secs(3), "{elapsed:?}");
+    assert!(elapsed < Duration::from_millis(300), "{elapsed:?}");
     assert!(err.is_retryable());
     assert_eq!(server.hits(), 1);
     assert!(err.to_string().contains("200ms"), "{err}");
 }
 
-#[tokio::test]
+#[tokio::test(start_paused = true)]
 async fn timeouts_of_idempotent_actions_are_retried() {
     let server = Server::start(vec![Reply::Hang]).await;
     let c = builder(&server)
-        .timeouts(Timeouts::new().with_request(Duration::from_millis(100)))
+        .timeouts(paused_timeouts(Duration::from_millis(100)))
         .build()
         .unwrap();
     let err = c.queue("q").attributes().await.unwrap_err();
@@ -381,7 +169,7 @@ async fn timeouts_of_idempotent_actions_are_retried() {
     // ...and of SendMessage not.
     let server = Server::start(vec![Reply::Hang]).await;
     let c = builder(&server)
-        .timeouts(Timeouts::new().with_request(Duration::from_millis(100)))
+        .timeouts(paused_timeouts(Duration::from_millis(100)))
         .build()
         .unwrap();
     let err = c.queue("q").send("x").await.unwrap_err();
@@ -596,7 +384,7 @@ async fn long_poll_deadline_outlasts_the_polling_window() {
         let started = tokio::time::Instant::now();
         let err = q.receive(wait).await.unwrap_err();
         match err {
-            Error::Timeout { after } => {
+            Error::Timeout { after, .. } => {
                 assert_eq!(after, want, "wait {wait:?}");
                 assert_eq!(after, timeouts.for_receive(wait));
                 if let Some(w) = wait {
@@ -609,19 +397,20 @@ async fn long_poll_deadline_outlasts_the_polling_window() {
     }
     let err = q.batch_receive(16, Some(10)).await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { after } if after == Duration::from_secs(15)),
+        matches!(err, Error::Timeout { after, .. } if after == Duration::from_secs(15)),
         "{err:?}"
     );
     let err = q.attributes().await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { after } if after == Duration::from_secs(1)),
+        matches!(err, Error::Timeout { after, .. } if after == Duration::from_secs(1)),
         "{err:?}"
     );
 }
 
-/// In real time: an answer after 400 ms reaches a long poll although the request timeout is
-/// 100 ms, while an ordinary call with the same timeout gives up.
-#[tokio::test]
+/// With paused time (the server's delay runs on the same clock): an answer after 400 ms reaches
+/// a long poll although the request timeout is 100 ms, while an ordinary call with the same
+/// timeout gives up.
+#[tokio::test(start_paused = true)]
 async fn a_long_poll_is_not_cut_short_by_the_request_timeout() {
     let server = Server::start(vec![
         Reply::Delayed(Duration::from_millis(400), envelope(&message("late"))),
@@ -630,8 +419,7 @@ async fn a_long_poll_is_not_cut_short_by_the_request_timeout() {
     .await;
     let c = builder(&server)
         .timeouts(
-            Timeouts::new()
-                .with_request(Duration::from_millis(100))
+            paused_timeouts(Duration::from_millis(100))
                 .with_long_poll_margin(Duration::from_secs(2)),
         )
         .retry_policy(RetryPolicy::none())
@@ -643,7 +431,7 @@ async fn a_long_poll_is_not_cut_short_by_the_request_timeout() {
     assert_eq!(m.body, "late");
     let err = q.attributes().await.unwrap_err();
     assert!(
-        matches!(err, Error::Timeout { after } if after == Duration::from_millis(100)),
+        matches!(err, Error::Timeout { after, .. } if after == Duration::from_millis(100)),
         "{err:?}"
     );
     assert_eq!(server.hits(), 2);
@@ -1004,6 +792,8 @@ async fn display_of_every_error_kind_shows_code_or_status_and_message() {
     assert_eq!(e.to_string(), "unexpected HTTP status 503: busy");
     let e = Error::Timeout {
         after: Duration::from_millis(250),
+        deadline: false,
+        attempts: 1,
     };
     assert_eq!(e.to_string(), "timeout: no answer after 250ms");
     let e = Error::Decode {

@@ -1,10 +1,11 @@
-//! The CMQ API 2.0 request signature (`HmacSHA1` / `HmacSHA256`).
+//! The CMQ API 2.0 request signature (`HmacSHA1` / `HmacSHA256`), documented by Tencent at
+//! <https://www.tencentcloud.com/document/api/406/5906>.
 //!
 //! This module is shared by the SDK, which signs requests, and by the mock
 //! server, which verifies them, so both sides compute the string to sign with
 //! the same code.
 //!
-//! The algorithm (reference §4):
+//! The algorithm:
 //!
 //! 1. take every request parameter except `Signature`, including common
 //!    parameters, list elements (`msgBody.1`, …) and any unknown parameter the
@@ -21,7 +22,7 @@
 //!
 //! The legacy Python/PHP rule that drops `@`-prefixed values from the string to
 //! sign on POST is **not** applied: the Java, C++, Go, C# and Node SDKs sign
-//! those values, and the server's rule is unknown (reference §4, §14).
+//! those values, and no documentation says the server skips them.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -41,7 +42,7 @@ pub const SIGNATURE_METHOD_PARAM: &str = "SignatureMethod";
 ///
 /// On the wire this is the `SignatureMethod` common parameter; when it is
 /// missing, or has any value other than `HmacSHA256`, the server uses
-/// `HmacSHA1` (reference §3).
+/// `HmacSHA1`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub enum SignatureMethod {
     /// HMAC-SHA1, wire value `HmacSHA1` (the default).
@@ -215,7 +216,7 @@ mod tests {
 
     // Known answers below were computed independently with Python's
     // hmac/hashlib/base64 (never with the code under test); the first three
-    // come from the reference (§4).
+    // are the example of Tencent's signature documentation.
     const DOC_KEY: &str = "pPgfLipfEXZ7VcRzhAMIyPaU7UbQyFFx";
     const DOC_HOST: &str = "cmq-queue-gz.api.tencentyun.com";
     const DOC_PATH: &str = "/v2/index.php";
