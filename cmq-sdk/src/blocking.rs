@@ -101,6 +101,12 @@ impl Client {
         self.rt.block_on(self.inner.execute(input))
     }
 
+    /// Validates, signs and sends an API 3.0 request (see [`crate::Client::execute_api3`]),
+    /// blocking until the answer.
+    pub fn execute_api3<O: crate::Api3Operation>(&self, input: O) -> Result<O::Output, Error> {
+        self.rt.block_on(self.inner.execute_api3(input))
+    }
+
     /// Every item of a list action, fetched page by page as the iterator advances (see
     /// [`crate::Client::paginate`]).
     pub fn paginate<P: Paginated>(&self, input: P) -> Iter<P::Item> {
