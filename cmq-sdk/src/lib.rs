@@ -1,17 +1,28 @@
-//! A typed, validating async SDK for Tencent Cloud **TDMQ for CMQ** (the CMQ HTTP API 2.0).
+//! A typed, validating async SDK for Tencent Cloud **TDMQ for CMQ**.
 //!
-//! Every action of the API is generated from one declarative spec (`spec/` in the repository):
-//! a request type with a fluent builder whose setters document range, default and requirement,
-//! validation that lists every violation before anything is sent, wire encoding, and a response
-//! type that accepts the alias keys different servers use. The hand-written runtime signs
-//! (HmacSHA1 or HmacSHA256), sends over a pooled rustls connection, retries idempotent calls with
-//! full-jitter backoff, sizes timeouts for long polls, and maps answers to one error type.
+//! The service has two faces, and one [`Client`] speaks both:
+//!
+//! * the **CMQ HTTP API 2.0** data plane (send, receive, delete, publish: form-encoded requests
+//!   signed with HmacSHA1/HmacSHA256) on the endpoint the client is built with, e.g.
+//!   `https://cmq-gz.public.tencenttdmq.com`;
+//! * **Tencent Cloud API 3.0** (product `tdmq`, JSON bodies signed with TC3-HMAC-SHA256), where
+//!   queues, topics and subscriptions are managed, on a control-plane endpoint derived from the
+//!   first (`https://tdmq.tencentcloudapi.com`, region `ap-guangzhou` for the host above; see
+//!   [`region`]) through [`Client::execute_api3`] and the [`api3`] module.
+//!
+//! Every API 2.0 action has a generated request type with a fluent builder whose setters
+//! document range, default and requirement, validation that lists every violation before
+//! anything is sent, wire encoding, and a response type that accepts the alias keys different
+//! servers use. The hand-written runtime signs, sends over a pooled rustls connection, retries
+//! idempotent calls with full-jitter backoff within a deadline per call, sizes timeouts for long
+//! polls, refuses oversized answers and redirects, keeps URLs and secrets out of errors and logs,
+//! and maps every failure to one error type, [`Error`].
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), cmq_sdk::Error> {
 //! use cmq_sdk::{Client, Credentials};
-//! let client = Client::new("http://127.0.0.1:8641", Credentials::new("AKIDexample", "secret"))?;
-//! client.create_queue().queue_name("orders").send().await?;
+//! // TENCENTCLOUD_SECRET_ID / TENCENTCLOUD_SECRET_KEY (and optionally TENCENTCLOUD_SESSION_TOKEN)
+//! let client = Client::new("https://cmq-gz.public.tencenttdmq.com", Credentials::from_env()?)?;
 //! client.send_message().queue_name("orders").msg_body("hello").send().await?;
 //! let got = client.receive_message().queue_name("orders").polling_wait_seconds(5).send().await?;
 //! client.delete_message().queue_name("orders").receipt_handle(got.receipt_handle).send().await?;
@@ -32,6 +43,10 @@
 //! }
 //! # Ok(()) }
 //! ```
+//!
+//! Against a local `cmq-mock`, only the endpoint and the credentials change:
+//! `Client::new("http://127.0.0.1:8641", Credentials::new("AKIDcmqmockdefault",
+//! "cmq-mock-default-secret-key"))`.
 
 #![warn(missing_docs)]
 

@@ -7,8 +7,9 @@ use crate::constraints::Violations;
 use crate::generated::actions::Action;
 use crate::params::Params;
 
-/// A request of one action: validates itself and encodes its wire parameters. Implemented by
-/// every generated `…Input` type; [`crate::Client::execute`] runs any of them.
+/// A request of one API 2.0 action: validates itself and encodes its wire parameters.
+/// Implemented by every generated `…Input` type; [`crate::Client::execute`] runs any of them.
+/// (API 3.0 requests implement [`crate::api3::Api3Operation`].)
 pub trait Operation: Clone + Send + Sync + 'static {
     /// The answer's type.
     type Output: DeserializeOwned + Send + 'static;
@@ -44,8 +45,8 @@ pub trait JsonShape: Sized {
 }
 
 /// Deserializes an optional JSON object that some servers send as a JSON-encoded string instead
-/// (reference §14.4 leaves the form of `deadLetterPolicy` open): accepts both, and `null`, `""`
-/// or an absent key as `None`.
+/// (Tencent's documentation does not say which form `deadLetterPolicy` takes in answers): accepts
+/// both, and `null`, `""` or an absent key as `None`.
 pub fn object_or_json_string<'de, D, T>(d: D) -> Result<Option<T>, D::Error>
 where
     D: serde::Deserializer<'de>,

@@ -1,10 +1,10 @@
 //! `TC3-HMAC-SHA256`, the request signature of Tencent Cloud API 3.0 ("signature v3",
 //! documented at <https://www.tencentcloud.com/zh/document/api/1021/34193>).
 //!
-//! The SDK signs with [`sign`]; `cmq-mock` checks requests with [`parse_authorization`] (to find
-//! the SecretId, and so the key) and [`verify`]. Every stage is a public function so that each can
-//! be checked against known answers (`spec/conformance/tc3_vectors.json`, computed with Tencent's
-//! official Python signer):
+//! The SDK signs with [`sign`]; a server (`cmq-mock`) checks requests with
+//! [`parse_authorization`] (to find the SecretId, and so the key) and [`verify`]. Every stage is a
+//! public function, and the SDK's tests check each against known answers computed with Tencent's
+//! official Python signer:
 //!
 //! ```text
 //! 1. canonical request = METHOD \n PATH \n QUERY \n CANONICAL_HEADERS \n SIGNED_HEADERS \n hex(sha256(body))
