@@ -1,6 +1,8 @@
 //! The SDK's client-side work per call, without the network: validation, signing
 //! (`Client::signed_params`), form encoding and answer decoding, for SendMessage and for a
-//! BatchReceiveMessage answering 16 messages.
+//! BatchReceiveMessage answering 16 messages; and for an API 3.0 call (DescribeCmqQueues with a
+//! hand-written request type shaped as generated ones will be): serialising and signing with
+//! TC3-HMAC-SHA256 (`Client::signed_api3_request`) and decoding the answer.
 //!
 //! ```sh
 //! cargo bench -p cmq-sdk --bench client_overhead
@@ -14,7 +16,9 @@ use std::fmt::Write as _;
 use std::hint::black_box;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use cmq_sdk::api3::{Api3Operation, decode_api3_answer};
 use cmq_sdk::client::decode_answer;
+use cmq_sdk::constraints::Violations;
 use cmq_sdk::generated::ops::batch_receive_message::BatchReceiveMessageInput;
 use cmq_sdk::generated::ops::send_message::SendMessageInput;
 use cmq_sdk::{Client, Credentials, Operation, SignatureMethod};
@@ -225,6 +229,93 @@ fn floor_rows(name: &str, answer: &[u8], iters: usize, rows: &mut Vec<Row>) {
     });
 }
 
+#[derive(serde::Serialize)]
+struct DescribeCmqQueues {
+    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
+    offset: Option<i64>,
+    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
+    limit: Option<i64>,
+    #[serde(rename = "QueueName", skip_serializing_if = "Option::is_none")]
+    queue_name: Option<String>,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct CmqQueue {
+    #[serde(rename = "QueueName")]
+    queue_name: String,
+    #[serde(rename = "QueueId")]
+    queue_id: String,
+    #[serde(rename = "CreateTime")]
+    create_time: i64,
+}
+
+#[derive(serde::Deserialize)]
+#[allow(dead_code)]
+struct DescribeCmqQueuesOut {
+    #[serde(rename = "TotalCount")]
+    total_count: i64,
+    #[serde(rename = "QueueList")]
+    queue_list: Vec<CmqQueue>,
+    #[serde(rename = "RequestId")]
+    request_id: String,
+}
+
+impl Api3Operation for DescribeCmqQueues {
+    type Output = DescribeCmqQueuesOut;
+    const ACTION: &'static str = "DescribeCmqQueues";
+    const SERVICE: &'static str = "tdmq";
+    const VERSION: &'static str = "2020-02-17";
+    const IDEMPOTENT: bool = true;
+    fn validate(&self) -> Result<(), Violations> {
+        Ok(())
+    }
+    fn target(&self) -> Option<&str> {
+        self.queue_name.as_deref()
+    }
+}
+
+fn api3_rows(creds: Credentials, iters: usize, rows: &mut Vec<Row>) {
+    let client = Client::builder()
+        .endpoint("http://127.0.0.1:8641")
+        .region("ap-guangzhou")
+        .credentials(creds)
+        .build()
+        .expect("client");
+    let input = DescribeCmqQueues {
+        offset: Some(0),
+        limit: Some(20),
+        queue_name: Some("orders".into()),
+    };
+    let mut answer = String::from(r#"{"Response":{"TotalCount":20,"QueueList":["#);
+    for i in 0..20 {
+        if i > 0 {
+            answer.push(',');
+        }
+        let _ = write!(
+            answer,
+            r#"{{"QueueName":"orders-{i}","QueueId":"queue-{i:08}","CreateTime":1795625116000}}"#
+        );
+    }
+    answer.push_str(r#"],"RequestId":"8ee226b5-6"}}"#);
+    let answer = answer.into_bytes();
+    decode_api3_answer::<DescribeCmqQueues>(&answer).expect("the answer decodes");
+    rows.push(Row {
+        label: "API 3.0 DescribeCmqQueues: serialise + signed_api3_request (TC3)".into(),
+        us: per_call_us(iters, |ts| {
+            black_box(client.signed_api3_request(black_box(&input), 1_795_625_116 + ts))
+                .expect("signed");
+        }),
+    });
+    rows.push(Row {
+        label: "API 3.0 DescribeCmqQueues(20 queues): decode_api3_answer".into(),
+        us: per_call_us(iters, |_| {
+            black_box(decode_api3_answer::<DescribeCmqQueues>(black_box(&answer)))
+                .expect("decodes");
+        }),
+    });
+}
+
 fn main() {
     let mut iters = 200_000usize;
     for a in std::env::args().skip(1) {
@@ -235,6 +326,7 @@ fn main() {
     let iters = iters.clamp(100, 5_000_000);
     let creds = Credentials::new("AKIDcmqmockdefault", "cmq-mock-default-secret-key");
     let sha1 = Client::new("http://127.0.0.1:8641", creds.clone()).expect("client");
+    let api3_creds = creds.clone();
     let sha256 = Client::builder()
         .endpoint("http://127.0.0.1:8641")
         .credentials(creds)
@@ -272,6 +364,7 @@ fn main() {
             black_box(sha256.signed_params(black_box(&send), ts, nonce));
         }),
     });
+    api3_rows(api3_creds, iters, &mut rows);
     println!(
         "cmq-sdk client-side work per call (no network), median of 256-call chunks, up to {iters} calls; answer bodies: SendMessage {} B, BatchReceiveMessage(16) {} B",
         send_body.len(),
