@@ -164,6 +164,19 @@ async fn handle(
         Answer::Err("AuthFailure.SignatureFailure", "signature check failed")
     };
     let (status, text) = match answer {
+        Answer::Hang => std::future::pending().await,
+        other => render(other, n),
+    };
+    Ok(Response::builder()
+        .status(status)
+        .header("Content-Type", "application/json")
+        .body(Full::new(Bytes::from(text)))
+        .unwrap_or_default())
+}
+
+/// The status and body of an answer to request `n`.
+fn render(answer: Answer, n: usize) -> (u16, String) {
+    match answer {
         Answer::Ok(fields) => (
             200,
             format!(r#"{{"Response":{{{fields},"RequestId":"r-{n}"}}}}"#),
@@ -183,13 +196,8 @@ async fn handle(
                 format!(r#"{{"Response":{{"TotalCount":0,"Pad":"{pad}","RequestId":"r-{n}"}}}}"#),
             )
         }
-        Answer::Hang => std::future::pending().await,
-    };
-    Ok(Response::builder()
-        .status(status)
-        .header("Content-Type", "application/json")
-        .body(Full::new(Bytes::from(text)))
-        .unwrap_or_default())
+        Answer::Hang => unreachable!("answered by never answering"),
+    }
 }
 
 // ---------------------------------------------------------------- operations, as generated
