@@ -5,6 +5,9 @@ computed by Tencent's official Python signer, never by the code under test.
     python3 -m venv /tmp/tc3 && /tmp/tc3/bin/pip install tencentcloud-sdk-python-common==3.1.195
     /tmp/tc3/bin/python spec/conformance/tools/tc3_vectors.py   # rewrites spec/conformance/tc3_vectors.json
 
+The committed file was written with Python 3.11.7; the output does not depend on the Python
+version (CI recomputes it and fails on any difference).
+
 Each case runs the official `AbstractClient._build_req_with_tc3_signature` (headers, canonical
 request, string to sign, `Authorization`), which calls `Sign.sign_tc3` (key derivation and
 signature) from `tencentcloud.common.sign`. Nothing of the algorithm is re-implemented here; the
@@ -194,7 +197,7 @@ def main():
         sys.exit(f"tencentcloud-sdk-python-common {version} found; pin {PINNED}")
     out = {
         "generated_by": "spec/conformance/tools/tc3_vectors.py",
-        "signer": f"tencentcloud-sdk-python-common=={version} (tencentcloud.common.abstract_client, tencentcloud.common.sign), Python {sys.version.split()[0]}",
+        "signer": f"tencentcloud-sdk-python-common=={version} (tencentcloud.common.abstract_client, tencentcloud.common.sign)",
         "note": "Known answers for TC3-HMAC-SHA256 computed by Tencent's official Python signer. Do not edit by hand: rerun the tool.",
         "cases": [run(c) for c in CASES],
     }
