@@ -7,6 +7,12 @@
 //!   reading anything);
 //! * transport errors are stripped of the request URL, which in GET mode carries the signature
 //!   and the token.
+//!
+//! A client given with [`ClientBuilder::http_client`](crate::ClientBuilder::http_client) keeps its
+//! own redirect policy and logging: build it with `redirect::Policy::none()`, and leave
+//! reqwest's `connection_verbose` off (it logs the raw request, signature included, at trace
+//! level). Prefer POST (the default) to GET: a GET URL with its signature can also end up in
+//! proxy and server logs.
 
 use std::time::Duration;
 
