@@ -5,7 +5,8 @@
 //! A request is a `POST` of a JSON body to the client's control-plane endpoint (path `/`), with
 //! the headers `Content-Type: application/json`, `X-TC-Action`, `X-TC-Version`,
 //! `X-TC-Timestamp`, `X-TC-Region`, `X-TC-Token` (with an STS token), `X-TC-Language` (when
-//! configured), `X-TC-RequestClient` and an `Authorization` signed with `TC3-HMAC-SHA256`
+//! configured), `X-TC-RequestClient` (the client's [`request_client`](crate::ClientBuilder::request_client))
+//! and an `Authorization` signed with `TC3-HMAC-SHA256`
 //! ([`crate::sign::tc3`]). The answer is `{"Response": {…fields…, "RequestId": "…"}}` or, for an
 //! error (HTTP 200 too), `{"Response": {"Error": {"Code": "…", "Message": "…"}, "RequestId":
 //! "…"}}`, which becomes [`Error::Api3Service`].
@@ -81,14 +82,14 @@
 //! [`Error::error_code`] is [`ErrorCode::Api3`](crate::error::ErrorCode::Api3)),
 //! [`Error::Transport`], [`Error::Timeout`], [`Error::HttpStatus`], [`Error::ResponseTooLarge`],
 //! [`Error::Decode`], and [`Error::Config`] when the client has no control-plane endpoint or no
-//! region.
+//! region (or, which a derived `Serialize` never does, the request fails to serialise).
 
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::client::{Client, REQUEST_CLIENT, now_secs};
+use crate::client::{Client, now_secs};
 use crate::constraints::Violations;
 use crate::endpoint::Endpoint;
 use crate::error::{Api3ServiceError, Error};
@@ -257,7 +258,7 @@ impl Client {
         if let Some(l) = &i.language {
             headers.push(("X-TC-Language", l.clone()));
         }
-        headers.push(("X-TC-RequestClient", REQUEST_CLIENT.to_owned()));
+        headers.push(("X-TC-RequestClient", i.request_client.clone()));
         headers.push(("Authorization", signed.authorization));
         Api3Request {
             endpoint: endpoint.clone(),
