@@ -40,11 +40,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use cmq_mock::auth::{AuthMode, Verifier};
-use cmq_mock::clock::Clock;
-use cmq_mock::journal::{Journal, JournalRecord, redacted};
-use cmq_mock::mock::CmqMock;
-use cmq_mock::wire::WireParams;
+use cmq_mock::AuthMode;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::WireParams;
+use cmq_mock::internal::Verifier;
+use cmq_mock::internal::redacted;
+use cmq_mock::{Journal, JournalRecord};
 use cmq_sdk::Action;
 use cmq_sdk::generated::ops::send_message::SendMessageInput;
 use http_body_util::{BodyExt, Full};

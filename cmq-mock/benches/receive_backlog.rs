@@ -23,8 +23,8 @@ use common::OtherLoad;
 
 use std::time::{Duration, Instant};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::engine::{Account, Engine, Limits, QueueConfigUpdate};
+use cmq_mock::Clock;
+use cmq_mock::internal::{Account, Engine, Limits, QueueConfigUpdate};
 
 const KINDS: [&str; 4] = ["active", "delayed", "inflight", "retained"];
 /// Timed windows per (kind, size).

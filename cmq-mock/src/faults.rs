@@ -44,7 +44,7 @@ use cmq_sdk::generated::actions::Action;
 use cmq_sdk::generated::errors::ErrorId;
 use serde::{Deserialize, Serialize};
 
-use crate::service::ServiceError;
+use crate::protocol::v2::service::ServiceError;
 
 /// What a rule does to the calls it matches.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -1,7 +1,7 @@
 //! The HTTP/1.1 front: receives CMQ API 2.0 requests, authenticates them, applies injected
 //! faults, calls a [`CmqService`] through the generated dispatcher and answers the JSON envelope.
 //!
-//! Transport rules (reference §2, §3, §4, §11):
+//! Transport rules (the service's, and the spec's decisions where it is silent):
 //!
 //! * Any path not under `/_mock/` is a CMQ endpoint (`/v2/index.php`, `/`, or whatever path the
 //!   TDMQ Go SDK's endpoint has); the signature covers the path as requested. Paths under
@@ -49,14 +49,14 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::auth::{Accounts, Verifier};
 use crate::clock::Clock;
 use crate::faults::{Faults, InjectedFailure};
 use crate::generated::dispatch::dispatch;
 use crate::generated::service::CmqService;
 use crate::journal::{Journal, JournalRecord, redact_in_place, redacted};
-use crate::service::{RequestContext, ServiceError};
-use crate::wire::WireParams;
+use crate::protocol::v2::auth::{Accounts, Verifier};
+use crate::protocol::v2::service::{RequestContext, ServiceError};
+use crate::protocol::v2::wire::WireParams;
 
 /// The path prefix of the admin API.
 pub const ADMIN_PREFIX: &str = "/_mock/";

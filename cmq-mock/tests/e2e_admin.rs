@@ -6,9 +6,9 @@ use common::*;
 
 use std::time::{Duration, Instant};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::mock::CmqMock;
-use cmq_mock::receiver::PushReceiver;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::PushReceiver;
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Action, Client, Credentials, Error, ErrorId, ServiceError};
 use serde_json::{Value, json};

@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::mock::CmqMock;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
 use cmq_sdk::{Client, Message, Queue};
 use tokio::sync::Mutex;
 
@@ -306,12 +306,9 @@ async fn concurrent_publishers_fan_out_every_message_to_every_queue() {
         }
         assert_eq!(bodies.len(), 400, "{queue}");
     }
-    let enqueued = mock.deliveries().matching(|r| {
-        matches!(
-            r.outcome,
-            cmq_mock::engine::deliveries::DeliveryOutcome::Enqueued { .. }
-        )
-    });
+    let enqueued = mock
+        .deliveries()
+        .matching(|r| matches!(r.outcome, cmq_mock::DeliveryOutcome::Enqueued { .. }));
     assert_eq!(enqueued.len(), 800);
 }
 

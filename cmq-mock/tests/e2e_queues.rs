@@ -8,10 +8,10 @@ use common::*;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use cmq_mock::auth::AuthMode;
-use cmq_mock::clock::Clock;
-use cmq_mock::engine::QueueConfigUpdate;
-use cmq_mock::mock::CmqMock;
+use cmq_mock::AuthMode;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::internal::QueueConfigUpdate;
 use cmq_sdk::generated::MAX_REQUEST_BYTES;
 use cmq_sdk::generated::ops::{
     BatchDeleteMessageInput, BatchSendMessageInput, CreateQueueInput, SendMessageInput,

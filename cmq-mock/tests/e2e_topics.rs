@@ -1,6 +1,6 @@
 //! End to end: topics, subscriptions, filtering, fan-out to queues and HTTP push with its retry
 //! schedules, driven through the real SDK over HTTP against a `CmqMock` on a manual clock, with
-//! `cmq_mock::receiver::PushReceiver` as the push endpoint. Retry waits are crossed by moving the
+//! `cmq_mock::PushReceiver` as the push endpoint. Retry waits are crossed by moving the
 //! clock to the next deadline, never by sleeping.
 
 mod common;
@@ -8,11 +8,11 @@ use common::*;
 
 use std::time::{Duration, Instant};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::engine::deliveries::{DeliveryOutcome, DeliveryRecord, PushFailure};
-use cmq_mock::engine::push::PushConfig;
-use cmq_mock::mock::CmqMock;
-use cmq_mock::receiver::{Push, PushReceiver, Reply};
+use cmq_mock::Clock;
+use cmq_mock::PushConfig;
+use cmq_mock::{Action, CmqMock, WireParams};
+use cmq_mock::{DeliveryOutcome, DeliveryRecord, PushFailure};
+use cmq_mock::{PushReceiver, ReceivedPush, Reply};
 use cmq_sdk::generated::ops::{
     CreateTopicInput, PublishMessageInput, SetSubscriptionAttributesInput, SubscribeInput,
 };
@@ -54,7 +54,7 @@ async fn record(
     }
 }
 
-fn push_ids(pushes: &[Push]) -> Vec<String> {
+fn push_ids(pushes: &[ReceivedPush]) -> Vec<String> {
     pushes
         .iter()
         .map(|p| p.header("x-cmq-message-id").unwrap_or("").to_owned())
@@ -1257,15 +1257,13 @@ async fn a_message_that_outlives_its_lifetime_is_expired_at_that_instant() {
 async fn topic_and_subscription_quotas_and_batch_total() {
     let (mock, _) = mock_with(|b| b.queue("q")).await;
     let c = client(&mock);
-    // Filling the quotas over HTTP would take long in a debug build; the store behind the HTTP
-    // requests is the same.
-    let store = mock.backend().topics_of(mock.secret_id()).expect("store");
+    // Filling the quotas over HTTP would take long in a debug build; `call` runs the same
+    // actions in process (decoded and validated exactly like requests).
+    let id = mock.secret_id();
     for i in 0..10_000 {
-        store
-            .create_topic(&cmq_mock::engine::topics::CreateTopic {
-                name: format!("t{i}"),
-                ..Default::default()
-            })
+        let p = WireParams::from_pairs([("topicName", format!("t{i}"))]);
+        mock.call(id, Action::CreateTopic, &p)
+            .await
             .expect("create");
     }
     assert_eq!(
@@ -1286,15 +1284,14 @@ async fn topic_and_subscription_quotas_and_batch_total() {
     let topic = c.topic("busy");
     topic.create().await.expect("room again");
     for i in 0..1_000 {
-        store
-            .subscribe(
-                "busy",
-                &cmq_mock::engine::topics::Subscribe::new(
-                    format!("s{i}"),
-                    cmq_mock::engine::topics::Protocol::Queue,
-                    "q",
-                ),
-            )
+        let p = WireParams::from_pairs([
+            ("topicName", "busy".to_owned()),
+            ("subscriptionName", format!("s{i}")),
+            ("protocol", "queue".to_owned()),
+            ("endpoint", "q".to_owned()),
+        ]);
+        mock.call(id, Action::Subscribe, &p)
+            .await
             .expect("subscribe");
     }
     expect_err(

@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cmq_mock::mock::CmqMock;
+use cmq_mock::CmqMock;
 
 /// The whole script takes about 10 s; this only stops a hung run.
 const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
@@ -163,10 +163,7 @@ async fn interop(test: &str, sign: &str, method: &str, who: As) {
     let builder = match who {
         As::Default => CmqMock::builder(),
         As::Second => CmqMock::builder()
-            .account(
-                cmq_mock::mock::DEFAULT_SECRET_ID,
-                cmq_mock::mock::DEFAULT_SECRET_KEY,
-            )
+            .account(cmq_mock::DEFAULT_SECRET_ID, cmq_mock::DEFAULT_SECRET_KEY)
             .account(SECOND_ID, SECOND_KEY),
     };
     let mock = match builder.start().await {

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::mock::CmqMock;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
 use cmq_sdk::generated::types::{DeadLetterPolicy, NotifyContentFormat, NotifyStrategy};
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Action, Client, Error, HttpMethod, SignatureMethod};

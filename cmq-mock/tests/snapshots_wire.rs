@@ -10,11 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::generated::decode;
-use cmq_mock::mock::CmqMock;
-use cmq_mock::service::ServiceError;
-use cmq_mock::wire::WireParams;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::ServiceError;
+use cmq_mock::WireParams;
+use cmq_mock::internal::decode;
 use cmq_sdk::{Action, Client, Credentials, ErrorId, Operation};
 use serde_json::Value;
 

@@ -3,8 +3,8 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::mock::{CmqMock, CmqMockBuilder};
+use cmq_mock::Clock;
+use cmq_mock::{CmqMock, CmqMockBuilder};
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Client, Error, ErrorId, ServiceError, ValidationMode};
 

@@ -128,7 +128,7 @@ impl Model {
         self.msgs
             .iter()
             .filter(|m| matches!(m.state, S::Active | S::Inflight | S::Delayed))
-            .map(|m| m.enqueue / 1000)
+            .map(|m| m.enqueue)
             .min()
             .unwrap_or(0)
     }
@@ -195,7 +195,7 @@ fn run(rule: Rule, ops: Vec<Op>) -> Result<(), TestCaseError> {
                         m.state = S::Inflight;
                         prop_assert_eq!(&r.msg_id, &m.id);
                         prop_assert_eq!(r.dequeue_count, m.count);
-                        prop_assert_eq!(r.next_visible_time, m.vis / 1000);
+                        prop_assert_eq!(r.next_visible_time_ms, m.vis);
                         handles.push((r.receipt_handle.clone(), i, m.generation));
                     }
                 }
@@ -241,7 +241,7 @@ fn run(rule: Rule, ops: Vec<Op>) -> Result<(), TestCaseError> {
                 }
                 let upper = match model.min_msg_time() {
                     0 => now_s,
-                    m => m,
+                    m => m / 1000,
                 };
                 if t < now_s - model.rewind_secs.min(now_s) || t > upper {
                     prop_assert_eq!(kind(res), ErrorKind::InvalidRewindTime);
@@ -282,7 +282,7 @@ fn run(rule: Rule, ops: Vec<Op>) -> Result<(), TestCaseError> {
             inactive_msg_num: model.count(S::Inflight),
             delay_msg_num: model.count(S::Delayed),
             rewind_msg_num: model.count(S::Deleted),
-            min_msg_time: model.min_msg_time(),
+            min_msg_time_ms: model.min_msg_time(),
         };
         prop_assert_eq!(c, want);
         prop_assert_eq!(counters(&a, "dlq").active_msg_num, model.count(S::Dead));

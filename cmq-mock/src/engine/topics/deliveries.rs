@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::topics::Protocol;
+use cmq_sdk::generated::types::Protocol;
 
 /// Why a push attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
