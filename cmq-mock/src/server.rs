@@ -72,7 +72,7 @@ const DRAIN_LIMIT_BYTES: usize = 16 * 1024 * 1024;
 /// The default time in-flight requests get to finish once shutdown starts.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(5);
 
-/// A handler for the admin API: every request whose path starts with [`ADMIN_PREFIX`].
+/// A handler for the admin API: every request whose path starts with `/_mock/`.
 pub trait AdminRoutes: Send + Sync + 'static {
     /// Answers one admin request with an HTTP status and a JSON body. `query` is the raw query
     /// string (empty when none), `body` the whole request body.

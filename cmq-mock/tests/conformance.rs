@@ -12,9 +12,7 @@
 //! `expected_failure` (or listed in `spec/conformance/expected_failures.json` for derived cases)
 //! must fail; the day it passes the test says so.
 
-#[path = "../../cmq-sdk/tests/support/corpus.rs"]
-mod corpus;
-use corpus::*;
+use cmq_conformance::*;
 
 use std::collections::HashMap;
 
