@@ -8,40 +8,42 @@ use std::sync::atomic::Ordering;
 use super::Queue;
 use super::state::{DeadLetter, DeadRule, MsgState, QueueState};
 
-impl Queue {
-    /// Applies every time-driven transition due at `now`.
-    pub(super) fn settle(&self, st: &mut QueueState, now: u64) {
-        let mut dead: Vec<DeadLetter> = Vec::new();
-        // 1. Dead-letter policy 1: time to live since the enqueue, whatever the state.
-        if let Some(DeadRule::TimeToLive(ttl)) = st.rule {
-            while let Some((&seq, m)) = st.live.range(st.ttl_cursor..).next() {
-                let due_ms = m.enqueue_ms.saturating_add(ttl);
-                if due_ms > now {
-                    break;
-                }
-                let due_ms = due_ms.max(st.rule_since_ms);
-                st.ttl_cursor = seq + 1;
-                if m.ttl_exempt {
-                    continue;
-                }
-                if let Some(m) = st.take_live(seq) {
-                    dead.push(DeadLetter {
-                        body: m.body,
-                        msg_id: m.msg_id,
-                        due_ms,
-                    });
-                }
+impl QueueState {
+    /// Dead-letter policy 1: time to live since the enqueue, whatever the state.
+    fn settle_time_to_live(&mut self, now: u64, dead: &mut Vec<DeadLetter>) {
+        let Some(DeadRule::TimeToLive(ttl)) = self.rule else {
+            return;
+        };
+        while let Some((&seq, m)) = self.live.range(self.ttl_cursor..).next() {
+            let due_ms = m.enqueue_ms.saturating_add(ttl);
+            if due_ms > now {
+                break;
+            }
+            let due_ms = due_ms.max(self.rule_since_ms);
+            self.ttl_cursor = seq + 1;
+            if m.ttl_exempt {
+                continue;
+            }
+            if let Some(m) = self.take_live(seq) {
+                dead.push(DeadLetter {
+                    body: m.body,
+                    msg_id: m.msg_id,
+                    due_ms,
+                });
             }
         }
-        // 2. Retention, consumed or not.
-        let keep_ms = u64::from(st.config.msg_retention_seconds) * 1000;
-        let limit = st.receive_limit();
-        while let Some((&seq, m)) = st.live.first_key_value() {
+    }
+
+    /// Retention, consumed or not (retained deleted messages too).
+    fn settle_retention(&mut self, now: u64, dead: &mut Vec<DeadLetter>) {
+        let keep_ms = u64::from(self.config.msg_retention_seconds) * 1000;
+        let limit = self.receive_limit();
+        while let Some((&seq, m)) = self.live.first_key_value() {
             let expiry = m.enqueue_ms.saturating_add(keep_ms);
             if expiry > now {
                 break;
             }
-            if let Some(m) = st.take_live(seq) {
+            if let Some(m) = self.take_live(seq) {
                 // A policy-0 move that fell due before the retention end happens first.
                 if m.state == MsgState::Inflight
                     && m.visible_ms <= expiry
@@ -55,36 +57,46 @@ impl Queue {
                 }
             }
         }
-        while let Some(e) = st.retained.first_entry() {
+        while let Some(e) = self.retained.first_entry() {
             if e.get().enqueue_ms.saturating_add(keep_ms) > now {
                 break;
             }
             e.remove();
         }
-        // 3. Delays ending.
-        let mut visible = 0usize;
-        while let Some(&(due, seq)) = st.delayed.first() {
+    }
+
+    /// Delays ending; returns how many messages became visible.
+    fn settle_delays(&mut self, now: u64) -> usize {
+        let mut visible = 0;
+        while let Some(&(due, seq)) = self.delayed.first() {
             if due > now {
                 break;
             }
-            st.delayed.pop_first();
-            if let Some(m) = st.live.get_mut(&seq) {
+            self.delayed.pop_first();
+            if let Some(m) = self.live.get_mut(&seq) {
                 m.state = MsgState::Active;
-                st.active.insert(seq);
+                self.active.insert(seq);
                 visible += 1;
             }
         }
-        // 4. Visibility timeouts ending (policy 0 dead-letters here).
-        while let Some(&(nv, seq)) = st.inflight.first() {
+        visible
+    }
+
+    /// Visibility timeouts ending (policy 0 dead-letters here); returns how many messages
+    /// became visible.
+    fn settle_visibility(&mut self, now: u64, dead: &mut Vec<DeadLetter>) -> usize {
+        let limit = self.receive_limit();
+        let mut visible = 0;
+        while let Some(&(nv, seq)) = self.inflight.first() {
             if nv > now {
                 break;
             }
-            st.inflight.pop_first();
-            let Some(m) = st.live.get_mut(&seq) else {
+            self.inflight.pop_first();
+            let Some(m) = self.live.get_mut(&seq) else {
                 continue;
             };
             if limit.is_some_and(|max| m.dequeue_count >= max) {
-                if let Some(m) = st.live.remove(&seq) {
+                if let Some(m) = self.live.remove(&seq) {
                     dead.push(DeadLetter {
                         body: m.body,
                         msg_id: m.msg_id,
@@ -93,10 +105,23 @@ impl Queue {
                 }
             } else {
                 m.state = MsgState::Active;
-                st.active.insert(seq);
+                self.active.insert(seq);
                 visible += 1;
             }
         }
+        visible
+    }
+}
+
+impl Queue {
+    /// Applies every time-driven transition due at `now`, in this order: dead-letter time to
+    /// live, retention, delays ending, visibility timeouts ending; wakes a waiting receive per
+    /// message that became visible and hands the dead letters to the dead-letter queue.
+    pub(super) fn settle(&self, st: &mut QueueState, now: u64) {
+        let mut dead: Vec<DeadLetter> = Vec::new();
+        st.settle_time_to_live(now, &mut dead);
+        st.settle_retention(now, &mut dead);
+        let visible = st.settle_delays(now) + st.settle_visibility(now, &mut dead);
         if visible > 0 {
             self.wake(st, visible);
         }

@@ -518,67 +518,119 @@ impl PushChannel {
         self.lock_queue().stopped
     }
 
-    /// The worker: delivers the head, retries, moves on; ends when the queue is empty or on stop.
-    async fn run(self: Arc<Self>, pusher: Arc<Pusher>) {
-        let clock = pusher.clock.clone();
-        let mut stop = self.stop.subscribe();
+    /// Expires what is due and takes the head for one more attempt; `None` (with the worker
+    /// marked as gone) when the channel is empty or stopped.
+    fn take_head(&self, pusher: &Pusher) -> Option<(Arc<PushMessage>, u32)> {
+        let now = pusher.clock.now_ms();
+        let (expired, head) = {
+            let mut q = self.lock_queue();
+            if q.stopped {
+                q.worker_running = false;
+                return None;
+            }
+            let expired = q.expire(0, now);
+            let head = match q.items.front_mut() {
+                Some(e) => {
+                    e.attempts += 1;
+                    Some((e.msg.clone(), e.attempts))
+                }
+                None => {
+                    q.worker_running = false;
+                    None
+                }
+            };
+            (expired, head)
+        };
+        self.log_expired(pusher, expired, now);
+        head
+    }
+
+    /// One attempt at the head; messages behind it keep expiring on time meanwhile. Returns
+    /// the result and the attempt's record (outcome still to fill in); `None` once stopped.
+    async fn attempt(
+        &self,
+        pusher: &Pusher,
+        stop: &mut watch::Receiver<bool>,
+        msg: &PushMessage,
+        attempt: u32,
+    ) -> Option<(Result<u16, PushFailure>, DeliveryRecord)> {
+        let clock = &pusher.clock;
+        let settings = self.settings();
+        let request_id = format!("{:016x}", fastrand::u64(..));
+        let started = clock.now_ms();
+        let mut send = pin!(pusher.send(self, msg, &settings.format, &request_id));
+        let result = loop {
+            let next_exp = self.lock_queue().next_expiry(1);
+            let exp_sleep = async {
+                match next_exp {
+                    Some(t) => clock.sleep_until(t).await,
+                    None => std::future::pending().await,
+                }
+            };
+            tokio::select! {
+                biased;
+                _ = stop.wait_for(|s| *s) => return None,
+                r = &mut send => break r,
+                _ = exp_sleep => {
+                    let now = clock.now_ms();
+                    let expired = self.lock_queue().expire(1, now);
+                    self.log_expired(pusher, expired, now);
+                }
+            }
+        };
+        let ended = clock.now_ms();
+        if self.is_stopped() {
+            return None;
+        }
+        let mut rec = self.record(&msg.msg_id, attempt, ended, DeliveryOutcome::Dropped);
+        rec.latency_ms = Some(ended.saturating_sub(started));
+        rec.request_id = Some(request_id.clone());
+        Some((result, rec))
+    }
+
+    /// Waits until `next_at` for the retry, expiring the head or the messages behind it when
+    /// they are due. `None` once stopped.
+    async fn wait_retry(
+        &self,
+        pusher: &Pusher,
+        stop: &mut watch::Receiver<bool>,
+        msg: &Arc<PushMessage>,
+        next_at: u64,
+    ) -> Option<()> {
+        let clock = &pusher.clock;
         loop {
-            // Expire what is due and take the head.
             let now = clock.now_ms();
-            let (expired, head) = {
+            let (expired, head_gone, wake) = {
                 let mut q = self.lock_queue();
                 if q.stopped {
-                    q.worker_running = false;
-                    return;
+                    return None;
                 }
                 let expired = q.expire(0, now);
-                let head = match q.items.front_mut() {
-                    Some(e) => {
-                        e.attempts += 1;
-                        Some((e.msg.clone(), e.attempts))
-                    }
-                    None => {
-                        q.worker_running = false;
-                        None
-                    }
-                };
-                (expired, head)
+                let head_gone = expired.iter().any(|e| Arc::ptr_eq(&e.msg, msg));
+                let wake = q.next_expiry(0).map_or(next_at, |t| t.min(next_at));
+                (expired, head_gone, wake)
             };
-            self.log_expired(&pusher, expired, now);
-            let Some((msg, attempt)) = head else { return };
-
-            // One attempt; messages behind the head keep expiring on time meanwhile.
-            let settings = self.settings();
-            let request_id = format!("{:016x}", fastrand::u64(..));
-            let started = clock.now_ms();
-            let mut send = pin!(pusher.send(&self, &msg, &settings.format, &request_id));
-            let result = loop {
-                let next_exp = self.lock_queue().next_expiry(1);
-                let exp_sleep = async {
-                    match next_exp {
-                        Some(t) => clock.sleep_until(t).await,
-                        None => std::future::pending().await,
-                    }
-                };
-                tokio::select! {
-                    biased;
-                    _ = stop.wait_for(|s| *s) => return,
-                    r = &mut send => break r,
-                    _ = exp_sleep => {
-                        let now = clock.now_ms();
-                        let expired = self.lock_queue().expire(1, now);
-                        self.log_expired(&pusher, expired, now);
-                    }
-                }
-            };
-            let ended = clock.now_ms();
-            if self.is_stopped() {
-                return;
+            self.log_expired(pusher, expired, now);
+            if head_gone || now >= next_at {
+                return Some(());
             }
-            let mut rec = self.record(&msg.msg_id, attempt, ended, DeliveryOutcome::Dropped);
-            rec.latency_ms = Some(ended.saturating_sub(started));
-            rec.request_id = Some(request_id.clone());
+            tokio::select! {
+                biased;
+                _ = stop.wait_for(|s| *s) => return None,
+                _ = clock.sleep_until(wake) => {}
+            }
+        }
+    }
 
+    /// The worker: delivers the head, retries, moves on; ends when the queue is empty or on stop.
+    async fn run(self: Arc<Self>, pusher: Arc<Pusher>) {
+        let mut stop = self.stop.subscribe();
+        while let Some((msg, attempt)) = self.take_head(&pusher) {
+            let Some((result, mut rec)) = self.attempt(&pusher, &mut stop, &msg, attempt).await
+            else {
+                return;
+            };
+            let ended = rec.time_ms;
             let failure = match result {
                 Ok(status) if (200..300).contains(&status) => {
                     if self.pop_head(&msg).is_none() {
@@ -598,40 +650,19 @@ impl PushChannel {
                 if self.pop_head(&msg).is_none() {
                     return;
                 }
-                pusher.log.record(self.record(
-                    &msg.msg_id,
-                    attempt,
-                    ended,
-                    DeliveryOutcome::Dropped,
-                ));
+                let dropped = self.record(&msg.msg_id, attempt, ended, DeliveryOutcome::Dropped);
+                pusher.log.record(dropped);
                 continue;
             };
             let next_at = ended.saturating_add(ms(delay));
             rec.next_attempt_ms = Some(next_at);
             pusher.log.record(rec);
-
-            // Wait for the retry; expire the head or the messages behind it when they are due.
-            loop {
-                let now = clock.now_ms();
-                let (expired, head_gone, wake) = {
-                    let mut q = self.lock_queue();
-                    if q.stopped {
-                        return;
-                    }
-                    let expired = q.expire(0, now);
-                    let head_gone = expired.iter().any(|e| Arc::ptr_eq(&e.msg, &msg));
-                    let wake = q.next_expiry(0).map_or(next_at, |t| t.min(next_at));
-                    (expired, head_gone, wake)
-                };
-                self.log_expired(&pusher, expired, now);
-                if head_gone || now >= next_at {
-                    break;
-                }
-                tokio::select! {
-                    biased;
-                    _ = stop.wait_for(|s| *s) => return,
-                    _ = clock.sleep_until(wake) => {}
-                }
+            if self
+                .wait_retry(&pusher, &mut stop, &msg, next_at)
+                .await
+                .is_none()
+            {
+                return;
             }
         }
     }
