@@ -120,7 +120,8 @@ async fn lists_are_zero_or_one_based_and_contiguous() {
     let raw = Raw::new(&mock);
     let gap = "(10380)msgBody parameter is not consequent";
     // (list items, the refusal or None for success)
-    let sends: [(&[(&str, &str)], Option<&str>); 4] = [
+    type Items<'a> = &'a [(&'a str, &'a str)];
+    let sends: [(Items, Option<&str>); 4] = [
         (&[("msgBody.0", "a0"), ("msgBody.1", "a1")], None),
         (&[("msgBody.1", "b1"), ("msgBody.2", "b2")], None),
         (&[("msgBody.1", "c1"), ("msgBody.3", "c3")], Some(gap)),
