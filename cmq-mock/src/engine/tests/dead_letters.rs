@@ -426,7 +426,11 @@ fn list_unbind_rebind_and_delete() {
         kind(a.delete_queue("dlq2")),
         ErrorKind::DeleteDeadLetterQueueNotAllowed
     );
-    // An unbound queue no longer dead-letters.
+}
+
+#[test]
+fn an_unbound_queue_no_longer_dead_letters() {
+    let (e, a) = setup();
     create(&a, "dlq3", |_| {});
     create(&a, "s", |u| {
         u.visibility_timeout = Some(1);

@@ -331,6 +331,13 @@ fn subscribe_errors() {
     // The same name on another topic is fine.
     h.a.subscribe("r", &bound(queue("s2", "q0"), &["#"]))
         .unwrap();
+}
+
+#[test]
+fn unknown_subscriptions_and_topics() {
+    let h = harness();
+    h.a.create_topic(&topic("t")).unwrap();
+    h.a.subscribe("t", &queue("s", "q0")).unwrap();
     assert_eq!(kind(h.a.unsubscribe("t", "nope")), K::SubscriptionNotExist);
     assert_eq!(kind(h.a.unsubscribe("nope", "s")), K::TopicNotExist);
     assert_eq!(
