@@ -22,8 +22,8 @@ use std::process::Command;
 use std::sync::atomic::{AtomicIsize, Ordering};
 use std::time::Instant;
 
-use cmq_mock::clock::Clock;
-use cmq_mock::engine::{Engine, Limits, QueueConfigUpdate};
+use cmq_mock::Clock;
+use cmq_mock::internal::{Engine, Limits, QueueConfigUpdate};
 
 /// Counts the bytes and blocks currently allocated through it.
 struct Counting;

@@ -40,11 +40,13 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use cmq_mock::auth::{AuthMode, Verifier};
-use cmq_mock::clock::Clock;
-use cmq_mock::journal::{Journal, JournalRecord, redacted};
-use cmq_mock::mock::CmqMock;
-use cmq_mock::wire::WireParams;
+use cmq_mock::AuthMode;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::WireParams;
+use cmq_mock::internal::Verifier;
+use cmq_mock::internal::redacted;
+use cmq_mock::{Journal, JournalRecord};
 use cmq_sdk::Action;
 use cmq_sdk::generated::ops::send_message::SendMessageInput;
 use http_body_util::{BodyExt, Full};
@@ -508,99 +510,17 @@ fn now_secs() -> u64 {
         .map_or(0, |d| d.as_secs())
 }
 
-fn main() {
-    let opts = Opts::parse();
-    let server_rt = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(opts.server_threads)
-        .thread_name("server")
-        .enable_all()
-        .build()
-        .expect("server runtime");
-
-    let (bare_addr, bare_task) = server_rt.block_on(bare_hyper());
-    let mock_off = server_rt.block_on(async {
-        CmqMock::builder()
-            .auth(AuthMode::Off)
-            .relaxed(true)
-            .queue(QUEUE)
-            .start()
-            .await
-            .expect("mock")
-    });
-    let mock_verify = server_rt.block_on(async {
-        CmqMock::builder()
-            .relaxed(true)
-            .queue(QUEUE)
-            .start()
-            .await
-            .expect("mock")
-    });
-
-    let unsigned_form = format!("Action=SendMessage&queueName={QUEUE}&msgBody={MSG_BODY}");
-    let host = |a: SocketAddr| a.to_string();
-    let bare_unsigned = Requests::Same(Arc::new(http_request(
-        &host(bare_addr),
-        "/v2/index.php",
-        &unsigned_form,
-    )));
-    let off_unsigned = Requests::Same(Arc::new(http_request(
-        &host(mock_off.addr()),
-        "/v2/index.php",
-        &unsigned_form,
-    )));
-
-    // Pre-signed SendMessage requests, one Nonce each (the replay cache refuses repeats).
-    let client = mock_verify.client().expect("sdk client");
-    let input = SendMessageInput::new().queue_name(QUEUE).msg_body(MSG_BODY);
-    let sign_start = Instant::now();
-    let ts = now_secs();
-    let signed: Vec<Vec<u8>> = (0..opts.signed_pool as u64)
-        .map(|nonce| {
-            let (params, _) = client.signed_params(&input, ts, nonce + 1);
-            http_request(
-                client.endpoint().signing_host(),
-                client.endpoint().path(),
-                &params.to_form(),
-            )
-        })
-        .collect();
-    let signed_len = signed[0].len();
-    let signed = Arc::new(signed);
-    println!(
-        "pre-signed {} requests ({} bytes each) in {:.2} s; unsigned request {} bytes",
-        opts.signed_pool,
-        signed_len,
-        sign_start.elapsed().as_secs_f64(),
-        match &off_unsigned {
-            Requests::Same(r) => r.len(),
-            Requests::Pool(_) => 0,
-        }
-    );
-    // The bare server gets the same signed bytes (its Host header is not checked).
-    let bare_signed = Requests::Pool(signed.clone());
-
-    let fresh = || Arc::new(AtomicUsize::new(0));
-    let journal_on = {
-        let j = mock_off.journal().clone();
-        move || j.set_enabled(true)
-    };
-    let journal_off = {
-        let j = mock_off.journal().clone();
-        move || j.set_enabled(false)
-    };
-    let verify_journal_on = {
-        let j = mock_verify.journal().clone();
-        move || j.set_enabled(true)
-    };
-    let verify_journal_off = {
-        let j = mock_verify.journal().clone();
-        move || j.set_enabled(false)
-    };
-    // One cursor into the signed pool for the whole run, shared by the verify scenarios: each run
-    // takes the next unused requests.
-    let verify_cursor = fresh();
-    let scenario =
-        |key, name, addr, requests, next, reset_cursor, before: Box<dyn Fn()>| Scenario {
+impl Scenario {
+    fn new(
+        key: &'static str,
+        name: &'static str,
+        addr: SocketAddr,
+        requests: Requests,
+        next: Arc<AtomicUsize>,
+        reset_cursor: bool,
+        before: Box<dyn Fn()>,
+    ) -> Self {
+        Scenario {
             key,
             name,
             addr,
@@ -614,9 +534,75 @@ fn main() {
             latencies_us: Vec::new(),
             requests_done: 0,
             bad: 0,
-        };
-    let mut all = vec![
-        scenario(
+        }
+    }
+
+    fn clear(&mut self) {
+        self.rps.clear();
+        self.server_us.clear();
+        self.client_us.clear();
+        self.latencies_us.clear();
+        self.requests_done = 0;
+        self.bad = 0;
+    }
+}
+
+/// Pre-signed SendMessage requests, one Nonce each (the replay cache refuses repeats).
+fn presign(client: &cmq_sdk::Client, opts: &Opts, unsigned_len: usize) -> Arc<Vec<Vec<u8>>> {
+    let input = SendMessageInput::new().queue_name(QUEUE).msg_body(MSG_BODY);
+    let sign_start = Instant::now();
+    let ts = now_secs();
+    let signed: Vec<Vec<u8>> = (0..opts.signed_pool as u64)
+        .map(|nonce| {
+            let (params, _) = client.signed_params(&input, ts, nonce + 1);
+            http_request(
+                client.endpoint().signing_host(),
+                client.endpoint().path(),
+                &params.to_form(),
+            )
+        })
+        .collect();
+    println!(
+        "pre-signed {} requests ({} bytes each) in {:.2} s; unsigned request {} bytes",
+        opts.signed_pool,
+        signed[0].len(),
+        sign_start.elapsed().as_secs_f64(),
+        unsigned_len
+    );
+    Arc::new(signed)
+}
+
+/// A closure that switches `mock`'s journal on or off.
+fn journal(mock: &CmqMock, on: bool) -> Box<dyn Fn()> {
+    let j = mock.journal().clone();
+    Box::new(move || j.set_enabled(on))
+}
+
+/// Every scenario, in the order the rounds run them.
+fn scenarios(
+    bare_addr: SocketAddr,
+    mock_off: &CmqMock,
+    mock_verify: &CmqMock,
+    unsigned_form: &str,
+    signed: &Arc<Vec<Vec<u8>>>,
+) -> Vec<Scenario> {
+    let fresh = || Arc::new(AtomicUsize::new(0));
+    let bare_unsigned = Requests::Same(Arc::new(http_request(
+        &bare_addr.to_string(),
+        "/v2/index.php",
+        unsigned_form,
+    )));
+    let off_unsigned = Requests::Same(Arc::new(http_request(
+        &mock_off.addr().to_string(),
+        "/v2/index.php",
+        unsigned_form,
+    )));
+    // One cursor into the signed pool for the whole run, shared by the verify scenarios: each run
+    // takes the next unused requests.
+    let verify_cursor = fresh();
+    let (off, verify) = (mock_off.addr(), mock_verify.addr());
+    vec![
+        Scenario::new(
             "bare",
             "bare hyper, unsigned bytes",
             bare_addr,
@@ -625,52 +611,164 @@ fn main() {
             true,
             Box::new(|| {}),
         ),
-        scenario(
+        Scenario::new(
             "off",
             "mock auth=off journal=on",
-            mock_off.addr(),
+            off,
             off_unsigned.clone(),
             fresh(),
             true,
-            Box::new(journal_on),
+            journal(mock_off, true),
         ),
-        scenario(
+        Scenario::new(
             "off-nj",
             "mock auth=off journal=off",
-            mock_off.addr(),
+            off,
             off_unsigned,
             fresh(),
             true,
-            Box::new(journal_off),
+            journal(mock_off, false),
         ),
-        scenario(
+        // The bare server gets the same signed bytes (its Host header is not checked).
+        Scenario::new(
             "bare-signed",
             "bare hyper, signed bytes",
             bare_addr,
-            bare_signed,
+            Requests::Pool(signed.clone()),
             fresh(),
             true,
             Box::new(|| {}),
         ),
-        scenario(
+        Scenario::new(
             "verify",
             "mock auth=verify journal=on",
-            mock_verify.addr(),
+            verify,
             Requests::Pool(signed.clone()),
             verify_cursor.clone(),
             false,
-            Box::new(verify_journal_on),
+            journal(mock_verify, true),
         ),
-        scenario(
+        Scenario::new(
             "verify-nj",
             "mock auth=verify journal=off",
-            mock_verify.addr(),
+            verify,
             Requests::Pool(signed.clone()),
             verify_cursor,
             false,
-            Box::new(verify_journal_off),
+            journal(mock_verify, false),
         ),
-    ];
+    ]
+}
+
+/// The interleaved rounds of every scenario at `conns` connections.
+fn run_rounds(all: &mut [Scenario], conns: usize, opts: &Opts) {
+    for s in all.iter_mut() {
+        s.clear();
+    }
+    // Rounds interleave the scenarios so that a noisy moment does not hit only one.
+    for _ in 0..opts.rounds {
+        for s in all.iter_mut() {
+            (s.before)();
+            if s.reset_cursor {
+                s.next = Arc::new(AtomicUsize::new(0));
+            }
+            match measure(s.addr, conns, &s.requests, &s.next, opts) {
+                Some(r) => {
+                    s.rps.push(r.done as f64 / r.elapsed.as_secs_f64());
+                    let per = |ns: u64| ns as f64 / 1000.0 / r.done.max(1) as f64;
+                    s.server_us.push(per(r.server_cpu_ns));
+                    s.client_us.push(per(r.client_cpu_ns));
+                    s.latencies_us.extend(r.latencies_us);
+                    s.requests_done += r.done;
+                    s.bad += r.bad;
+                }
+                None => println!("{}: the pre-signed pool is used up", s.name),
+            }
+        }
+    }
+}
+
+/// One line per scenario, then the mock/bare ratios.
+fn print_results(all: &mut [Scenario], load: &OtherLoad) {
+    for s in all.iter_mut() {
+        s.latencies_us.sort_unstable();
+        let rounds: Vec<String> = s.rps.iter().map(|r| format!("{r:.0}")).collect();
+        println!(
+            "{:<28} {:>8.0} req/s  server CPU {:>5.1} us/req  client CPU {:>5.1} us/req  p50 {:>5} us  p99 {:>6} us  rounds [{}]  ({} requests, {} not code 0)",
+            s.name,
+            median(&s.rps),
+            median(&s.server_us),
+            median(&s.client_us),
+            pct(&s.latencies_us, 0.50),
+            pct(&s.latencies_us, 0.99),
+            rounds.join(", "),
+            s.requests_done,
+            s.bad
+        );
+    }
+    println!(
+        "other load on the machine during these rounds: {:.2} cores (of 2)",
+        load.cores()
+    );
+    let m = |k: &str| {
+        all.iter()
+            .find(|s| s.key == k)
+            .map_or(f64::NAN, |s| median(&s.rps))
+    };
+    let cpu = |k: &str| {
+        all.iter()
+            .find(|s| s.key == k)
+            .map_or(f64::NAN, |s| median(&s.server_us))
+    };
+    println!(
+        "ratio mock/bare, req/s (medians): auth=off journal=on {:.2}, auth=off journal=off {:.2}, auth=verify journal=on {:.2}, auth=verify journal=off {:.2} (verify: vs bare hyper with the signed bytes)",
+        m("off") / m("bare"),
+        m("off-nj") / m("bare"),
+        m("verify") / m("bare-signed"),
+        m("verify-nj") / m("bare-signed")
+    );
+    println!(
+        "ratio mock/bare, by server CPU per request (bare us / mock us): auth=off journal=on {:.2}, auth=off journal=off {:.2}, auth=verify journal=on {:.2}, auth=verify journal=off {:.2}",
+        cpu("bare") / cpu("off"),
+        cpu("bare") / cpu("off-nj"),
+        cpu("bare-signed") / cpu("verify"),
+        cpu("bare-signed") / cpu("verify-nj")
+    );
+}
+
+async fn start_mock(auth: AuthMode) -> CmqMock {
+    CmqMock::builder()
+        .auth(auth)
+        .relaxed(true)
+        .queue(QUEUE)
+        .start()
+        .await
+        .expect("mock")
+}
+
+fn main() {
+    let opts = Opts::parse();
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(opts.server_threads)
+        .thread_name("server")
+        .enable_all()
+        .build()
+        .expect("server runtime");
+
+    let (bare_addr, bare_task) = server_rt.block_on(bare_hyper());
+    let mock_off = server_rt.block_on(start_mock(AuthMode::Off));
+    let mock_verify = server_rt.block_on(start_mock(AuthMode::Verify));
+
+    let unsigned_form = format!("Action=SendMessage&queueName={QUEUE}&msgBody={MSG_BODY}");
+    let unsigned_len = http_request(
+        &mock_off.addr().to_string(),
+        "/v2/index.php",
+        &unsigned_form,
+    )
+    .len();
+    let client = mock_verify.client().expect("sdk client");
+    let signed = presign(&client, &opts, unsigned_len);
+    let mut all = scenarios(bare_addr, &mock_off, &mock_verify, &unsigned_form, &signed);
     all.retain(|s| opts.only.is_empty() || opts.only.iter().any(|o| o == s.key));
 
     let conn_counts = if all.is_empty() {
@@ -683,80 +781,9 @@ fn main() {
             "--- {conns} connection(s), {} server worker thread(s), {} rounds of {:.1} s per scenario (median shown)",
             opts.server_threads, opts.rounds, opts.secs
         );
-        for s in all.iter_mut() {
-            s.rps.clear();
-            s.server_us.clear();
-            s.client_us.clear();
-            s.latencies_us.clear();
-            s.requests_done = 0;
-            s.bad = 0;
-        }
         let load = OtherLoad::start();
-        // Rounds interleave the scenarios so that a noisy moment does not hit only one.
-        for _ in 0..opts.rounds {
-            for s in all.iter_mut() {
-                (s.before)();
-                if s.reset_cursor {
-                    s.next = fresh();
-                }
-                match measure(s.addr, conns, &s.requests, &s.next, &opts) {
-                    Some(r) => {
-                        s.rps.push(r.done as f64 / r.elapsed.as_secs_f64());
-                        let per = |ns: u64| ns as f64 / 1000.0 / r.done.max(1) as f64;
-                        s.server_us.push(per(r.server_cpu_ns));
-                        s.client_us.push(per(r.client_cpu_ns));
-                        s.latencies_us.extend(r.latencies_us);
-                        s.requests_done += r.done;
-                        s.bad += r.bad;
-                    }
-                    None => println!("{}: the pre-signed pool is used up", s.name),
-                }
-            }
-        }
-        for s in all.iter_mut() {
-            s.latencies_us.sort_unstable();
-            let rounds: Vec<String> = s.rps.iter().map(|r| format!("{r:.0}")).collect();
-            println!(
-                "{:<28} {:>8.0} req/s  server CPU {:>5.1} us/req  client CPU {:>5.1} us/req  p50 {:>5} us  p99 {:>6} us  rounds [{}]  ({} requests, {} not code 0)",
-                s.name,
-                median(&s.rps),
-                median(&s.server_us),
-                median(&s.client_us),
-                pct(&s.latencies_us, 0.50),
-                pct(&s.latencies_us, 0.99),
-                rounds.join(", "),
-                s.requests_done,
-                s.bad
-            );
-        }
-        println!(
-            "other load on the machine during these rounds: {:.2} cores (of 2)",
-            load.cores()
-        );
-        let m = |k: &str| {
-            all.iter()
-                .find(|s| s.key == k)
-                .map_or(f64::NAN, |s| median(&s.rps))
-        };
-        let cpu = |k: &str| {
-            all.iter()
-                .find(|s| s.key == k)
-                .map_or(f64::NAN, |s| median(&s.server_us))
-        };
-        println!(
-            "ratio mock/bare, req/s (medians): auth=off journal=on {:.2}, auth=off journal=off {:.2}, auth=verify journal=on {:.2}, auth=verify journal=off {:.2} (verify: vs bare hyper with the signed bytes)",
-            m("off") / m("bare"),
-            m("off-nj") / m("bare"),
-            m("verify") / m("bare-signed"),
-            m("verify-nj") / m("bare-signed")
-        );
-        println!(
-            "ratio mock/bare, by server CPU per request (bare us / mock us): auth=off journal=on {:.2}, auth=off journal=off {:.2}, auth=verify journal=on {:.2}, auth=verify journal=off {:.2}",
-            cpu("bare") / cpu("off"),
-            cpu("bare") / cpu("off-nj"),
-            cpu("bare-signed") / cpu("verify"),
-            cpu("bare-signed") / cpu("verify-nj")
-        );
+        run_rounds(&mut all, conns, &opts);
+        print_results(&mut all, &load);
         // Messages pile up; start each connection count from empty queues.
         for mock in [&mock_off, &mock_verify] {
             mock.engine().reset();

@@ -27,10 +27,10 @@ use std::io;
 use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
-use cmq_mock::auth::AuthMode;
-use cmq_mock::clock::Clock;
-use cmq_mock::engine::{Engine, QueueConfigUpdate};
-use cmq_mock::mock::CmqMock;
+use cmq_mock::AuthMode;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::internal::{Engine, QueueConfigUpdate};
 use tokio::net::TcpStream;
 
 const MODES: [&str; 4] = ["baseline", "engine", "http", "sdk"];

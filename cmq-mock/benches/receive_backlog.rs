@@ -23,8 +23,8 @@ use common::OtherLoad;
 
 use std::time::{Duration, Instant};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::engine::{Account, Engine, Limits, QueueConfigUpdate};
+use cmq_mock::Clock;
+use cmq_mock::internal::{Account, Engine, Limits, QueueConfigUpdate};
 
 const KINDS: [&str; 4] = ["active", "delayed", "inflight", "retained"];
 /// Timed windows per (kind, size).
@@ -88,29 +88,90 @@ async fn cycles(account: &Account, dur: Duration, max: usize) -> (usize, Duratio
     (done, start.elapsed())
 }
 
-fn main() {
-    let mut opts = Opts {
-        sizes: vec![0, 100_000, 1_000_000],
-        kinds: KINDS.iter().map(|k| (*k).to_owned()).collect(),
-        secs: 1.0,
-        max_cycles: 5_000_000,
-    };
-    for a in std::env::args().skip(1) {
-        let Some((k, v)) = a.trim_start_matches("--").split_once('=') else {
-            continue; // `--bench` and other flags cargo passes
+impl Opts {
+    fn parse() -> Opts {
+        let mut opts = Opts {
+            sizes: vec![0, 100_000, 1_000_000],
+            kinds: KINDS.iter().map(|k| (*k).to_owned()).collect(),
+            secs: 1.0,
+            max_cycles: 5_000_000,
         };
-        match k {
-            "sizes" => opts.sizes = v.split(',').filter_map(|s| s.parse().ok()).collect(),
-            "kinds" => opts.kinds = v.split(',').map(str::to_owned).collect(),
-            "secs" => opts.secs = v.parse().unwrap_or(opts.secs),
-            "max-cycles" => opts.max_cycles = v.parse().unwrap_or(opts.max_cycles),
-            _ => eprintln!("ignoring unknown option {a}"),
+        for a in std::env::args().skip(1) {
+            let Some((k, v)) = a.trim_start_matches("--").split_once('=') else {
+                continue; // `--bench` and other flags cargo passes
+            };
+            match k {
+                "sizes" => opts.sizes = v.split(',').filter_map(|s| s.parse().ok()).collect(),
+                "kinds" => opts.kinds = v.split(',').map(str::to_owned).collect(),
+                "secs" => opts.secs = v.parse().unwrap_or(opts.secs),
+                "max-cycles" => opts.max_cycles = v.parse().unwrap_or(opts.max_cycles),
+                _ => eprintln!("ignoring unknown option {a}"),
+            }
         }
+        opts.secs = opts.secs.clamp(0.1, 10.0);
+        for s in &mut opts.sizes {
+            *s = (*s).min(5_000_000);
+        }
+        opts
     }
-    opts.secs = opts.secs.clamp(0.1, 10.0);
-    for s in &mut opts.sizes {
-        *s = (*s).min(5_000_000);
+}
+
+/// Fills a fresh queue with `n` messages of `kind`, measures the cycle and prints one line (the
+/// first size of a kind sets `base`, the figure the others are compared with).
+fn measure(
+    rt: &tokio::runtime::Runtime,
+    opts: &Opts,
+    kind: &str,
+    n: usize,
+    base: &mut Option<f64>,
+) {
+    let engine = Engine::with_limits(Clock::system(), Limits::relaxed());
+    let account = engine.add_account("AKIDbench", "secret");
+    let settings = QueueConfigUpdate {
+        visibility_timeout: Some(43_200),
+        rewind_seconds: Some(if kind == "retained" { 86_400 } else { 0 }),
+        ..QueueConfigUpdate::default()
+    };
+    account.create_queue("q", &settings).expect("create queue");
+    let t = Instant::now();
+    fill(rt, &account, kind, n);
+    let fill_secs = t.elapsed().as_secs_f64();
+    let _ = rt.block_on(cycles(&account, Duration::from_millis(100), 100_000));
+    // Five windows; the median window's mean is the figure (steady against bursts of load from
+    // elsewhere on the machine).
+    let load = OtherLoad::start();
+    let mut windows: Vec<f64> = Vec::new();
+    let mut done = 0;
+    for _ in 0..WINDOWS {
+        let (d, elapsed) = rt.block_on(cycles(
+            &account,
+            Duration::from_secs_f64(opts.secs / WINDOWS as f64),
+            opts.max_cycles / WINDOWS,
+        ));
+        done += d;
+        windows.push(elapsed.as_nanos() as f64 / d.max(1) as f64);
     }
+    windows.sort_by(f64::total_cmp);
+    let ns = windows[WINDOWS / 2];
+    let other = load.cores();
+    let ratio = *base.get_or_insert(ns);
+    let c = account
+        .get_queue_attributes("q")
+        .expect("attributes")
+        .counters;
+    println!(
+        "{kind:<9} backlog {n:>8}: {ns:>6.0} ns/cycle  ({:>7.0} cycles/s, {done} cycles)  x{:.2} vs empty  [held: active {} inflight {} delayed {} retained {}; filled in {fill_secs:.2} s; other load {other:.2} cores]",
+        1e9 / ns,
+        ns / ratio,
+        c.active_msg_num,
+        c.inactive_msg_num,
+        c.delay_msg_num,
+        c.rewind_msg_num,
+    );
+}
+
+fn main() {
+    let opts = Opts::parse();
     let rt = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
@@ -129,51 +190,7 @@ fn main() {
     for kind in opts.kinds.iter().filter(|k| KINDS.contains(&k.as_str())) {
         let mut base: Option<f64> = None;
         for &n in &opts.sizes {
-            let engine = Engine::with_limits(Clock::system(), Limits::relaxed());
-            let account = engine.add_account("AKIDbench", "secret");
-            let settings = QueueConfigUpdate {
-                visibility_timeout: Some(43_200),
-                rewind_seconds: Some(if kind == "retained" { 86_400 } else { 0 }),
-                ..QueueConfigUpdate::default()
-            };
-            account.create_queue("q", &settings).expect("create queue");
-            let t = Instant::now();
-            fill(&rt, &account, kind, n);
-            let fill_secs = t.elapsed().as_secs_f64();
-            let _ = rt.block_on(cycles(&account, Duration::from_millis(100), 100_000));
-            // Five windows; the median window's mean is the figure (steady against bursts of
-            // load from elsewhere on the machine).
-            let load = OtherLoad::start();
-            let mut windows: Vec<f64> = Vec::new();
-            let mut done = 0;
-            for _ in 0..WINDOWS {
-                let (d, elapsed) = rt.block_on(cycles(
-                    &account,
-                    Duration::from_secs_f64(opts.secs / WINDOWS as f64),
-                    opts.max_cycles / WINDOWS,
-                ));
-                done += d;
-                windows.push(elapsed.as_nanos() as f64 / d.max(1) as f64);
-            }
-            windows.sort_by(f64::total_cmp);
-            let ns = windows[WINDOWS / 2];
-            let other = load.cores();
-            let ratio = *base.get_or_insert(ns);
-            let c = account
-                .get_queue_attributes("q")
-                .expect("attributes")
-                .counters;
-            println!(
-                "{kind:<9} backlog {n:>8}: {ns:>6.0} ns/cycle  ({:>7.0} cycles/s, {done} cycles)  x{:.2} vs empty  [held: active {} inflight {} delayed {} retained {}; filled in {fill_secs:.2} s; other load {other:.2} cores]",
-                1e9 / ns,
-                ns / ratio,
-                c.active_msg_num,
-                c.inactive_msg_num,
-                c.delay_msg_num,
-                c.rewind_msg_num,
-            );
-            drop(account);
-            drop(engine);
+            measure(&rt, &opts, kind, n, &mut base);
         }
     }
     println!(

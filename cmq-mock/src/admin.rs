@@ -20,18 +20,18 @@ use std::sync::Arc;
 
 use serde_json::{Value, json};
 
-use crate::auth::Verifier;
-use crate::backend::Backend;
 use crate::clock::Clock;
-use crate::engine::deliveries::{DeliveryOutcome, DeliveryRecord, PushFailure};
-use crate::engine::{MessageView, QueueSnapshot};
+use crate::engine::{
+    DeliveryOutcome, DeliveryRecord, Engine, MessageView, PushFailure, QueueSnapshot,
+};
 use crate::faults::{FaultRule, Faults};
 use crate::journal::Journal;
+use crate::protocol::v2::auth::Verifier;
 use crate::server::AdminRoutes;
 
 /// The admin API of one mock.
 pub struct Admin {
-    backend: Arc<Backend>,
+    engine: Engine,
     clock: Clock,
     faults: Arc<Faults>,
     journal: Arc<Journal>,
@@ -57,15 +57,15 @@ fn message_json(m: &MessageView) -> Value {
 }
 
 /// A queue snapshot as JSON.
-pub fn snapshot_json(s: &QueueSnapshot) -> Value {
+fn snapshot_json(s: &QueueSnapshot) -> Value {
     let a = &s.attributes;
     let c = &a.counters;
     let list = |v: &[MessageView]| Value::Array(v.iter().map(message_json).collect());
     json!({
         "queueName": a.queue_name,
         "queueId": a.queue_id,
-        "createTime": a.create_time,
-        "lastModifyTime": a.last_modify_time,
+        "createTime": a.create_time_ms / 1000,
+        "lastModifyTime": a.last_modify_time_ms / 1000,
         "visibilityTimeout": a.config.visibility_timeout,
         "pollingWaitSeconds": a.config.polling_wait_seconds,
         "maxMsgSize": a.config.max_msg_size,
@@ -76,7 +76,7 @@ pub fn snapshot_json(s: &QueueSnapshot) -> Value {
             "inactiveMsgNum": c.inactive_msg_num,
             "delayMsgNum": c.delay_msg_num,
             "rewindMsgNum": c.rewind_msg_num,
-            "minMsgTime": c.min_msg_time,
+            "minMsgTime": c.min_msg_time_ms / 1000,
         },
         "messages": {
             "active": list(&s.active),
@@ -88,7 +88,7 @@ pub fn snapshot_json(s: &QueueSnapshot) -> Value {
 }
 
 /// A delivery record as JSON.
-pub fn delivery_json(r: &DeliveryRecord) -> Value {
+fn delivery_json(r: &DeliveryRecord) -> Value {
     let (outcome, detail) = match &r.outcome {
         DeliveryOutcome::Delivered { status } => ("delivered", json!({ "status": status })),
         DeliveryOutcome::Failed(PushFailure::Status(s)) => ("failed", json!({ "status": s })),
@@ -136,14 +136,14 @@ fn err(status: u16, msg: impl Into<String>) -> (u16, Vec<u8>) {
 impl Admin {
     /// The admin API over these parts.
     pub fn new(
-        backend: Arc<Backend>,
+        engine: Engine,
         clock: Clock,
         faults: Arc<Faults>,
         journal: Arc<Journal>,
         verifier: Arc<Verifier>,
     ) -> Self {
         Self {
-            backend,
+            engine,
             clock,
             faults,
             journal,
@@ -185,13 +185,13 @@ impl Admin {
                 }
                 ok(self.clock_json())
             }
-            ("GET", ["accounts"]) => ok(json!(self.backend.engine().account_ids())),
-            ("GET", ["queues"]) => match self.backend.engine().account(&self.account(query)) {
+            ("GET", ["accounts"]) => ok(json!(self.engine.account_ids())),
+            ("GET", ["queues"]) => match self.engine.account(&self.account(query)) {
                 Some(a) => ok(json!(a.queue_names())),
                 None => err(404, "no such account"),
             },
             ("GET", ["queues", name]) => {
-                let Some(a) = self.backend.engine().account(&self.account(query)) else {
+                let Some(a) = self.engine.account(&self.account(query)) else {
                     return err(404, "no such account");
                 };
                 match a.inspect_queue(name) {
@@ -200,7 +200,7 @@ impl Admin {
                 }
             }
             ("GET", ["deliveries"]) => ok(Value::Array(
-                self.backend
+                self.engine
                     .deliveries()
                     .records()
                     .iter()
@@ -208,7 +208,7 @@ impl Admin {
                     .collect(),
             )),
             ("DELETE", ["deliveries"]) => {
-                self.backend.deliveries().clear();
+                self.engine.deliveries().clear();
                 ok(json!({}))
             }
             ("GET", ["faults"]) => ok(json!(self.faults.rules())),
@@ -226,11 +226,9 @@ impl Admin {
                 ok(json!({}))
             }
             ("POST", ["reset"]) => {
-                self.backend.reset_topics();
-                self.backend.engine().reset();
+                self.engine.reset();
                 self.faults.clear();
                 self.journal.clear();
-                self.backend.deliveries().clear();
                 ok(json!({}))
             }
             _ => err(404, format!("no admin route {method} {path}")),

@@ -44,7 +44,7 @@ use cmq_sdk::generated::actions::Action;
 use cmq_sdk::generated::errors::ErrorId;
 use serde::{Deserialize, Serialize};
 
-use crate::service::ServiceError;
+use crate::protocol::v2::service::ServiceError;
 
 /// What a rule does to the calls it matches.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -220,7 +220,7 @@ pub struct ArmedFault {
 
 /// How a call fails instead of reaching the service.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub enum InjectedFailure {
+pub(crate) enum InjectedFailure {
     /// A CMQ error envelope.
     Error(ServiceError),
     /// An envelope with this exact code and message.
@@ -236,7 +236,7 @@ pub enum InjectedFailure {
 
 /// What the armed rules do to one call.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
-pub struct Injection {
+pub(crate) struct Injection {
     /// Wait this long (real time) first.
     pub latency: Option<Duration>,
     /// Then fail this way instead of calling the service.
@@ -352,7 +352,7 @@ impl Faults {
 
     /// Applies the armed rules to one call of `action`, using up their `times`; `None` when
     /// nothing happens to it.
-    pub fn take(&self, action: Action) -> Option<Injection> {
+    pub(crate) fn take(&self, action: Action) -> Option<Injection> {
         if !self.armed.load(Ordering::Relaxed) {
             return None;
         }

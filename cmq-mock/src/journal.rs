@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 pub const REDACTED: &str = "***";
 
 /// The default number of records kept.
-pub const DEFAULT_CAPACITY: usize = 10_000;
+pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 
 /// One answered request.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -47,7 +47,7 @@ impl JournalRecord {
 }
 
 /// True for parameter names whose values the journal never keeps.
-pub fn is_secret_param(name: &str) -> bool {
+pub(crate) fn is_secret_param(name: &str) -> bool {
     name == "Signature"
         || name == "Token"
         || name.eq_ignore_ascii_case("SecretKey")
@@ -55,7 +55,7 @@ pub fn is_secret_param(name: &str) -> bool {
 }
 
 /// Redacts credentials in `pairs` without copying the others.
-pub fn redact_in_place(pairs: &mut [(String, String)]) {
+pub(crate) fn redact_in_place(pairs: &mut [(String, String)]) {
     for (k, v) in pairs.iter_mut() {
         if is_secret_param(k) {
             REDACTED.clone_into(v);
@@ -96,7 +96,7 @@ impl Default for Journal {
 }
 
 impl Journal {
-    /// An enabled journal keeping [`DEFAULT_CAPACITY`] records.
+    /// An enabled journal keeping 10,000 records.
     pub fn new() -> Self {
         Self::with_capacity(DEFAULT_CAPACITY)
     }
@@ -139,7 +139,9 @@ impl Journal {
         self.capacity
     }
 
-    /// Appends `record` (when enabled), forgetting the oldest one when full.
+    /// Appends `record` (when enabled), forgetting the oldest one when full. (The server records
+    /// every request itself; this is public for the benchmarks.)
+    #[doc(hidden)]
     pub fn record(&self, record: JournalRecord) {
         if !self.is_enabled() {
             return;

@@ -1,18 +1,77 @@
-//! A faithful, stateful emulator of Tencent Cloud TDMQ for CMQ (HTTP API 2.0).
+//! A faithful, stateful emulator of Tencent Cloud TDMQ for CMQ (HTTP API 2.0), in process for
+//! Rust tests or standalone (`cargo run -p cmq-mock`) for any CMQ client.
+//!
+//! ```no_run
+//! use cmq_mock::CmqMock;
+//! use std::time::Duration;
+//!
+//! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
+//! let mock = CmqMock::builder().manual_clock().queue("orders").start().await?;
+//! let orders = mock.client()?.queue("orders"); // an SDK client for the mock's account
+//! orders.send_delayed("later", 60).await?;
+//! assert!(orders.receive(None).await?.is_none());
+//! mock.clock().advance(Duration::from_secs(60)); // no sleeping: time is virtual
+//! assert!(orders.receive(None).await?.is_some());
+//! # Ok(()) }
+//! ```
+//!
+//! * [`CmqMock`] / [`CmqMockBuilder`]: start a mock on a random loopback port, with accounts,
+//!   limits, a [`Clock`] and resources to create; reach it with the SDK or any CMQ client.
+//! * Inspection without side effects: [`CmqMock::queue_snapshot`] ([`QueueSnapshot`]).
+//! * Topics: every push and queue fan-out lands in the [`DeliveryLog`]; a scripted
+//!   [`PushReceiver`] plays the HTTP endpoint.
+//! * [`Faults`] make calls fail, wait or lose their connection; the [`Journal`] records every
+//!   request.
 
 #![warn(missing_docs)]
 
-pub mod admin;
-pub mod auth;
-pub mod backend;
-pub mod clock;
-pub mod engine;
-pub mod faults;
+mod admin;
+mod clock;
+mod engine;
+mod faults;
 #[rustfmt::skip]
-pub mod generated;
-pub mod journal;
-pub mod mock;
-pub mod receiver;
-pub mod server;
-pub mod service;
-pub mod wire;
+mod generated;
+mod journal;
+mod mock;
+mod protocol;
+mod receiver;
+mod server;
+
+// The generated API 2.0 layer names these two modules at the crate root.
+use protocol::v2::{service, wire};
+
+pub use clock::{Clock, Sleep};
+pub use cmq_sdk::generated::actions::Action;
+pub use cmq_sdk::generated::errors::ErrorId;
+pub use cmq_sdk::generated::types::Protocol;
+pub use engine::{
+    DeadLetterPolicy, DeliveryLog, DeliveryOutcome, DeliveryRecord, MessageState, MessageView,
+    PushConfig, PushFailure, QueueAttributes, QueueConfig, QueueCounters, QueueSnapshot,
+};
+pub use faults::{ArmedFault, FaultEffect, FaultRule, Faults, InvalidFaultRule};
+pub use generated::SPEC_SHA256;
+pub use journal::{Journal, JournalRecord, REDACTED};
+pub use mock::{
+    AccountConfig, CmqMock, CmqMockBuilder, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, MockConfig,
+    StartError,
+};
+pub use protocol::v2::auth::AuthMode;
+pub use protocol::v2::service::ServiceError;
+pub use protocol::v2::wire::WireParams;
+pub use receiver::{PushReceiver, ReceivedPush, Reply};
+
+/// Not part of the public API: the pieces this crate's own integration tests and benchmarks
+/// drive directly (the engine, the HTTP server with a custom service, the generated layer). It
+/// may change in any release.
+#[doc(hidden)]
+pub mod internal {
+    pub use crate::engine::{
+        Account, CreateTopic, Engine, EngineError, EngineResult, ErrorKind, Limits,
+        QueueConfigUpdate, Subscribe,
+    };
+    pub use crate::generated::{decode, dispatch, service::CmqService};
+    pub use crate::journal::redacted;
+    pub use crate::protocol::v2::auth::Verifier;
+    pub use crate::protocol::v2::service::RequestContext;
+    pub use crate::server::{AdminRoutes, RunningServer, Server};
+}

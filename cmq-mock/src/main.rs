@@ -7,8 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use cmq_mock::auth::AuthMode;
-use cmq_mock::mock::{CmqMock, MockConfig};
+use cmq_mock::{AuthMode, CmqMock, MockConfig, StartError};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Auth {
@@ -97,7 +96,7 @@ async fn run(args: Args) -> ExitCode {
     }
     let mock = match builder.start().await {
         Ok(m) => m,
-        Err(e @ cmq_mock::mock::StartError::Create { .. }) => {
+        Err(e @ StartError::Create { .. }) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
@@ -109,7 +108,7 @@ async fn run(args: Args) -> ExitCode {
     println!(
         "cmq-mock {} (spec {})",
         env!("CARGO_PKG_VERSION"),
-        &cmq_mock::generated::SPEC_SHA256[..12]
+        &cmq_mock::SPEC_SHA256[..12]
     );
     println!(
         "account: SecretId={} SecretKey={}",

@@ -4,25 +4,21 @@
 
 use std::net::SocketAddr;
 use std::sync::Arc;
-use std::time::Duration;
 
 use cmq_sdk::generated::actions::Action;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::admin::Admin;
-use crate::auth::{Accounts, AuthMode, Verifier};
-use crate::backend::Backend;
 use crate::clock::Clock;
-use crate::engine::deliveries::DeliveryLog;
-use crate::engine::push::{PushConfig, Pusher};
-use crate::engine::topics::TopicStoreConfig;
-use crate::engine::{Engine, Limits, QueueSnapshot};
+use crate::engine::{DeliveryLog, Engine, Limits, PushConfig, QueueSnapshot};
 use crate::faults::Faults;
 use crate::journal::Journal;
+use crate::protocol::v2::auth::{AuthMode, Verifier};
+use crate::protocol::v2::backend::Backend;
+use crate::protocol::v2::service::{RequestContext, ServiceError};
+use crate::protocol::v2::wire::WireParams;
 use crate::server::{RunningServer, Server};
-use crate::service::{RequestContext, ServiceError};
-use crate::wire::WireParams;
 
 /// The SecretId of the account every mock has unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDcmqmockdefault";
@@ -209,7 +205,7 @@ impl CmqMockBuilder {
         } else {
             Limits::strict()
         };
-        let engine = Engine::with_limits(clock.clone(), limits);
+        let engine = Engine::with_config(clock.clone(), limits, self.push);
         let mut accounts = self.config.accounts.clone();
         if accounts.is_empty() {
             accounts.push(AccountConfig {
@@ -221,22 +217,7 @@ impl CmqMockBuilder {
             engine.add_account(&a.secret_id, &a.secret_key);
         }
         let default_account = accounts[0].secret_id.clone();
-        let log = Arc::new(DeliveryLog::new());
-        let pusher = Arc::new(Pusher::new(self.push, clock.clone(), log));
-        let mut topic_config = TopicStoreConfig::default();
-        if self.relaxed {
-            topic_config.topic_quota = usize::MAX;
-            topic_config.subscription_quota = usize::MAX;
-            topic_config.recreate_cooldown = Duration::ZERO;
-            topic_config.batch_max_bytes = usize::MAX;
-        }
-        let backend = Arc::new(Backend::new(
-            engine.clone(),
-            pusher,
-            topic_config,
-            default_account.clone(),
-            self.route_addrs,
-        ));
+        let backend = Arc::new(Backend::new(engine.clone(), self.route_addrs));
         let faults = Arc::new(Faults::new());
         let journal = Arc::new(Journal::new());
         // Clients sign with their own wall-clock Timestamp (the SDK, the Python SDK, …), so the
@@ -249,21 +230,17 @@ impl CmqMockBuilder {
                 .with_default_account(default_account.clone()),
         );
         let admin = Arc::new(Admin::new(
-            backend.clone(),
+            engine.clone(),
             clock.clone(),
             faults.clone(),
             journal.clone(),
             verifier.clone(),
         ));
-        let server = Server::new(
-            backend.clone(),
-            Arc::new(EngineAccounts(engine.clone())),
-            clock.clone(),
-        )
-        .with_verifier(verifier)
-        .with_faults(faults)
-        .with_journal(journal)
-        .with_admin(admin);
+        let server = Server::new(backend.clone(), Arc::new(engine), clock.clone())
+            .with_verifier(verifier)
+            .with_faults(faults)
+            .with_journal(journal)
+            .with_admin(admin);
         let running = server.bind(self.addr).await?;
         let mock = CmqMock {
             server: running,
@@ -273,18 +250,6 @@ impl CmqMockBuilder {
         };
         mock.create_all(&self.config, &default_account).await?;
         Ok(mock)
-    }
-}
-
-/// Looks accounts up in the engine.
-#[derive(Clone, Debug)]
-pub struct EngineAccounts(pub Engine);
-
-impl Accounts for EngineAccounts {
-    fn secret_key(&self, secret_id: &str) -> Option<String> {
-        self.0
-            .account(secret_id)
-            .map(|a| a.secret_key().to_string())
     }
 }
 
@@ -298,10 +263,10 @@ pub struct CmqMock {
 }
 
 /// One resource of a [`MockConfig`]: wire parameters as a JSON object.
-pub type Params = serde_json::Map<String, Value>;
+type Params = serde_json::Map<String, Value>;
 
 /// Turns a JSON object of wire parameters into form parameters (arrays become `name.1…`).
-pub fn wire_params(params: &serde_json::Map<String, Value>) -> WireParams {
+fn wire_params(params: &serde_json::Map<String, Value>) -> WireParams {
     let mut pairs: Vec<(String, String)> = Vec::new();
     let text = |v: &Value| match v {
         Value::String(s) => s.clone(),
@@ -421,14 +386,11 @@ impl CmqMock {
         &self.clock
     }
 
-    /// The engine (accounts, queues).
+    /// The engine behind the server (not part of the public API: for this crate's tests and
+    /// benchmarks).
+    #[doc(hidden)]
     pub fn engine(&self) -> &Engine {
         self.backend.engine()
-    }
-
-    /// The service behind the HTTP server.
-    pub fn backend(&self) -> &Arc<Backend> {
-        &self.backend
     }
 
     /// A side-effect-free snapshot of a queue of the first account: messages by state and
@@ -442,7 +404,7 @@ impl CmqMock {
 
     /// Every push and queue fan-out attempt, with `wait_for` / `expect_none`.
     pub fn deliveries(&self) -> &Arc<DeliveryLog> {
-        self.backend.deliveries()
+        self.engine().deliveries()
     }
 
     /// Fault injection (next N calls answer a code, latency, dropped connections).
@@ -458,11 +420,9 @@ impl CmqMock {
     /// Deletes every queue, topic, subscription and message, clears faults, the journal and the
     /// delivery log; accounts stay.
     pub fn reset(&self) {
-        self.backend.reset_topics();
         self.engine().reset();
         self.faults().clear();
         self.journal().clear();
-        self.deliveries().clear();
     }
 
     /// Stops the server, letting in-flight requests finish.

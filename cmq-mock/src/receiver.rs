@@ -3,7 +3,7 @@
 //!
 //! ```no_run
 //! # async fn demo() -> std::io::Result<()> {
-//! use cmq_mock::receiver::{PushReceiver, Reply};
+//! use cmq_mock::{PushReceiver, Reply};
 //! let rx = PushReceiver::start().await?;
 //! rx.script([Reply::Status(500), Reply::Status(200)]); // first push fails, the retry succeeds
 //! println!("subscribe with endpoint {}", rx.url("/hook"));
@@ -37,7 +37,9 @@ pub enum Reply {
 
 /// One push as received.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Push {
+pub struct ReceivedPush {
+    /// The HTTP method (CMQ pushes with `POST`).
+    pub method: String,
     /// The request path.
     pub path: String,
     /// Every header, names in lower case.
@@ -46,7 +48,7 @@ pub struct Push {
     pub body: String,
 }
 
-impl Push {
+impl ReceivedPush {
     /// The first value of header `name` (case-insensitive).
     pub fn header(&self, name: &str) -> Option<&str> {
         let name = name.to_ascii_lowercase();
@@ -66,7 +68,7 @@ impl Push {
 struct State {
     script: VecDeque<Reply>,
     default: Option<Reply>,
-    pushes: Vec<Push>,
+    pushes: Vec<ReceivedPush>,
 }
 
 struct Shared {
@@ -150,12 +152,12 @@ impl PushReceiver {
     }
 
     /// Every push received so far.
-    pub fn pushes(&self) -> Vec<Push> {
+    pub fn pushes(&self) -> Vec<ReceivedPush> {
         self.shared.lock().pushes.clone()
     }
 
     /// Waits (real time, at most `timeout`) until at least `n` pushes arrived; returns them.
-    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Option<Vec<Push>> {
+    pub async fn wait_for(&self, n: usize, timeout: Duration) -> Option<Vec<ReceivedPush>> {
         let deadline = tokio::time::Instant::now() + timeout;
         loop {
             let notified = self.shared.arrived.notified();
@@ -182,6 +184,7 @@ async fn handle(
     shared: Arc<Shared>,
     req: Request<hyper::body::Incoming>,
 ) -> Result<Response<Full<Bytes>>, Infallible> {
+    let method = req.method().to_string();
     let path = req.uri().path().to_owned();
     let headers = req
         .headers()
@@ -199,7 +202,8 @@ async fn handle(
     };
     let reply = {
         let mut st = shared.lock();
-        st.pushes.push(Push {
+        st.pushes.push(ReceivedPush {
+            method,
             path,
             headers,
             body,

@@ -1,7 +1,7 @@
 //! The HTTP/1.1 front: receives CMQ API 2.0 requests, authenticates them, applies injected
 //! faults, calls a [`CmqService`] through the generated dispatcher and answers the JSON envelope.
 //!
-//! Transport rules (reference §2, §3, §4, §11):
+//! Transport rules (the service's, and the spec's decisions where it is silent):
 //!
 //! * Any path not under `/_mock/` is a CMQ endpoint (`/v2/index.php`, `/`, or whatever path the
 //!   TDMQ Go SDK's endpoint has); the signature covers the path as requested. Paths under
@@ -49,14 +49,14 @@ use tokio::net::{TcpListener, TcpStream, ToSocketAddrs};
 use tokio::sync::watch;
 use tokio::task::{JoinHandle, JoinSet};
 
-use crate::auth::{Accounts, Verifier};
 use crate::clock::Clock;
 use crate::faults::{Faults, InjectedFailure};
 use crate::generated::dispatch::dispatch;
 use crate::generated::service::CmqService;
 use crate::journal::{Journal, JournalRecord, redact_in_place, redacted};
-use crate::service::{RequestContext, ServiceError};
-use crate::wire::WireParams;
+use crate::protocol::v2::auth::{Accounts, Verifier};
+use crate::protocol::v2::service::{RequestContext, ServiceError};
+use crate::protocol::v2::wire::WireParams;
 
 /// The path prefix of the admin API.
 pub const ADMIN_PREFIX: &str = "/_mock/";
@@ -72,7 +72,7 @@ const DRAIN_LIMIT_BYTES: usize = 16 * 1024 * 1024;
 /// The default time in-flight requests get to finish once shutdown starts.
 pub const DEFAULT_GRACE_PERIOD: Duration = Duration::from_secs(5);
 
-/// A handler for the admin API: every request whose path starts with [`ADMIN_PREFIX`].
+/// A handler for the admin API: every request whose path starts with `/_mock/`.
 pub trait AdminRoutes: Send + Sync + 'static {
     /// Answers one admin request with an HTTP status and a JSON body. `query` is the raw query
     /// string (empty when none), `body` the whole request body.
@@ -405,6 +405,15 @@ enum Answer {
     Drop,
 }
 
+/// A request that passed the transport, action and authentication checks.
+struct Admitted {
+    params: WireParams,
+    action: Action,
+    account: String,
+    request_id: String,
+    client_request_id: Option<String>,
+}
+
 enum BodyError {
     TooLarge,
     Broken,
@@ -587,103 +596,24 @@ impl<S: CmqService> Shared<S> {
     async fn cmq(&self, method: &str, host: &str, path: &str, raw: Raw<'_>) -> Answer {
         let time_ms = self.clock.now_ms();
         let request_id = self.next_request_id();
-        let params = match raw {
-            Raw::Form(bytes) => WireParams::parse(bytes),
-            Raw::TooLarge => {
-                let e = ServiceError::about(protocol::TOO_LARGE, "request");
-                return self.finish(
-                    time_ms,
-                    None,
-                    &WireParams::default(),
-                    Some(e.error.code()),
-                    request_id,
-                    |id| e.encode(id, None),
-                );
-            }
-            Raw::BadMethod => {
-                let e = ServiceError::about(protocol::BAD_METHOD, method);
-                return self.finish(
-                    time_ms,
-                    None,
-                    &WireParams::default(),
-                    Some(e.error.code()),
-                    request_id,
-                    |id| e.encode(id, None),
-                );
-            }
-        };
-        let client_request_id = params.get("clientRequestId").map(str::to_owned);
-        let action_text = params.get("Action");
-        let Some(action) = action_text
-            .and_then(|a| Action::from_wire(a).or_else(|| Action::from_wire_ignore_case(a)))
-        else {
-            let e = ServiceError::about(protocol::UNKNOWN_ACTION, action_text.unwrap_or(""));
-            let crid = client_request_id.as_deref();
-            return self.finish(
-                time_ms,
-                None,
-                &params,
-                Some(e.error.code()),
-                request_id,
-                |id| e.encode(id, crid),
-            );
-        };
-        let account = match self
-            .verifier
-            .verify(method, host, path, &params, &*self.accounts)
-        {
+        let admitted = self.admit(method, host, path, raw, time_ms, request_id);
+        let Admitted {
+            params,
+            action,
+            account,
+            request_id,
+            client_request_id,
+        } = match admitted {
             Ok(a) => a,
-            Err(e) => {
-                let crid = client_request_id.as_deref();
-                return self.finish(
-                    time_ms,
-                    None,
-                    &params,
-                    Some(e.error.code()),
-                    request_id,
-                    |id| e.encode(id, crid),
-                );
-            }
+            Err(answer) => return answer,
         };
         if let Some(injection) = self.faults.take(action) {
             if let Some(latency) = injection.latency {
                 tokio::time::sleep(latency).await;
             }
-            let crid = client_request_id.as_deref();
-            match injection.failure {
-                None => {}
-                Some(InjectedFailure::Error(e)) => {
-                    return self.finish(
-                        time_ms,
-                        Some(account),
-                        &params,
-                        Some(e.error.code()),
-                        request_id,
-                        |id| e.encode(id, crid),
-                    );
-                }
-                Some(InjectedFailure::Raw { code, message }) => {
-                    return self.finish(
-                        time_ms,
-                        Some(account),
-                        &params,
-                        Some(code),
-                        request_id,
-                        |id| {
-                            let env = RawEnvelope {
-                                code,
-                                message: &message,
-                                request_id: id,
-                                client_request_id: crid,
-                            };
-                            serde_json::to_vec(&env).unwrap_or_default()
-                        },
-                    );
-                }
-                Some(InjectedFailure::DropConnection) => {
-                    self.record_owned(time_ms, Some(account), params, None, request_id);
-                    return Answer::Drop;
-                }
+            if let Some(failure) = injection.failure {
+                let crid = client_request_id.as_deref();
+                return self.inject(failure, time_ms, account, params, request_id, crid);
             }
         }
         let ctx = RequestContext {
@@ -692,6 +622,110 @@ impl<S: CmqService> Shared<S> {
             request_id,
             client_request_id,
         };
+        self.serve(time_ms, ctx, params).await
+    }
+
+    /// The parameters, the action and the account of a request, or the answer refusing it
+    /// (too large, bad method, unknown action, authentication).
+    fn admit(
+        &self,
+        method: &str,
+        host: &str,
+        path: &str,
+        raw: Raw<'_>,
+        time_ms: u64,
+        request_id: String,
+    ) -> Result<Admitted, Answer> {
+        let refuse = |params: &WireParams, e: ServiceError, crid: Option<&str>, id: String| {
+            self.finish(time_ms, None, params, Some(e.error.code()), id, |id| {
+                e.encode(id, crid)
+            })
+        };
+        let params = match raw {
+            Raw::Form(bytes) => WireParams::parse(bytes),
+            Raw::TooLarge => {
+                let e = ServiceError::about(protocol::TOO_LARGE, "request");
+                return Err(refuse(&WireParams::default(), e, None, request_id));
+            }
+            Raw::BadMethod => {
+                let e = ServiceError::about(protocol::BAD_METHOD, method);
+                return Err(refuse(&WireParams::default(), e, None, request_id));
+            }
+        };
+        let client_request_id = params.get("clientRequestId").map(str::to_owned);
+        let crid = client_request_id.as_deref();
+        let action_text = params.get("Action");
+        let Some(action) = action_text
+            .and_then(|a| Action::from_wire(a).or_else(|| Action::from_wire_ignore_case(a)))
+        else {
+            let e = ServiceError::about(protocol::UNKNOWN_ACTION, action_text.unwrap_or(""));
+            return Err(refuse(&params, e, crid, request_id));
+        };
+        let account = match self
+            .verifier
+            .verify(method, host, path, &params, &*self.accounts)
+        {
+            Ok(a) => a,
+            Err(e) => return Err(refuse(&params, e, crid, request_id)),
+        };
+        Ok(Admitted {
+            params,
+            action,
+            account,
+            request_id,
+            client_request_id,
+        })
+    }
+
+    /// The answer of an injected failure instead of the service.
+    fn inject(
+        &self,
+        failure: InjectedFailure,
+        time_ms: u64,
+        account: String,
+        params: WireParams,
+        request_id: String,
+        crid: Option<&str>,
+    ) -> Answer {
+        match failure {
+            InjectedFailure::Error(e) => self.finish(
+                time_ms,
+                Some(account),
+                &params,
+                Some(e.error.code()),
+                request_id,
+                |id| e.encode(id, crid),
+            ),
+            InjectedFailure::Raw { code, message } => {
+                let encode = |id: &str| {
+                    let env = RawEnvelope {
+                        code,
+                        message: &message,
+                        request_id: id,
+                        client_request_id: crid,
+                    };
+                    serde_json::to_vec(&env).unwrap_or_default()
+                };
+                self.finish(
+                    time_ms,
+                    Some(account),
+                    &params,
+                    Some(code),
+                    request_id,
+                    encode,
+                )
+            }
+            InjectedFailure::DropConnection => {
+                self.record_owned(time_ms, Some(account), params, None, request_id);
+                Answer::Drop
+            }
+        }
+    }
+
+    /// Calls the service through the generated dispatcher (a panic answers 6000) and journals
+    /// the request.
+    async fn serve(&self, time_ms: u64, ctx: RequestContext, params: WireParams) -> Answer {
+        let action = ctx.action;
         let (code, body) = match AssertUnwindSafe(dispatch(&*self.service, &ctx, action, &params))
             .catch_unwind()
             .await

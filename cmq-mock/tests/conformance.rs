@@ -12,17 +12,16 @@
 //! `expected_failure` (or listed in `spec/conformance/expected_failures.json` for derived cases)
 //! must fail; the day it passes the test says so.
 
-#[path = "../../cmq-sdk/tests/support/corpus.rs"]
-mod corpus;
-use corpus::*;
+use cmq_conformance::*;
 
 use std::collections::HashMap;
 
-use cmq_mock::auth::Verifier;
-use cmq_mock::clock::Clock;
-use cmq_mock::generated::{decode, dispatch};
-use cmq_mock::service::{RequestContext, ServiceError};
-use cmq_mock::wire::WireParams;
+use cmq_mock::Clock;
+use cmq_mock::ServiceError;
+use cmq_mock::WireParams;
+use cmq_mock::internal::RequestContext;
+use cmq_mock::internal::Verifier;
+use cmq_mock::internal::{decode, dispatch};
 use cmq_sdk::client::decode_answer;
 use cmq_sdk::constraints::Violation;
 use cmq_sdk::error::BatchItemError;

@@ -6,9 +6,9 @@ use common::*;
 
 use std::time::{Duration, Instant};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::mock::CmqMock;
-use cmq_mock::receiver::PushReceiver;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::PushReceiver;
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Action, Client, Credentials, Error, ErrorId, ServiceError};
 use serde_json::{Value, json};
@@ -166,9 +166,10 @@ async fn the_clock_cannot_be_moved_on_a_system_clock() {
     assert!(!mock.clock().is_manual());
 }
 
-#[tokio::test]
-async fn accounts_and_queue_routes() {
-    let (mock, t0) = mock_with(|b| {
+/// A mock with accounts AKIDzulu (the default: queues `first` and `delayed`, the latter with a
+/// 60 s visibility timeout and rewind) and AKIDalpha (queue `theirs`); the start second.
+async fn two_accounts() -> (CmqMock, u64) {
+    mock_with(|b| {
         b.account("AKIDzulu", "kz")
             .account("AKIDalpha", "ka")
             .queue("first")
@@ -177,22 +178,14 @@ async fn accounts_and_queue_routes() {
             )
             .queue_with(json!({"queueName": "theirs", "account": "AKIDalpha"}))
     })
-    .await;
-    let (status, v) = admin(&mock, "GET", "/_mock/accounts", None).await;
-    assert_eq!((status, v), (200, json!(["AKIDalpha", "AKIDzulu"])));
-    // The first account is the default.
-    let (status, v) = admin(&mock, "GET", "/_mock/queues", None).await;
-    assert_eq!((status, v), (200, json!(["first", "delayed"])));
-    let (status, v) = admin(&mock, "GET", "/_mock/queues?account=AKIDalpha", None).await;
-    assert_eq!((status, v), (200, json!(["theirs"])));
-    let (status, v) = admin(&mock, "GET", "/_mock/queues?account=AKIDnobody", None).await;
-    assert_eq!(status, 404);
-    assert!(v["error"].is_string());
+    .await
+}
 
-    // A snapshot: attributes, counters and every message by state.
-    let c = client(&mock);
+/// In queue `delayed`: one message of each state (sent and received, delayed 30 s, received and
+/// deleted, then one second later sent); their ids as (inactive, delayed, deleted, active).
+async fn one_of_each_state(mock: &CmqMock) -> (String, String, String, String) {
+    let c = client(mock);
     let q = c.queue("delayed");
-    let t = t0 * 1000;
     let inactive = q.send("inactive").await.expect("send");
     let delayed = q.send_delayed("delayed", 30).await.expect("send");
     let deleted = q.send("deleted").await.expect("send");
@@ -204,6 +197,46 @@ async fn accounts_and_queue_routes() {
         .expect("delete");
     mock.clock().advance(Duration::from_secs(1));
     let active = q.send("active").await.expect("send");
+    (inactive, delayed, deleted, active)
+}
+
+#[tokio::test]
+async fn accounts_and_queue_routes() {
+    let (mock, _) = two_accounts().await;
+    let (status, v) = admin(&mock, "GET", "/_mock/accounts", None).await;
+    assert_eq!((status, v), (200, json!(["AKIDalpha", "AKIDzulu"])));
+    // The first account is the default.
+    let (status, v) = admin(&mock, "GET", "/_mock/queues", None).await;
+    assert_eq!((status, v), (200, json!(["first", "delayed"])));
+    let (status, v) = admin(&mock, "GET", "/_mock/queues?account=AKIDalpha", None).await;
+    assert_eq!((status, v), (200, json!(["theirs"])));
+    let (status, v) = admin(&mock, "GET", "/_mock/queues?account=AKIDnobody", None).await;
+    assert_eq!(status, 404);
+    assert!(v["error"].is_string());
+
+    // Another account's queue, a missing queue.
+    let (status, v) = admin(&mock, "GET", "/_mock/queues/theirs?account=AKIDalpha", None).await;
+    assert_eq!((status, &v["queueName"]), (200, &json!("theirs")));
+    let (status, v) = admin(&mock, "GET", "/_mock/queues/theirs", None).await;
+    assert_eq!(status, 404);
+    assert!(
+        v["error"].as_str().is_some_and(|e| e.contains("theirs")),
+        "{v}"
+    );
+    // Unknown routes.
+    let (status, v) = admin(&mock, "GET", "/_mock/nothing-here", None).await;
+    assert_eq!(status, 404);
+    assert!(v["error"].is_string());
+    let (status, _) = admin(&mock, "DELETE", "/_mock/clock", None).await;
+    assert_eq!(status, 404);
+}
+
+#[tokio::test]
+async fn queue_snapshot_route_shows_every_message_by_state() {
+    let (mock, t0) = two_accounts().await;
+    let t = t0 * 1000;
+    let (inactive, delayed, deleted, active) = one_of_each_state(&mock).await;
+    let q = client(&mock).queue("delayed");
     let (status, snap) = admin(&mock, "GET", "/_mock/queues/delayed", None).await;
     assert_eq!(status, 200);
     assert_eq!(snap["queueName"], "delayed");
@@ -212,24 +245,17 @@ async fn accounts_and_queue_routes() {
             .as_str()
             .is_some_and(|id| id.starts_with("queue-"))
     );
-    assert_eq!(
-        (
-            &snap["visibilityTimeout"],
-            &snap["pollingWaitSeconds"],
-            &snap["maxMsgSize"],
-            &snap["msgRetentionSeconds"],
-            &snap["rewindSeconds"],
-            &snap["createTime"],
-        ),
-        (
-            &json!(60),
-            &json!(0),
-            &json!(65_536),
-            &json!(345_600),
-            &json!(600),
-            &json!(t0)
-        )
-    );
+    let settings = [
+        "visibilityTimeout",
+        "pollingWaitSeconds",
+        "maxMsgSize",
+        "msgRetentionSeconds",
+        "rewindSeconds",
+        "createTime",
+    ]
+    .map(|k| &snap[k]);
+    let want = [60, 0, 65_536, 345_600, 600, t0].map(|v| json!(v));
+    assert_eq!(settings, want.each_ref());
     assert_eq!(
         snap["counters"],
         json!({"activeMsgNum": 1, "inactiveMsgNum": 1, "delayMsgNum": 1, "rewindMsgNum": 1, "minMsgTime": t0})
@@ -277,35 +303,11 @@ async fn accounts_and_queue_routes() {
     );
     assert_eq!(snap["messages"]["deleted"][0]["state"], "deleted");
     // Inspection has no side effect: the counters over the API are the same, the handles work.
-    let a = q.attributes().await.expect("attributes");
-    assert_eq!(
-        (
-            a.active_msg_num,
-            a.inactive_msg_num,
-            a.delay_msg_num,
-            a.rewind_msg_num
-        ),
-        (1, 1, 1, 1)
-    );
+    assert_eq!(counters(&q).await[..4], [1, 1, 1, 1]);
     // The same snapshot in process.
     let s = mock.queue_snapshot("delayed").expect("snapshot");
     assert_eq!((s.active.len(), s.inactive.len()), (1, 1));
     assert_eq!(s.attributes.counters.rewind_msg_num, 1);
-    // Another account's queue, a missing queue.
-    let (status, v) = admin(&mock, "GET", "/_mock/queues/theirs?account=AKIDalpha", None).await;
-    assert_eq!((status, &v["queueName"]), (200, &json!("theirs")));
-    let (status, v) = admin(&mock, "GET", "/_mock/queues/theirs", None).await;
-    assert_eq!(status, 404);
-    assert!(
-        v["error"].as_str().is_some_and(|e| e.contains("theirs")),
-        "{v}"
-    );
-    // Unknown routes.
-    let (status, v) = admin(&mock, "GET", "/_mock/nothing-here", None).await;
-    assert_eq!(status, 404);
-    assert!(v["error"].is_string());
-    let (status, _) = admin(&mock, "DELETE", "/_mock/clock", None).await;
-    assert_eq!(status, 404);
 }
 
 #[tokio::test]
@@ -432,7 +434,13 @@ async fn fault_routes_arm_list_and_clear() {
     let (status, v) = admin(&mock, "DELETE", "/_mock/faults", None).await;
     assert_eq!((status, v), (200, json!({})));
     q.attributes().await.expect("cleared");
+}
 
+#[tokio::test]
+async fn fault_routes_latency_dropped_connections_and_refused_rules() {
+    let (mock, _) = mock_with(|b| b.queue("q")).await;
+    let q = client(&mock).queue("q");
+    q.send("3").await.expect("send");
     // Latency (real time) for one call.
     admin(
         &mock,

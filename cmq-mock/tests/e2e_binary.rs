@@ -316,6 +316,18 @@ async fn credentials_twice_make_two_isolated_accounts_and_sigint_stops_it() {
     stop_with(p, "INT");
 }
 
+/// Every queue name of the client's account, in creation order.
+async fn queue_names(c: &Client) -> Vec<String> {
+    let list = c.list_queue().send().await.expect("list");
+    list.queue_list.into_iter().map(|q| q.queue_name).collect()
+}
+
+/// The bodies of up to 16 visible messages of `queue`.
+async fn bodies(c: &Client, queue: &str) -> Vec<String> {
+    let got = c.queue(queue).batch_receive(16, Some(0)).await;
+    got.expect("receive").into_iter().map(|m| m.body).collect()
+}
+
 #[tokio::test]
 async fn config_file_creates_accounts_queues_topics_and_subscriptions() {
     let config = json!({
@@ -341,15 +353,7 @@ async fn config_file_creates_accounts_queues_topics_and_subscriptions() {
     let c = client(&p.endpoint, "AKIDcfgmain", "main-key");
     let a = c.queue("orders").attributes().await.expect("attributes");
     assert_eq!((a.visibility_timeout, a.polling_wait_seconds), (45, 3));
-    let names: Vec<String> = c
-        .list_queue()
-        .send()
-        .await
-        .expect("list")
-        .queue_list
-        .into_iter()
-        .map(|q| q.queue_name)
-        .collect();
+    let names = queue_names(&c).await;
     assert_eq!(names, ["orders", "audit"]);
     assert_eq!(
         c.topic("events")
@@ -371,34 +375,10 @@ async fn config_file_creates_accounts_queues_topics_and_subscriptions() {
         .publish_with_routing_key("logged", "user.login")
         .await
         .expect("publish");
-    let orders = c
-        .queue("orders")
-        .batch_receive(16, Some(0))
-        .await
-        .expect("receive");
-    assert_eq!(
-        orders.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
-        ["created"]
-    );
-    let audit = c
-        .queue("audit")
-        .batch_receive(16, Some(0))
-        .await
-        .expect("receive");
-    assert_eq!(
-        audit.iter().map(|m| m.body.as_str()).collect::<Vec<_>>(),
-        ["created", "logged"]
-    );
+    assert_eq!(bodies(&c, "orders").await, ["created"]);
+    assert_eq!(bodies(&c, "audit").await, ["created", "logged"]);
     let other = client(&p.endpoint, "AKIDcfgother", "other-key");
-    let names: Vec<String> = other
-        .list_queue()
-        .send()
-        .await
-        .expect("list")
-        .queue_list
-        .into_iter()
-        .map(|q| q.queue_name)
-        .collect();
+    let names = queue_names(&other).await;
     assert_eq!(names, ["elsewhere"]);
     stop_with(p, "TERM");
 }

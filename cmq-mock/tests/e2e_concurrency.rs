@@ -9,8 +9,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::mock::CmqMock;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
 use cmq_sdk::{Client, Message, Queue};
 use tokio::sync::Mutex;
 
@@ -43,70 +43,9 @@ async fn produce(q: Queue, p: usize) {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn producers_and_consumers_lose_nothing_and_duplicate_nothing() {
-    // The system clock: visibility is the default 30 s, far longer than the exchange takes, so
-    // any second delivery of a message would be one inside its visibility window.
-    let mock = CmqMock::builder()
-        .queue("work")
-        .start()
-        .await
-        .expect("mock");
-    let c = client(&mock);
-    let started = Instant::now();
-    let received = Arc::new(Mutex::new(Vec::<Receipt>::with_capacity(TOTAL)));
-    let count = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicBool::new(false));
-
-    // Consumers first: they long-poll an empty queue and are woken by the producers.
-    let mut consumers = Vec::new();
-    for i in 0..CONSUMERS {
-        let q = c.queue("work");
-        let received = received.clone();
-        let count = count.clone();
-        let done = done.clone();
-        consumers.push(tokio::spawn(async move {
-            let mut empty_polls = 0usize;
-            while !done.load(Ordering::Acquire) {
-                let got = q.batch_receive(16, Some(1)).await.expect("batch receive");
-                if got.is_empty() {
-                    empty_polls += 1;
-                    continue;
-                }
-                let handles: Vec<String> = got.iter().map(|m| m.receipt_handle.clone()).collect();
-                let n = got.len();
-                received
-                    .lock()
-                    .await
-                    .extend(got.into_iter().map(|msg| Receipt { consumer: i, msg }));
-                let report = q.batch_delete(handles).await.expect("batch delete");
-                assert!(report.is_complete(), "{report:?}");
-                if count.fetch_add(n, Ordering::AcqRel) + n >= TOTAL {
-                    done.store(true, Ordering::Release);
-                }
-            }
-            empty_polls
-        }));
-    }
-    let mut producers = Vec::new();
-    for p in 0..PRODUCERS {
-        producers.push(tokio::spawn(produce(c.queue("work"), p)));
-    }
-    for p in producers {
-        tokio::time::timeout(BUDGET, p)
-            .await
-            .expect("producers finish in time")
-            .expect("producer");
-    }
-    for h in consumers {
-        tokio::time::timeout(BUDGET, h)
-            .await
-            .expect("consumers finish in time")
-            .expect("consumer");
-    }
-    assert!(started.elapsed() < BUDGET, "{:?}", started.elapsed());
-
-    let received = received.lock().await;
+/// Every message exactly once, never redelivered, unique ids, each producer's messages in its
+/// own order, the load shared by several consumers.
+fn check_receipts(received: &[Receipt]) {
     assert_eq!(received.len(), TOTAL, "every message exactly once");
     let mut by_body: HashMap<&str, usize> = HashMap::new();
     for r in received.iter() {
@@ -144,7 +83,82 @@ async fn producers_and_consumers_lose_nothing_and_duplicate_nothing() {
     }
     let consumers_used: HashSet<usize> = received.iter().map(|r| r.consumer).collect();
     assert!(consumers_used.len() > 1, "the load was shared");
+}
 
+/// A consumer: receives in batches (1 s long polls), records and deletes, until everything is
+/// consumed; returns how many polls came back empty.
+async fn consume(
+    q: Queue,
+    i: usize,
+    received: Arc<Mutex<Vec<Receipt>>>,
+    count: Arc<AtomicUsize>,
+    done: Arc<AtomicBool>,
+) -> usize {
+    let mut empty_polls = 0usize;
+    while !done.load(Ordering::Acquire) {
+        let got = q.batch_receive(16, Some(1)).await.expect("batch receive");
+        if got.is_empty() {
+            empty_polls += 1;
+            continue;
+        }
+        let handles: Vec<String> = got.iter().map(|m| m.receipt_handle.clone()).collect();
+        let n = got.len();
+        received
+            .lock()
+            .await
+            .extend(got.into_iter().map(|msg| Receipt { consumer: i, msg }));
+        let report = q.batch_delete(handles).await.expect("batch delete");
+        assert!(report.is_complete(), "{report:?}");
+        if count.fetch_add(n, Ordering::AcqRel) + n >= TOTAL {
+            done.store(true, Ordering::Release);
+        }
+    }
+    empty_polls
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn producers_and_consumers_lose_nothing_and_duplicate_nothing() {
+    // The system clock: visibility is the default 30 s, far longer than the exchange takes, so
+    // any second delivery of a message would be one inside its visibility window.
+    let mock = CmqMock::builder()
+        .queue("work")
+        .start()
+        .await
+        .expect("mock");
+    let c = client(&mock);
+    let started = Instant::now();
+    let received = Arc::new(Mutex::new(Vec::<Receipt>::with_capacity(TOTAL)));
+    let count = Arc::new(AtomicUsize::new(0));
+    let done = Arc::new(AtomicBool::new(false));
+
+    // Consumers first: they long-poll an empty queue and are woken by the producers.
+    let mut consumers = Vec::new();
+    for i in 0..CONSUMERS {
+        let q = c.queue("work");
+        let received = received.clone();
+        let count = count.clone();
+        let done = done.clone();
+        consumers.push(tokio::spawn(consume(q, i, received, count, done)));
+    }
+    let mut producers = Vec::new();
+    for p in 0..PRODUCERS {
+        producers.push(tokio::spawn(produce(c.queue("work"), p)));
+    }
+    for p in producers {
+        tokio::time::timeout(BUDGET, p)
+            .await
+            .expect("producers finish in time")
+            .expect("producer");
+    }
+    for h in consumers {
+        tokio::time::timeout(BUDGET, h)
+            .await
+            .expect("consumers finish in time")
+            .expect("consumer");
+    }
+    assert!(started.elapsed() < BUDGET, "{:?}", started.elapsed());
+
+    check_receipts(&received.lock().await);
     let a = c.queue("work").attributes().await.expect("attributes");
     assert_eq!(
         [
@@ -306,12 +320,9 @@ async fn concurrent_publishers_fan_out_every_message_to_every_queue() {
         }
         assert_eq!(bodies.len(), 400, "{queue}");
     }
-    let enqueued = mock.deliveries().matching(|r| {
-        matches!(
-            r.outcome,
-            cmq_mock::engine::deliveries::DeliveryOutcome::Enqueued { .. }
-        )
-    });
+    let enqueued = mock
+        .deliveries()
+        .matching(|r| matches!(r.outcome, cmq_mock::DeliveryOutcome::Enqueued { .. }));
     assert_eq!(enqueued.len(), 800);
 }
 

@@ -1,82 +1,20 @@
-//! End to end: topics, subscriptions, filtering, fan-out to queues and HTTP push with its retry
-//! schedules, driven through the real SDK over HTTP against a `CmqMock` on a manual clock, with
-//! `cmq_mock::receiver::PushReceiver` as the push endpoint. Retry waits are crossed by moving the
-//! clock to the next deadline, never by sleeping.
+//! End to end: topics, subscriptions, tag and routing-key filtering and fan-out to queues, driven
+//! through the real SDK over HTTP against a `CmqMock` on a manual clock.
 
 mod common;
 use common::*;
 
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use cmq_mock::clock::Clock;
-use cmq_mock::engine::deliveries::{DeliveryOutcome, DeliveryRecord, PushFailure};
-use cmq_mock::engine::push::PushConfig;
-use cmq_mock::mock::CmqMock;
-use cmq_mock::receiver::{Push, PushReceiver, Reply};
-use cmq_sdk::generated::ops::{
-    CreateTopicInput, PublishMessageInput, SetSubscriptionAttributesInput, SubscribeInput,
-};
+use cmq_mock::{Action, DeliveryOutcome, WireParams};
+use cmq_sdk::generated::ops::{CreateTopicInput, SetSubscriptionAttributesInput, SubscribeInput};
 use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 use cmq_sdk::{Client, Credentials, ErrorId, SubscriptionSpec};
 use futures_util::TryStreamExt;
 
-// ------------------------------------------------------------------------------------ helpers
-
-const WAIT: Duration = Duration::from_secs(10);
-
-fn secs(s: u64) -> i64 {
-    i64::try_from(s).unwrap_or(i64::MAX)
-}
-
-async fn wait_deadline(clock: &Clock, want: u64) {
-    let started = Instant::now();
-    while clock.next_deadline_ms() != Some(want) {
-        assert!(
-            started.elapsed() < WAIT,
-            "no sleeper at {want}; next deadline {:?}",
-            clock.next_deadline_ms()
-        );
-        tokio::task::yield_now().await;
-    }
-}
-
-async fn record(
-    mock: &CmqMock,
-    what: &str,
-    pred: impl Fn(&DeliveryRecord) -> bool,
-) -> DeliveryRecord {
-    match mock.deliveries().wait_for(pred, WAIT).await {
-        Some(r) => r,
-        None => panic!(
-            "no delivery record: {what}; log: {:#?}",
-            mock.deliveries().records()
-        ),
-    }
-}
-
-fn push_ids(pushes: &[Push]) -> Vec<String> {
-    pushes
-        .iter()
-        .map(|p| p.header("x-cmq-message-id").unwrap_or("").to_owned())
-        .collect()
-}
-
-async fn bodies(c: &Client, queue: &str) -> Vec<String> {
-    c.queue(queue)
-        .batch_receive(16, Some(0))
-        .await
-        .expect("receive")
-        .into_iter()
-        .map(|m| m.body)
-        .collect()
-}
-
-// --------------------------------------------------------------------------- topic management
-
-#[tokio::test]
-async fn topic_create_list_get_set_delete() {
-    let (mock, t0) = mock_with(|b| b.queue("q")).await;
-    let c = client(&mock);
+/// Creates topics `events`, `Events-2`, `routed` (routing keys) and `other`; their names and
+/// ids.
+async fn four_topics(c: &Client) -> ([&'static str; 4], Vec<String>) {
     let names = ["events", "Events-2", "routed", "other"];
     let mut ids = Vec::new();
     for n in names {
@@ -89,6 +27,14 @@ async fn topic_create_list_get_set_delete() {
         assert!(id.starts_with("topic-"), "{id}");
         ids.push(id);
     }
+    (names, ids)
+}
+
+#[tokio::test]
+async fn topics_are_created_and_listed() {
+    let (mock, _) = mock().await;
+    let c = client(&mock);
+    let (names, ids) = four_topics(&c).await;
     for n in ["EVENTS", "events"] {
         expect_err(c.topic(n).create().await, ErrorId::TopicAlreadyExists, "");
     }
@@ -120,7 +66,13 @@ async fn topic_create_list_get_set_delete() {
         .await
         .expect("stream");
     assert_eq!(streamed, names);
+}
 
+#[tokio::test]
+async fn topic_attributes_and_message_size() {
+    let (mock, t0) = mock_with(|b| b.queue("q")).await;
+    let c = client(&mock);
+    let (_, ids) = four_topics(&c).await;
     let a = c.topic("events").attributes().await.expect("attributes");
     let t = secs(t0);
     assert_eq!(
@@ -167,7 +119,17 @@ async fn topic_create_list_get_set_delete() {
         ErrorId::MessageTooLarge,
         "",
     );
+}
 
+#[tokio::test]
+async fn topic_deletion_and_the_name_block() {
+    let (mock, _) = mock_with(|b| b.queue("q")).await;
+    let c = client(&mock);
+    four_topics(&c).await;
+    c.topic("events")
+        .subscribe_queue("to-q", "q")
+        .await
+        .expect("subscribe");
     // Deleting needs the subscriptions gone first.
     expect_err(
         c.topic("events").delete().await,
@@ -180,22 +142,16 @@ async fn topic_create_list_get_set_delete() {
         .await
         .expect("unsubscribe");
     c.topic("EVENTS").delete().await.expect("delete");
-    expect_err(
-        c.topic("events").attributes().await,
-        ErrorId::TopicNotExist,
-        "",
-    );
-    expect_err(
-        c.topic("events").publish("x").await,
-        ErrorId::TopicNotExist,
-        "",
-    );
-    expect_err(c.topic("events").delete().await, ErrorId::TopicNotExist, "");
-    expect_err(
-        c.topic("events").subscribe_queue("s", "q").await,
-        ErrorId::TopicNotExist,
-        "",
-    );
+    let events = c.topic("events");
+    let gone = [
+        events.attributes().await.map(|_| ()),
+        events.publish("x").await.map(|_| ()),
+        events.delete().await,
+        events.subscribe_queue("s", "q").await.map(|_| ()),
+    ];
+    for r in gone {
+        expect_err(r, ErrorId::TopicNotExist, "");
+    }
     assert_eq!(c.list_topic().send().await.expect("list").total_count, 3);
     // The name is blocked for 10 s.
     expect_err(
@@ -277,10 +233,9 @@ async fn topics_are_isolated_per_account() {
     }
 }
 
-#[tokio::test]
-async fn subscriptions_create_list_get_set_clear_delete() {
-    let (mock, t0) = mock_with(|b| b.queue("q1").queue("q2")).await;
-    let c = client(&mock);
+/// Topic `events` with subscriptions `to-q1` (queue q1), `hook` (http, BACKOFF_RETRY, tags a
+/// and b) and `To-Q2` (queue q2); the topic's handle.
+async fn three_subscriptions(c: &Client) -> cmq_sdk::Topic {
     let topic = c.topic("events");
     topic.create().await.expect("create");
     let sub = topic
@@ -310,6 +265,14 @@ async fn subscriptions_create_list_get_set_clear_delete() {
         ErrorId::SubscriptionAlreadyExists,
         "",
     );
+    topic
+}
+
+#[tokio::test]
+async fn subscriptions_are_created_and_listed() {
+    let (mock, _) = mock_with(|b| b.queue("q1").queue("q2")).await;
+    let c = client(&mock);
+    let topic = three_subscriptions(&c).await;
     let list = c
         .list_subscription_by_topic()
         .topic_name("events")
@@ -356,7 +319,13 @@ async fn subscriptions_create_list_get_set_clear_delete() {
         .await
         .expect("stream");
     assert_eq!(streamed, ["to-q1", "hook", "To-Q2"]);
+}
 
+#[tokio::test]
+async fn subscription_attributes_change_and_clear() {
+    let (mock, t0) = mock_with(|b| b.queue("q1").queue("q2")).await;
+    let c = client(&mock);
+    three_subscriptions(&c).await;
     let t = secs(t0);
     let a = c
         .subscription("events", "to-q1")
@@ -429,7 +398,13 @@ async fn subscriptions_create_list_get_set_clear_delete() {
         .await
         .expect("attributes");
     assert_eq!(h.filter_tags.unwrap_or_default(), Vec::<String>::new());
+}
 
+#[tokio::test]
+async fn subscription_refusals_and_unsubscribe() {
+    let (mock, _) = mock_with(|b| b.queue("q1").queue("q2")).await;
+    let c = client(&mock);
+    let topic = three_subscriptions(&c).await;
     // Refusals.
     expect_err(
         c.subscription("events", "nope").attributes().await,
@@ -504,242 +479,6 @@ async fn subscriptions_create_list_get_set_clear_delete() {
     assert_eq!(left, ["hook", "To-Q2", "proto"]);
 }
 
-// ---------------------------------------------------------------------------------- filtering
-
-#[tokio::test]
-async fn tag_filtering_and_publish_without_a_match() {
-    let (mock, _) = mock_with(|b| b.queue("all").queue("tag-a").queue("tags-bc")).await;
-    let c = client(&mock);
-    let topic = c.topic("tagged");
-    topic.create().await.expect("create");
-    expect_err(
-        topic.publish("nobody").await,
-        ErrorId::TopicHasNoSubscription,
-        "",
-    );
-    topic
-        .subscribe_queue("all", "all")
-        .await
-        .expect("subscribe");
-    topic
-        .subscribe("tag-a", SubscriptionSpec::queue("tag-a").filter_tags(["a"]))
-        .await
-        .expect("subscribe");
-    topic
-        .subscribe(
-            "tags-bc",
-            SubscriptionSpec::queue("tags-bc").filter_tags(["b", "c"]),
-        )
-        .await
-        .expect("subscribe");
-    topic.publish("untagged").await.expect("publish");
-    topic.publish_with_tags("a", ["a"]).await.expect("publish");
-    topic
-        .publish_with_tags("c-z", ["c", "z"])
-        .await
-        .expect("publish");
-    topic
-        .publish_with_tags("a-b", ["a", "b"])
-        .await
-        .expect("publish");
-    topic.publish_with_tags("z", ["z"]).await.expect("publish");
-    // Tags compare exactly.
-    topic.publish_with_tags("A", ["A"]).await.expect("publish");
-    topic
-        .batch_publish_with_tags(["batch-1", "batch-2"], ["b"])
-        .await
-        .expect("batch");
-    assert_eq!(
-        bodies(&c, "all").await,
-        [
-            "untagged", "a", "c-z", "a-b", "z", "A", "batch-1", "batch-2"
-        ]
-    );
-    assert_eq!(bodies(&c, "tag-a").await, ["a", "a-b"]);
-    assert_eq!(
-        bodies(&c, "tags-bc").await,
-        ["c-z", "a-b", "batch-1", "batch-2"]
-    );
-    // Without the catch-all subscription, a message nobody wants is refused.
-    c.subscription("tagged", "all")
-        .unsubscribe()
-        .await
-        .expect("unsubscribe");
-    expect_err(
-        topic.publish_with_tags("z", ["z"]).await,
-        ErrorId::NoSubscriptionMatched,
-        "",
-    );
-    expect_err(
-        topic.publish("untagged").await,
-        ErrorId::NoSubscriptionMatched,
-        "",
-    );
-    expect_err(
-        topic.batch_publish_with_tags(["x"], ["q"]).await,
-        ErrorId::NoSubscriptionMatched,
-        "",
-    );
-    topic
-        .publish_with_tags("b", ["b"])
-        .await
-        .expect("still matches");
-    // Too many tags.
-    expect_err(
-        unvalidated(&mock)
-            .topic("tagged")
-            .publish_with_tags("x", ["1", "2", "3", "4", "5", "6"])
-            .await,
-        ErrorId::TooManyMsgTags,
-        "",
-    );
-    c.subscription("tagged", "tag-a")
-        .unsubscribe()
-        .await
-        .expect("unsubscribe");
-    c.subscription("tagged", "tags-bc")
-        .unsubscribe()
-        .await
-        .expect("unsubscribe");
-    expect_err(
-        topic.publish_with_tags("b", ["b"]).await,
-        ErrorId::TopicHasNoSubscription,
-        "",
-    );
-    // Nothing refused reached a queue.
-    assert_eq!(bodies(&c, "tags-bc").await, ["b"]);
-    assert!(bodies(&c, "tag-a").await.is_empty());
-}
-
-#[tokio::test]
-async fn routing_keys_match_binding_keys_with_star_and_hash() {
-    let (mock, _) = mock_with(|b| {
-        b.queue("one-hash-zero")
-            .queue("a-star-c")
-            .queue("hash")
-            .queue("a-star")
-    })
-    .await;
-    let c = client(&mock);
-    let topic = c.topic("routed");
-    topic
-        .create_with(CreateTopicInput::new().filter_type(2))
-        .await
-        .expect("create");
-    // A subscription on a routing topic needs a binding key.
-    expect_err(
-        topic.subscribe_queue("none", "hash").await,
-        ErrorId::BindingKeyMissing,
-        "",
-    );
-    for (name, key) in [
-        ("one-hash-zero", "1.#.0"),
-        ("a-star-c", "a.*.c"),
-        ("hash", "#"),
-        ("a-star", "a.*"),
-    ] {
-        topic
-            .subscribe(name, SubscriptionSpec::queue(name).binding_keys([key]))
-            .await
-            .expect("subscribe");
-    }
-    for key in [
-        "1.0",
-        "1.2.3.4.4.2.2.0",
-        "a.b.c",
-        "a.b",
-        "a",
-        "a.b.c.d",
-        "1.0.1",
-        "",
-    ] {
-        topic
-            .publish_with_routing_key(format!("k={key}"), key)
-            .await
-            .expect("publish");
-    }
-    topic
-        .batch_publish_with_routing_key(["batch"], "1.x.0")
-        .await
-        .expect("batch");
-    assert_eq!(
-        bodies(&c, "one-hash-zero").await,
-        ["k=1.0", "k=1.2.3.4.4.2.2.0", "batch"]
-    );
-    assert_eq!(bodies(&c, "a-star-c").await, ["k=a.b.c"]);
-    assert_eq!(bodies(&c, "a-star").await, ["k=a.b"]);
-    assert_eq!(
-        bodies(&c, "hash").await,
-        [
-            "k=1.0",
-            "k=1.2.3.4.4.2.2.0",
-            "k=a.b.c",
-            "k=a.b",
-            "k=a",
-            "k=a.b.c.d",
-            "k=1.0.1",
-            "k=",
-            "batch"
-        ]
-    );
-    // Without `#`, an unmatched key is refused.
-    c.subscription("routed", "hash")
-        .unsubscribe()
-        .await
-        .expect("unsubscribe");
-    expect_err(
-        topic.publish_with_routing_key("x", "x.y").await,
-        ErrorId::NoSubscriptionMatched,
-        "",
-    );
-    expect_err(
-        topic.publish_with_routing_key("x", "").await,
-        ErrorId::NoSubscriptionMatched,
-        "",
-    );
-    // A routing topic needs a routing key; keys have limits.
-    expect_err(
-        topic.publish("no key").await,
-        ErrorId::RoutingKeyMissing,
-        "",
-    );
-    let raw = unvalidated(&mock);
-    expect_err(
-        raw.topic("routed")
-            .publish_with_routing_key("x", ["w"; 17].join("."))
-            .await,
-        ErrorId::TooManyDelimiters,
-        "",
-    );
-    let r = raw
-        .execute(
-            PublishMessageInput::new()
-                .topic_name("routed")
-                .msg_body("x")
-                .routing_key("a.*"),
-        )
-        .await;
-    expect_err(r, ErrorId::ValueOutOfRange, "routingKey");
-    // Binding keys can be changed.
-    c.subscription("routed", "a-star")
-        .set_attributes(SetSubscriptionAttributesInput::new().binding_key(["x.#"]))
-        .await
-        .expect("set");
-    topic
-        .publish_with_routing_key("x.y", "x.y")
-        .await
-        .expect("publish");
-    assert_eq!(bodies(&c, "a-star").await, ["x.y"]);
-    let a = c
-        .subscription("routed", "a-star")
-        .attributes()
-        .await
-        .expect("attributes");
-    assert_eq!(a.binding_key, Some(vec!["x.#".to_owned()]));
-}
-
-// ------------------------------------------------------------------------------------ fan-out
-
 #[tokio::test]
 async fn fan_out_to_every_queue_subscription() {
     let (mock, t0) = mock_with(|b| b.queue("q1").queue("q2").queue("q3")).await;
@@ -792,480 +531,17 @@ async fn fan_out_to_every_queue_subscription() {
     assert_eq!(bodies(&c, "q3").await, ["after"]);
 }
 
-// ------------------------------------------------------------------------------------ HTTP push
-
-#[tokio::test]
-async fn http_push_json_body_and_headers() {
-    let (mock, t0) = mock_with(|b| b).await;
-    let rx = PushReceiver::start().await.expect("receiver");
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    topic
-        .subscribe_http("hook", rx.url("/hook"))
-        .await
-        .expect("subscribe");
-    let id = topic
-        .publish_with_tags("hello \"push\"", ["a", "b"])
-        .await
-        .expect("publish");
-    let pushes = rx.wait_for(1, WAIT).await.expect("a push");
-    let p = &pushes[0];
-    assert_eq!(p.path, "/hook");
-    assert_eq!(p.header("content-type"), Some("text/plain"));
-    assert_eq!(
-        p.header("user-agent"),
-        Some("Qcloud Notification Service Agent")
-    );
-    assert_eq!(p.header("x-cmq-message-id"), Some(id.as_str()));
-    assert_eq!(p.header("x-cmq-message-tag"), Some("a, b"));
-    let request_id = p.header("x-cmq-request-id").expect("request id").to_owned();
-    assert!(!request_id.is_empty());
-    let owner = c
-        .subscription("events", "hook")
-        .attributes()
-        .await
-        .expect("a")
-        .topic_owner;
-    let expected = serde_json::json!({
-        "TopicOwner": owner,
-        "topicName": "events",
-        "subscriptionName": "hook",
-        "msgId": id,
-        "msgBody": "hello \"push\"",
-        "publishTime": t0,
-    });
-    assert_eq!(p.json(), Some(expected));
-    // The exact key order of the documented example.
-    let keys = [
-        "\"TopicOwner\":",
-        "\"topicName\":",
-        "\"subscriptionName\":",
-        "\"msgId\":",
-        "\"msgBody\":",
-        "\"publishTime\":",
-    ];
-    let positions: Vec<usize> = keys
-        .iter()
-        .map(|k| {
-            p.body
-                .find(k)
-                .unwrap_or_else(|| panic!("{k} in {}", p.body))
-        })
-        .collect();
-    assert!(positions.windows(2).all(|w| w[0] < w[1]), "{}", p.body);
-    let rec = record(&mock, "delivered", |r| {
-        r.msg_id == id && matches!(r.outcome, DeliveryOutcome::Delivered { .. })
-    })
-    .await;
-    assert_eq!(rec.outcome, DeliveryOutcome::Delivered { status: 200 });
-    assert_eq!((rec.attempt, rec.time_ms), (1, t0 * 1000));
-    assert_eq!(rec.request_id.as_deref(), Some(request_id.as_str()));
-    assert_eq!(rec.subscription, "hook");
-    assert_eq!(rec.owner, owner);
-    // Nothing more arrives.
-    assert!(
-        mock.deliveries()
-            .expect_none(
-                |r| r.msg_id == id && r.attempt > 1,
-                Duration::from_millis(100)
-            )
-            .await
-            .is_none()
-    );
-    assert_eq!(rx.pushes().len(), 1);
-}
-
-#[tokio::test]
-async fn http_push_simplified_body_is_the_bare_message() {
-    let (mock, _) = mock_with(|b| b).await;
-    let rx = PushReceiver::start().await.expect("receiver");
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    topic
-        .subscribe(
-            "hook",
-            SubscriptionSpec::http(rx.url("/plain"))
-                .notify_content_format(NotifyContentFormat::Simplified),
-        )
-        .await
-        .expect("subscribe");
-    let id = topic
-        .publish("{\"not\":\"wrapped\"} ü")
-        .await
-        .expect("publish");
-    let pushes = rx.wait_for(1, WAIT).await.expect("a push");
-    assert_eq!(pushes[0].body, "{\"not\":\"wrapped\"} ü");
-    assert_eq!(pushes[0].path, "/plain");
-    assert_eq!(pushes[0].header("x-cmq-message-id"), Some(id.as_str()));
-    assert_eq!(pushes[0].header("x-cmq-message-tag"), None);
-    assert!(
-        pushes[0]
-            .header("x-cmq-request-id")
-            .is_some_and(|r| !r.is_empty())
-    );
-}
-
-#[tokio::test]
-async fn backoff_retry_is_three_retries_10_to_20_s_apart_then_dropped() {
-    let seed = 7;
-    let (mock, t0) = mock_with(|b| {
-        b.push_config(PushConfig {
-            seed: Some(seed),
-            ..PushConfig::default()
-        })
-    })
-    .await;
-    let rx = PushReceiver::start().await.expect("receiver");
-    rx.set_default(Reply::Status(500));
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    topic
-        .subscribe(
-            "hook",
-            SubscriptionSpec::http(rx.url("/hook")).notify_strategy(NotifyStrategy::BackoffRetry),
-        )
-        .await
-        .expect("subscribe");
-    let id = topic.publish("doomed").await.expect("publish");
-    // The pusher draws every wait from one RNG seeded with `seed`.
-    let mut rng = fastrand::Rng::with_seed(seed);
-    let mut at = t0 * 1000;
-    for attempt in 1..=4 {
-        let rec = record(&mock, &format!("attempt {attempt}"), |r| {
-            r.msg_id == id
-                && r.attempt == attempt
-                && matches!(r.outcome, DeliveryOutcome::Failed(_))
-        })
-        .await;
-        assert_eq!(
-            rec.outcome,
-            DeliveryOutcome::Failed(PushFailure::Status(500))
-        );
-        assert_eq!(rec.time_ms, at, "attempt {attempt}");
-        if attempt == 4 {
-            assert_eq!(rec.next_attempt_ms, None);
-            break;
-        }
-        let wait = rng.u64(10_000..=20_000);
-        assert_eq!(rec.next_attempt_ms, Some(at + wait), "attempt {attempt}");
-        // The worker sleeps until exactly then.
-        wait_deadline(mock.clock(), at + wait).await;
-        assert_eq!(topic.attributes().await.expect("a").msg_count, 1);
-        assert_eq!(
-            c.subscription("events", "hook")
-                .attributes()
-                .await
-                .expect("a")
-                .msg_count,
-            1
-        );
-        mock.clock().advance(Duration::from_millis(wait - 1));
-        assert!(
-            mock.deliveries()
-                .expect_none(
-                    |r| r.msg_id == id && r.attempt == attempt + 1,
-                    Duration::from_millis(50)
-                )
-                .await
-                .is_none(),
-            "retried early"
-        );
-        mock.clock().advance(Duration::from_millis(1));
-        at += wait;
-    }
-    let dropped = record(&mock, "dropped", |r| {
-        r.msg_id == id && r.outcome == DeliveryOutcome::Dropped
-    })
-    .await;
-    assert_eq!((dropped.attempt, dropped.time_ms), (4, at));
-    let pushes = rx.pushes();
-    assert_eq!(push_ids(&pushes), vec![id.clone(); 4]);
-    let mut request_ids: Vec<&str> = pushes
-        .iter()
-        .filter_map(|p| p.header("x-cmq-request-id"))
-        .collect();
-    request_ids.sort_unstable();
-    request_ids.dedup();
-    assert_eq!(request_ids.len(), 4, "a fresh request id per attempt");
-    assert_eq!(topic.attributes().await.expect("a").msg_count, 0);
-    // Delivery moves on to the next message.
-    rx.set_default(Reply::Status(200));
-    let next = topic.publish("fine").await.expect("publish");
-    let rec = record(&mock, "next delivered", |r| {
-        r.msg_id == next && matches!(r.outcome, DeliveryOutcome::Delivered { .. })
-    })
-    .await;
-    assert_eq!((rec.attempt, rec.time_ms), (1, at));
-}
-
-#[tokio::test]
-async fn exponential_decay_retry_doubles_up_to_512_s() {
-    let (mock, t0) = mock_with(|b| b).await;
-    let rx = PushReceiver::start().await.expect("receiver");
-    // 12 failures, then success: waits 1, 2, 4, …, 256, 512, 512, 512 s.
-    rx.script(std::iter::repeat_n(Reply::Status(503), 12));
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    // EXPONENTIAL_DECAY_RETRY is the default strategy.
-    topic
-        .subscribe_http("hook", rx.url("/hook"))
-        .await
-        .expect("subscribe");
-    let id = topic.publish("persistent").await.expect("publish");
-    let mut at = t0 * 1000;
-    for attempt in 1..=12u32 {
-        let rec = record(&mock, &format!("attempt {attempt}"), |r| {
-            r.msg_id == id
-                && r.attempt == attempt
-                && matches!(r.outcome, DeliveryOutcome::Failed(_))
-        })
-        .await;
-        assert_eq!(
-            rec.outcome,
-            DeliveryOutcome::Failed(PushFailure::Status(503))
-        );
-        assert_eq!(rec.time_ms, at, "attempt {attempt}");
-        let wait = 1000 * (1u64 << (attempt - 1)).min(512);
-        assert_eq!(rec.next_attempt_ms, Some(at + wait), "attempt {attempt}");
-        wait_deadline(mock.clock(), at + wait).await;
-        mock.clock().set_ms(at + wait);
-        at += wait;
-    }
-    let rec = record(&mock, "delivered", |r| {
-        r.msg_id == id && matches!(r.outcome, DeliveryOutcome::Delivered { .. })
-    })
-    .await;
-    assert_eq!((rec.attempt, rec.time_ms), (13, at));
-    assert_eq!(at - t0 * 1000, 1000 * (511 + 3 * 512));
-    assert_eq!(rx.pushes().len(), 13);
-}
-
-#[tokio::test]
-async fn a_push_without_an_answer_times_out_after_15_s_of_mock_time() {
-    let (mock, t0) = mock_with(|b| b).await;
-    let rx = PushReceiver::start().await.expect("receiver");
-    rx.script([Reply::Hang]);
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    topic
-        .subscribe_http("hook", rx.url("/slow"))
-        .await
-        .expect("subscribe");
-    let id = topic.publish("slow").await.expect("publish");
-    rx.wait_for(1, WAIT).await.expect("first push arrived");
-    let start = t0 * 1000;
-    wait_deadline(mock.clock(), start + 15_000).await;
-    mock.clock().advance(Duration::from_millis(14_999));
-    assert!(
-        mock.deliveries()
-            .expect_none(|r| r.msg_id == id, Duration::from_millis(50))
-            .await
-            .is_none()
-    );
-    mock.clock().advance(Duration::from_millis(1));
-    let rec = record(&mock, "timeout", |r| r.msg_id == id).await;
-    assert_eq!(rec.outcome, DeliveryOutcome::Failed(PushFailure::Timeout));
-    assert_eq!((rec.attempt, rec.time_ms), (1, start + 15_000));
-    assert_eq!(rec.latency_ms, Some(15_000));
-    assert_eq!(rec.next_attempt_ms, Some(start + 16_000));
-    wait_deadline(mock.clock(), start + 16_000).await;
-    mock.clock().advance(Duration::from_secs(1));
-    let rec = record(&mock, "delivered on retry", |r| {
-        r.msg_id == id && matches!(r.outcome, DeliveryOutcome::Delivered { .. })
-    })
-    .await;
-    assert_eq!((rec.attempt, rec.time_ms), (2, start + 16_000));
-}
-
-#[tokio::test]
-async fn pushes_are_delivered_in_order_per_subscription() {
-    let (mock, t0) = mock_with(|b| b).await;
-    let failing = PushReceiver::start().await.expect("receiver");
-    failing.script([Reply::Status(500)]);
-    let healthy = PushReceiver::start().await.expect("receiver");
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    topic
-        .subscribe_http("slow", failing.url("/a"))
-        .await
-        .expect("subscribe");
-    topic
-        .subscribe_http("fast", healthy.url("/b"))
-        .await
-        .expect("subscribe");
-    let ids = [
-        topic.publish("m1").await.expect("publish"),
-        topic.publish("m2").await.expect("publish"),
-        topic.publish("m3").await.expect("publish"),
-    ];
-    // The healthy subscription is not held back by the failing one.
-    let fast = healthy.wait_for(3, WAIT).await.expect("three pushes");
-    assert_eq!(push_ids(&fast), ids);
-    record(&mock, "m1 failed once", |r| {
-        r.msg_id == ids[0]
-            && r.subscription == "slow"
-            && matches!(r.outcome, DeliveryOutcome::Failed(_))
-    })
-    .await;
-    // m2 waits behind m1's retry on the failing subscription.
-    assert!(
-        mock.deliveries()
-            .expect_none(
-                |r| r.subscription == "slow" && r.msg_id != ids[0],
-                Duration::from_millis(200)
-            )
-            .await
-            .is_none()
-    );
-    assert_eq!(
-        c.subscription("events", "slow")
-            .attributes()
-            .await
-            .expect("a")
-            .msg_count,
-        3
-    );
-    assert_eq!(
-        c.subscription("events", "fast")
-            .attributes()
-            .await
-            .expect("a")
-            .msg_count,
-        0
-    );
-    assert_eq!(topic.attributes().await.expect("a").msg_count, 3);
-    wait_deadline(mock.clock(), t0 * 1000 + 1_000).await;
-    mock.clock().advance(Duration::from_secs(1));
-    let slow = failing.wait_for(4, WAIT).await.expect("four pushes");
-    assert_eq!(
-        push_ids(&slow),
-        [ids[0].as_str(), &ids[0], &ids[1], &ids[2]]
-    );
-    let delivered = mock
-        .deliveries()
-        .wait_for_count(
-            3,
-            |r| r.subscription == "slow" && matches!(r.outcome, DeliveryOutcome::Delivered { .. }),
-            WAIT,
-        )
-        .await
-        .expect("three deliveries");
-    let order: Vec<&str> = delivered.iter().map(|r| r.msg_id.as_str()).collect();
-    assert_eq!(order, ids);
-    assert_eq!(topic.attributes().await.expect("a").msg_count, 0);
-}
-
-#[tokio::test]
-async fn unsubscribing_stops_pending_pushes() {
-    let (mock, t0) = mock_with(|b| b).await;
-    let rx = PushReceiver::start().await.expect("receiver");
-    rx.set_default(Reply::Status(500));
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    topic
-        .subscribe_http("hook", rx.url("/"))
-        .await
-        .expect("subscribe");
-    let id = topic.publish("x").await.expect("publish");
-    record(&mock, "first failure", |r| r.msg_id == id).await;
-    wait_deadline(mock.clock(), t0 * 1000 + 1_000).await;
-    c.subscription("events", "hook")
-        .unsubscribe()
-        .await
-        .expect("unsubscribe");
-    assert_eq!(topic.attributes().await.expect("a").msg_count, 0);
-    mock.clock().advance(Duration::from_secs(60));
-    assert!(
-        mock.deliveries()
-            .expect_none(
-                |r| r.msg_id == id && r.attempt > 1,
-                Duration::from_millis(100)
-            )
-            .await
-            .is_none()
-    );
-    assert_eq!(rx.pushes().len(), 1);
-    topic.delete().await.expect("no subscriptions left");
-}
-
-#[tokio::test]
-async fn a_message_that_outlives_its_lifetime_is_expired_at_that_instant() {
-    let (mock, t0) = mock_with(|b| {
-        b.push_config(PushConfig {
-            message_lifetime: Duration::from_secs(60),
-            ..PushConfig::default()
-        })
-    })
-    .await;
-    let rx = PushReceiver::start().await.expect("receiver");
-    rx.set_default(Reply::Status(500));
-    let c = client(&mock);
-    let topic = c.topic("events");
-    topic.create().await.expect("create");
-    topic
-        .subscribe_http("hook", rx.url("/"))
-        .await
-        .expect("subscribe");
-    let id = topic.publish("short-lived").await.expect("publish");
-    // Attempts at 0, 1, 3, 7, 15, 31 s; the next would be at 63 s, after the 60 s lifetime.
-    let start = t0 * 1000;
-    for (attempt, at) in [(1u32, 0u64), (2, 1), (3, 3), (4, 7), (5, 15), (6, 31)] {
-        let rec = record(&mock, &format!("attempt {attempt}"), |r| {
-            r.msg_id == id && r.attempt == attempt
-        })
-        .await;
-        assert_eq!(rec.time_ms, start + at * 1000, "attempt {attempt}");
-        let next = rec.next_attempt_ms.expect("a retry is scheduled");
-        if attempt == 6 {
-            assert_eq!(next, start + 63_000);
-            break;
-        }
-        wait_deadline(mock.clock(), next).await;
-        mock.clock().set_ms(next);
-    }
-    // The worker wakes at the expiry, before the retry.
-    wait_deadline(mock.clock(), start + 60_000).await;
-    assert_eq!(topic.attributes().await.expect("a").msg_count, 1);
-    mock.clock().set_ms(start + 60_000);
-    let rec = record(&mock, "expired", |r| {
-        r.msg_id == id && r.outcome == DeliveryOutcome::Expired
-    })
-    .await;
-    assert_eq!((rec.attempt, rec.time_ms), (6, start + 60_000));
-    assert_eq!(topic.attributes().await.expect("a").msg_count, 0);
-    mock.clock().advance(Duration::from_secs(10));
-    assert!(
-        mock.deliveries()
-            .expect_none(
-                |r| r.msg_id == id && r.attempt > 6,
-                Duration::from_millis(100)
-            )
-            .await
-            .is_none()
-    );
-    assert_eq!(rx.pushes().len(), 6);
-}
-
 #[tokio::test]
 async fn topic_and_subscription_quotas_and_batch_total() {
     let (mock, _) = mock_with(|b| b.queue("q")).await;
     let c = client(&mock);
-    // Filling the quotas over HTTP would take long in a debug build; the store behind the HTTP
-    // requests is the same.
-    let store = mock.backend().topics_of(mock.secret_id()).expect("store");
+    // Filling the quotas over HTTP would take long in a debug build; `call` runs the same
+    // actions in process (decoded and validated exactly like requests).
+    let id = mock.secret_id();
     for i in 0..10_000 {
-        store
-            .create_topic(&cmq_mock::engine::topics::CreateTopic {
-                name: format!("t{i}"),
-                ..Default::default()
-            })
+        let p = WireParams::from_pairs([("topicName", format!("t{i}"))]);
+        mock.call(id, Action::CreateTopic, &p)
+            .await
             .expect("create");
     }
     assert_eq!(
@@ -1286,15 +562,14 @@ async fn topic_and_subscription_quotas_and_batch_total() {
     let topic = c.topic("busy");
     topic.create().await.expect("room again");
     for i in 0..1_000 {
-        store
-            .subscribe(
-                "busy",
-                &cmq_mock::engine::topics::Subscribe::new(
-                    format!("s{i}"),
-                    cmq_mock::engine::topics::Protocol::Queue,
-                    "q",
-                ),
-            )
+        let p = WireParams::from_pairs([
+            ("topicName", "busy".to_owned()),
+            ("subscriptionName", format!("s{i}")),
+            ("protocol", "queue".to_owned()),
+            ("endpoint", "q".to_owned()),
+        ]);
+        mock.call(id, Action::Subscribe, &p)
+            .await
             .expect("subscribe");
     }
     expect_err(
@@ -1323,6 +598,15 @@ async fn topic_and_subscription_quotas_and_batch_total() {
         c.queue("q").attributes().await.expect("a").active_msg_num,
         1000
     );
+}
+
+#[tokio::test]
+async fn batch_publish_holds_16_bodies_and_64_kib() {
+    let (mock, _) = mock_with(|b| b.queue("q")).await;
+    let c = client(&mock);
+    let topic = c.topic("busy");
+    topic.create().await.expect("create");
+    topic.subscribe_queue("s", "q").await.expect("subscribe");
     // A batch publish holds at most 64 KiB of bodies.
     let half = "h".repeat(32_768);
     expect_err(

@@ -6,8 +6,8 @@
 use std::collections::BTreeSet;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::mock::CmqMock;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
 use cmq_sdk::generated::types::{DeadLetterPolicy, NotifyContentFormat, NotifyStrategy};
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Action, Client, Error, HttpMethod, SignatureMethod};
@@ -44,11 +44,19 @@ fn service_code(e: &Error) -> Option<i64> {
 /// Runs all 29 actions once; returns the actions it ran.
 async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
     let mut ran = BTreeSet::new();
-    let mut ok = |a: Action| {
-        ran.insert(a);
-    };
+    queue_actions(c, &mut ran).await;
+    dead_letter_and_listing_actions(c, &mut ran).await;
+    let stale = message_actions(c, &mut ran).await;
+    batch_actions(mock, c, &stale, &mut ran).await;
+    topic_actions(c, &mut ran).await;
+    subscription_actions(c, &mut ran).await;
+    publish_actions(c, &mut ran).await;
+    teardown(c, &mut ran).await;
+    ran
+}
 
-    // ---------------------------------------------------------------- queues
+/// CreateQueue, SetQueueAttributes (binding `orders-dlq`), GetQueueAttributes.
+async fn queue_actions(c: &Client, ran: &mut BTreeSet<Action>) {
     let created = c
         .create_queue()
         .queue_name("orders")
@@ -60,7 +68,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("CreateQueue");
     assert!(!created.queue_id.is_empty());
-    ok(Action::CreateQueue);
+    ran.insert(Action::CreateQueue);
     c.create_queue()
         .queue_name("orders-dlq")
         .send()
@@ -82,7 +90,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .expect("SetQueueAttributes");
     assert_eq!(set.visibility_timeout, Some(60));
     assert_eq!(set.msg_retention_seconds, Some(86_400));
-    ok(Action::SetQueueAttributes);
+    ran.insert(Action::SetQueueAttributes);
 
     let attrs = c
         .get_queue_attributes()
@@ -96,8 +104,11 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
     let dlq = attrs.dead_letter_policy.expect("a dead-letter policy");
     assert_eq!(dlq.dead_letter_queue.as_deref(), Some("orders-dlq"));
     assert_eq!(dlq.max_receive_count, Some(3));
-    ok(Action::GetQueueAttributes);
+    ran.insert(Action::GetQueueAttributes);
+}
 
+/// ListDeadLetterSourceQueues, UnbindDeadLetterQueue, ListQueue, QueryQueueRoute.
+async fn dead_letter_and_listing_actions(c: &Client, ran: &mut BTreeSet<Action>) {
     let sources = c
         .list_dead_letter_source_queues()
         .dead_letter_queue_name("orders-dlq")
@@ -106,14 +117,14 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .expect("ListDeadLetterSourceQueues");
     assert_eq!(sources.total_count, 1);
     assert_eq!(sources.queue_list[0].queue_name, "orders");
-    ok(Action::ListDeadLetterSourceQueues);
+    ran.insert(Action::ListDeadLetterSourceQueues);
 
     c.unbind_dead_letter_queue()
         .queue_name("orders")
         .send()
         .await
         .expect("UnbindDeadLetterQueue");
-    ok(Action::UnbindDeadLetterQueue);
+    ran.insert(Action::UnbindDeadLetterQueue);
 
     let list = c
         .list_queue()
@@ -130,7 +141,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .map(|q| q.queue_name.as_str())
         .collect();
     assert_eq!(names, BTreeSet::from(["orders", "orders-dlq"]));
-    ok(Action::ListQueue);
+    ran.insert(Action::ListQueue);
 
     let route = c
         .query_queue_route()
@@ -139,9 +150,11 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("QueryQueueRoute");
     assert_eq!(route.addr, ROUTES);
-    ok(Action::QueryQueueRoute);
+    ran.insert(Action::QueryQueueRoute);
+}
 
-    // ---------------------------------------------------------------- queue messages
+/// SendMessage, ReceiveMessage, DeleteMessage; the receipt handle that is now stale.
+async fn message_actions(c: &Client, ran: &mut BTreeSet<Action>) -> String {
     let body = "héllo & wörld = ✓ +%20";
     let sent = c
         .send_message()
@@ -150,7 +163,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .send()
         .await
         .expect("SendMessage");
-    ok(Action::SendMessage);
+    ran.insert(Action::SendMessage);
     let got = c
         .receive_message()
         .queue_name("orders")
@@ -164,7 +177,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
     );
     assert_eq!(got.dequeue_count, 1);
     assert_eq!(got.next_visible_time, got.first_dequeue_time + 60);
-    ok(Action::ReceiveMessage);
+    ran.insert(Action::ReceiveMessage);
     c.delete_message()
         .queue_name("orders")
         .receipt_handle(got.receipt_handle.clone())
@@ -172,8 +185,14 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("DeleteMessage");
     let stale = got.receipt_handle;
-    ok(Action::DeleteMessage);
+    ran.insert(Action::DeleteMessage);
 
+    stale
+}
+
+/// BatchSendMessage, BatchReceiveMessage, BatchDeleteMessage (a partial failure with the `stale`
+/// handle, then a success), RewindQueue.
+async fn batch_actions(mock: &CmqMock, c: &Client, stale: &str, ran: &mut BTreeSet<Action>) {
     let batch = c
         .batch_send_message()
         .queue_name("orders")
@@ -182,7 +201,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("BatchSendMessage");
     assert_eq!(batch.msg_list.len(), 3);
-    ok(Action::BatchSendMessage);
+    ran.insert(Action::BatchSendMessage);
     let received = c
         .batch_receive_message()
         .queue_name("orders")
@@ -197,7 +216,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .map(|m| m.msg_body.as_str())
         .collect();
     assert_eq!(bodies, ["a", "b", "c"]);
-    ok(Action::BatchReceiveMessage);
+    ran.insert(Action::BatchReceiveMessage);
     // One stale handle (its message was deleted): 6010 with an errorList naming it (4430
     // `invalid receiptHandle`), the others deleted.
     let mut handles: Vec<String> = received
@@ -205,7 +224,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .iter()
         .map(|m| m.receipt_handle.clone())
         .collect();
-    handles.push(stale.clone());
+    handles.push(stale.to_owned());
     let partial = c
         .batch_delete_message()
         .queue_name("orders")
@@ -221,7 +240,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
             s.error_list[0].receipt_handle.as_str(),
             s.error_list[0].code
         ),
-        (stale.as_str(), 4430),
+        (stale, 4430),
         "{:?}",
         s.error_list
     );
@@ -246,7 +265,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("BatchDeleteMessage");
     assert_eq!(out.error_list, None);
-    ok(Action::BatchDeleteMessage);
+    ran.insert(Action::BatchDeleteMessage);
 
     let now = mock.clock().now_secs();
     c.rewind_queue()
@@ -255,9 +274,11 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .send()
         .await
         .expect("RewindQueue");
-    ok(Action::RewindQueue);
+    ran.insert(Action::RewindQueue);
+}
 
-    // ---------------------------------------------------------------- topics
+/// CreateTopic, SetTopicAttributes, GetTopicAttributes, ListTopic, QueryTopicRoute.
+async fn topic_actions(c: &Client, ran: &mut BTreeSet<Action>) {
     let topic = c
         .create_topic()
         .topic_name("events")
@@ -267,14 +288,14 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("CreateTopic");
     assert!(!topic.topic_id.is_empty());
-    ok(Action::CreateTopic);
+    ran.insert(Action::CreateTopic);
     c.set_topic_attributes()
         .topic_name("events")
         .max_msg_size(1_048_576)
         .send()
         .await
         .expect("SetTopicAttributes");
-    ok(Action::SetTopicAttributes);
+    ran.insert(Action::SetTopicAttributes);
     let tattrs = c
         .get_topic_attributes()
         .topic_name("events")
@@ -282,11 +303,11 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("GetTopicAttributes");
     assert_eq!((tattrs.max_msg_size, tattrs.filter_type), (1_048_576, 1));
-    ok(Action::GetTopicAttributes);
+    ran.insert(Action::GetTopicAttributes);
     let topics = c.list_topic().send().await.expect("ListTopic");
     assert_eq!(topics.total_count, 1);
     assert_eq!(topics.topic_list[0].topic_name, "events");
-    ok(Action::ListTopic);
+    ran.insert(Action::ListTopic);
     let troute = c
         .query_topic_route()
         .topic_name("events")
@@ -294,9 +315,12 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("QueryTopicRoute");
     assert_eq!(troute.addr, ROUTES);
-    ok(Action::QueryTopicRoute);
+    ran.insert(Action::QueryTopicRoute);
+}
 
-    // ---------------------------------------------------------------- subscriptions
+/// Subscribe (queue `fanout`, tags red and blue), ListSubscriptionByTopic,
+/// SetSubscriptionAttributes, GetSubscriptionAttributes.
+async fn subscription_actions(c: &Client, ran: &mut BTreeSet<Action>) {
     c.create_queue()
         .queue_name("fanout")
         .send()
@@ -315,7 +339,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("Subscribe");
     assert!(!sub.subscription_id.is_empty());
-    ok(Action::Subscribe);
+    ran.insert(Action::Subscribe);
     let subs = c
         .list_subscription_by_topic()
         .topic_name("events")
@@ -332,7 +356,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         ),
         ("audit", "queue", "fanout")
     );
-    ok(Action::ListSubscriptionByTopic);
+    ran.insert(Action::ListSubscriptionByTopic);
     c.set_subscription_attributes()
         .topic_name("events")
         .subscription_name("audit")
@@ -341,7 +365,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .send()
         .await
         .expect("SetSubscriptionAttributes");
-    ok(Action::SetSubscriptionAttributes);
+    ran.insert(Action::SetSubscriptionAttributes);
     let sattrs = c
         .get_subscription_attributes()
         .topic_name("events")
@@ -353,8 +377,11 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
     assert_eq!(sattrs.endpoint, "fanout");
     assert_eq!(sattrs.notify_strategy, "EXPONENTIAL_DECAY_RETRY");
     assert_eq!(sattrs.filter_tags.as_deref(), Some(&["red".to_owned()][..]));
-    ok(Action::GetSubscriptionAttributes);
+    ran.insert(Action::GetSubscriptionAttributes);
+}
 
+/// PublishMessage, ClearSubscriptionFilterTags, BatchPublishMessage, and what reached `fanout`.
+async fn publish_actions(c: &Client, ran: &mut BTreeSet<Action>) {
     // Tag filtering: "red" reaches the queue; after clearing the tags "green" does too.
     let published = c
         .publish_message()
@@ -365,14 +392,14 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("PublishMessage");
     assert!(!published.msg_id.is_empty());
-    ok(Action::PublishMessage);
+    ran.insert(Action::PublishMessage);
     c.clear_subscription_filter_tags()
         .topic_name("events")
         .subscription_name("audit")
         .send()
         .await
         .expect("ClearSubscriptionFilterTags");
-    ok(Action::ClearSubscriptionFilterTags);
+    ran.insert(Action::ClearSubscriptionFilterTags);
     let bp = c
         .batch_publish_message()
         .topic_name("events")
@@ -382,7 +409,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect("BatchPublishMessage");
     assert_eq!(bp.msg_list.len(), 2);
-    ok(Action::BatchPublishMessage);
+    ran.insert(Action::BatchPublishMessage);
     let fanned = c
         .batch_receive_message()
         .queue_name("fanout")
@@ -397,20 +424,23 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .collect();
     bodies.sort_unstable();
     assert_eq!(bodies, ["p1", "p2", "p3"]);
+}
 
+/// Unsubscribe, DeleteTopic, DeleteQueue.
+async fn teardown(c: &Client, ran: &mut BTreeSet<Action>) {
     c.unsubscribe()
         .topic_name("events")
         .subscription_name("audit")
         .send()
         .await
         .expect("Unsubscribe");
-    ok(Action::Unsubscribe);
+    ran.insert(Action::Unsubscribe);
     c.delete_topic()
         .topic_name("events")
         .send()
         .await
         .expect("DeleteTopic");
-    ok(Action::DeleteTopic);
+    ran.insert(Action::DeleteTopic);
     for q in ["orders", "orders-dlq", "fanout"] {
         c.delete_queue()
             .queue_name(q)
@@ -418,7 +448,7 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
             .await
             .expect("DeleteQueue");
     }
-    ok(Action::DeleteQueue);
+    ran.insert(Action::DeleteQueue);
     let gone = c
         .get_queue_attributes()
         .queue_name("orders")
@@ -426,7 +456,6 @@ async fn every_action(mock: &CmqMock, c: &Client) -> BTreeSet<Action> {
         .await
         .expect_err("deleted");
     assert_eq!(service_code(&gone), Some(4440));
-    ran
 }
 
 async fn run(sig: SignatureMethod, method: HttpMethod) {

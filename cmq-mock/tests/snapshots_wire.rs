@@ -10,11 +10,11 @@
 
 use std::path::{Path, PathBuf};
 
-use cmq_mock::clock::Clock;
-use cmq_mock::generated::decode;
-use cmq_mock::mock::CmqMock;
-use cmq_mock::service::ServiceError;
-use cmq_mock::wire::WireParams;
+use cmq_mock::Clock;
+use cmq_mock::CmqMock;
+use cmq_mock::ServiceError;
+use cmq_mock::WireParams;
+use cmq_mock::internal::decode;
 use cmq_sdk::{Action, Client, Credentials, ErrorId, Operation};
 use serde_json::Value;
 
@@ -212,146 +212,167 @@ async fn answer_of_every_action() {
         account,
         seen: Vec::new(),
     };
-    use Action::*;
-    s.ok(
-        CreateQueue,
-        &[
-            ("queueName", "orders"),
-            ("visibilityTimeout", "60"),
-            ("rewindSeconds", "3600"),
-        ],
-    )
-    .await;
-    s.setup(CreateQueue, &[("queueName", "orders-dlq")]).await;
-    let dlq = r#"{"deadLetterQueue":"orders-dlq","policy":0,"maxReceiveCount":3}"#;
-    s.ok(
-        SetQueueAttributes,
-        &[("queueName", "orders"), ("deadLetterPolicy", dlq)],
-    )
-    .await;
-    s.ok(GetQueueAttributes, &[("queueName", "orders")]).await;
-    s.ok(ListQueue, &[("offset", "0"), ("limit", "10")]).await;
-    s.ok(
-        ListDeadLetterSourceQueues,
-        &[("deadLetterQueueName", "orders-dlq")],
-    )
-    .await;
-    s.ok(UnbindDeadLetterQueue, &[("queueName", "orders")])
-        .await;
-    s.ok(QueryQueueRoute, &[("queueName", "orders")]).await;
-    s.ok(
-        SendMessage,
-        &[("queueName", "orders"), ("msgBody", "hello")],
-    )
-    .await;
-    let got = s
-        .ok(
-            ReceiveMessage,
-            &[("queueName", "orders"), ("pollingWaitSeconds", "0")],
-        )
-        .await;
-    let handle = got["receiptHandle"].as_str().unwrap_or_default().to_owned();
-    s.ok(
-        DeleteMessage,
-        &[("queueName", "orders"), ("receiptHandle", &handle)],
-    )
-    .await;
-    s.ok(
-        BatchSendMessage,
-        &[
-            ("queueName", "orders"),
-            ("msgBody.1", "a"),
-            ("msgBody.2", "b"),
-        ],
-    )
-    .await;
-    let got = s
-        .ok(
-            BatchReceiveMessage,
-            &[("queueName", "orders"), ("numOfMsg", "16")],
-        )
-        .await;
-    let handles: Vec<String> = got["msgInfoList"]
-        .as_array()
-        .into_iter()
-        .flatten()
-        .map(|m| m["receiptHandle"].as_str().unwrap_or_default().to_owned())
-        .collect();
-    let keys: Vec<String> = (1..=handles.len())
-        .map(|i| format!("receiptHandle.{i}"))
-        .collect();
-    let mut pairs: Vec<(&str, &str)> = vec![("queueName", "orders")];
-    pairs.extend(
-        keys.iter()
-            .map(String::as_str)
-            .zip(handles.iter().map(String::as_str)),
-    );
-    s.ok(BatchDeleteMessage, &pairs).await;
-    let start = (TIMESTAMP - 60).to_string();
-    s.ok(
-        RewindQueue,
-        &[("queueName", "orders"), ("startConsumeTime", &start)],
-    )
-    .await;
-
-    s.ok(CreateTopic, &[("topicName", "events"), ("filterType", "1")])
-        .await;
-    s.ok(
-        SetTopicAttributes,
-        &[("topicName", "events"), ("maxMsgSize", "1048576")],
-    )
-    .await;
-    s.ok(GetTopicAttributes, &[("topicName", "events")]).await;
-    s.ok(ListTopic, &[]).await;
-    s.ok(QueryTopicRoute, &[("topicName", "events")]).await;
-    s.setup(CreateQueue, &[("queueName", "fanout")]).await;
-    let sub = [("topicName", "events"), ("subscriptionName", "audit")];
-    s.ok(
-        Subscribe,
-        &[
-            sub[0],
-            sub[1],
-            ("protocol", "queue"),
-            ("endpoint", "fanout"),
-            ("filterTag.1", "red"),
-        ],
-    )
-    .await;
-    s.ok(ListSubscriptionByTopic, &[("topicName", "events")])
-        .await;
-    s.ok(
-        SetSubscriptionAttributes,
-        &[sub[0], sub[1], ("notifyStrategy", "BACKOFF_RETRY")],
-    )
-    .await;
-    s.ok(GetSubscriptionAttributes, &sub).await;
-    s.ok(
-        PublishMessage,
-        &[
-            ("topicName", "events"),
-            ("msgBody", "p1"),
-            ("msgTag.1", "red"),
-        ],
-    )
-    .await;
-    s.ok(
-        BatchPublishMessage,
-        &[
-            ("topicName", "events"),
-            ("msgBody.1", "p2"),
-            ("msgTag.1", "red"),
-        ],
-    )
-    .await;
-    s.ok(ClearSubscriptionFilterTags, &sub).await;
-    s.ok(Unsubscribe, &sub).await;
-    s.ok(DeleteTopic, &[("topicName", "events")]).await;
-    s.ok(DeleteQueue, &[("queueName", "fanout")]).await;
-
+    s.queues().await;
+    s.messages().await;
+    s.topics().await;
     let mut seen = s.seen.clone();
     seen.sort_by_key(|a| a.as_str());
     assert_eq!(seen, Action::ALL, "an answer per action");
     s.mock.shutdown().await;
+}
+
+impl Session {
+    /// The queue actions.
+    async fn queues(&mut self) {
+        use Action::*;
+        self.ok(
+            CreateQueue,
+            &[
+                ("queueName", "orders"),
+                ("visibilityTimeout", "60"),
+                ("rewindSeconds", "3600"),
+            ],
+        )
+        .await;
+        self.setup(CreateQueue, &[("queueName", "orders-dlq")])
+            .await;
+        let dlq = r#"{"deadLetterQueue":"orders-dlq","policy":0,"maxReceiveCount":3}"#;
+        self.ok(
+            SetQueueAttributes,
+            &[("queueName", "orders"), ("deadLetterPolicy", dlq)],
+        )
+        .await;
+        self.ok(GetQueueAttributes, &[("queueName", "orders")])
+            .await;
+        self.ok(ListQueue, &[("offset", "0"), ("limit", "10")])
+            .await;
+        self.ok(
+            ListDeadLetterSourceQueues,
+            &[("deadLetterQueueName", "orders-dlq")],
+        )
+        .await;
+        self.ok(UnbindDeadLetterQueue, &[("queueName", "orders")])
+            .await;
+        self.ok(QueryQueueRoute, &[("queueName", "orders")]).await;
+    }
+
+    /// The message actions.
+    async fn messages(&mut self) {
+        use Action::*;
+        self.ok(
+            SendMessage,
+            &[("queueName", "orders"), ("msgBody", "hello")],
+        )
+        .await;
+        let got = self
+            .ok(
+                ReceiveMessage,
+                &[("queueName", "orders"), ("pollingWaitSeconds", "0")],
+            )
+            .await;
+        let handle = got["receiptHandle"].as_str().unwrap_or_default().to_owned();
+        self.ok(
+            DeleteMessage,
+            &[("queueName", "orders"), ("receiptHandle", &handle)],
+        )
+        .await;
+        self.ok(
+            BatchSendMessage,
+            &[
+                ("queueName", "orders"),
+                ("msgBody.1", "a"),
+                ("msgBody.2", "b"),
+            ],
+        )
+        .await;
+        let got = self
+            .ok(
+                BatchReceiveMessage,
+                &[("queueName", "orders"), ("numOfMsg", "16")],
+            )
+            .await;
+        let handles: Vec<String> = got["msgInfoList"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|m| m["receiptHandle"].as_str().unwrap_or_default().to_owned())
+            .collect();
+        let keys: Vec<String> = (1..=handles.len())
+            .map(|i| format!("receiptHandle.{i}"))
+            .collect();
+        let mut pairs: Vec<(&str, &str)> = vec![("queueName", "orders")];
+        pairs.extend(
+            keys.iter()
+                .map(String::as_str)
+                .zip(handles.iter().map(String::as_str)),
+        );
+        self.ok(BatchDeleteMessage, &pairs).await;
+        let start = (TIMESTAMP - 60).to_string();
+        self.ok(
+            RewindQueue,
+            &[("queueName", "orders"), ("startConsumeTime", &start)],
+        )
+        .await;
+    }
+
+    /// The topic and subscription actions.
+    async fn topics(&mut self) {
+        use Action::*;
+        self.ok(CreateTopic, &[("topicName", "events"), ("filterType", "1")])
+            .await;
+        self.ok(
+            SetTopicAttributes,
+            &[("topicName", "events"), ("maxMsgSize", "1048576")],
+        )
+        .await;
+        self.ok(GetTopicAttributes, &[("topicName", "events")])
+            .await;
+        self.ok(ListTopic, &[]).await;
+        self.ok(QueryTopicRoute, &[("topicName", "events")]).await;
+        self.setup(CreateQueue, &[("queueName", "fanout")]).await;
+        let sub = [("topicName", "events"), ("subscriptionName", "audit")];
+        self.ok(
+            Subscribe,
+            &[
+                sub[0],
+                sub[1],
+                ("protocol", "queue"),
+                ("endpoint", "fanout"),
+                ("filterTag.1", "red"),
+            ],
+        )
+        .await;
+        self.ok(ListSubscriptionByTopic, &[("topicName", "events")])
+            .await;
+        self.ok(
+            SetSubscriptionAttributes,
+            &[sub[0], sub[1], ("notifyStrategy", "BACKOFF_RETRY")],
+        )
+        .await;
+        self.ok(GetSubscriptionAttributes, &sub).await;
+        self.ok(
+            PublishMessage,
+            &[
+                ("topicName", "events"),
+                ("msgBody", "p1"),
+                ("msgTag.1", "red"),
+            ],
+        )
+        .await;
+        self.ok(
+            BatchPublishMessage,
+            &[
+                ("topicName", "events"),
+                ("msgBody.1", "p2"),
+                ("msgTag.1", "red"),
+            ],
+        )
+        .await;
+        self.ok(ClearSubscriptionFilterTags, &sub).await;
+        self.ok(Unsubscribe, &sub).await;
+        self.ok(DeleteTopic, &[("topicName", "events")]).await;
+        self.ok(DeleteQueue, &[("queueName", "fanout")]).await;
+    }
 }
 
 // ------------------------------------------------------------------------------ errors

@@ -12,9 +12,7 @@
 //! action); it does not compile when an action gains or loses a parameter. Failures are reported
 //! all at once with case names; `expected_failure` cases must fail.
 
-#[path = "support/corpus.rs"]
-mod corpus;
-use corpus::*;
+use cmq_conformance::*;
 
 use std::collections::BTreeMap;
 

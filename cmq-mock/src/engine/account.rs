@@ -1,17 +1,19 @@
-//! An account (one SecretId): its key and its queues, with the queue control plane (create,
-//! delete, list, attributes, dead-letter bindings) and the message operations by queue name.
+//! An account (one SecretId): its key, its appId, its queues and its topics. This file holds the
+//! queue control plane (create, delete, list, attributes, dead-letter bindings) and the message
+//! operations by queue name; the topic operations are in [`super::topics`].
 
 use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
-use super::Ctx;
 use super::error::{EngineError, EngineResult, ErrorKind};
-use super::ids;
 use super::queue::Queue;
+use super::topics::Topics;
+use super::topics::push::Pusher;
 use super::types::{
-    QueueAttributes, QueueConfig, QueueConfigUpdate, QueueList, QueueSnapshot, QueueSummary,
+    Limits, Page, QueueAttributes, QueueConfig, QueueConfigUpdate, QueueSnapshot, QueueSummary,
     ReceivedMessage,
 };
+use super::{Ctx, ids, ms_of};
 use crate::clock::Clock;
 
 /// Control-plane bookkeeping, serialised by one mutex (the hot path never takes it).
@@ -30,7 +32,9 @@ struct Control {
 pub struct Account {
     secret_id: Box<str>,
     secret_key: RwLock<Arc<str>>,
+    app_id: Box<str>,
     ctx: Arc<Ctx>,
+    pub(crate) topics: Topics,
     /// Lower-cased name → queue. Read-mostly: the message operations take it only to look up.
     queues: RwLock<HashMap<String, Arc<Queue>>>,
     control: Mutex<Control>,
@@ -56,28 +60,22 @@ fn matches(name: &str, search: Option<&str>) -> bool {
     }
 }
 
-fn page(mut found: Vec<Arc<Queue>>, offset: usize, limit: usize) -> QueueList {
+fn page(mut found: Vec<Arc<Queue>>, offset: usize, limit: usize) -> Page<QueueSummary> {
     found.sort_by_key(|q| q.create_seq());
-    QueueList {
-        total_count: found.len(),
-        queues: found
-            .iter()
-            .skip(offset)
-            .take(limit)
-            .map(|q| QueueSummary {
-                queue_id: q.queue_id().to_owned(),
-                queue_name: q.name().to_owned(),
-            })
-            .collect(),
-    }
+    Page::of(found, offset, limit, |q| QueueSummary {
+        queue_id: q.queue_id().to_owned(),
+        queue_name: q.name().to_owned(),
+    })
 }
 
 impl Account {
-    pub(crate) fn new(ctx: Arc<Ctx>, secret_id: &str, secret_key: &str) -> Self {
+    pub(crate) fn new(ctx: Arc<Ctx>, secret_id: &str, secret_key: &str, app_id: String) -> Self {
         Self {
             secret_id: secret_id.into(),
             secret_key: RwLock::new(secret_key.into()),
+            app_id: app_id.into(),
             ctx,
+            topics: Topics::default(),
             queues: RwLock::new(HashMap::new()),
             control: Mutex::new(Control::default()),
         }
@@ -101,9 +99,27 @@ impl Account {
         *self.secret_key.write().unwrap_or_else(|e| e.into_inner()) = key.into();
     }
 
+    /// The appId: the owner of the account's topics (a decimal string).
+    pub fn app_id(&self) -> &str {
+        &self.app_id
+    }
+
     /// The engine's clock.
     pub fn clock(&self) -> &Clock {
         &self.ctx.clock
+    }
+
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.ctx.limits
+    }
+
+    pub(crate) fn pusher(&self) -> &Arc<Pusher> {
+        &self.ctx.pusher
+    }
+
+    /// How long a published message waits for delivery, in ms.
+    pub(crate) fn message_lifetime_ms(&self) -> u64 {
+        ms_of(self.ctx.pusher.config().message_lifetime)
     }
 
     fn control(&self) -> MutexGuard<'_, Control> {
@@ -151,8 +167,7 @@ impl Account {
             ));
         }
         let now = self.ctx.clock.now_ms();
-        let block_ms =
-            u64::try_from(self.ctx.limits.recreate_block.as_millis()).unwrap_or(u64::MAX);
+        let block_ms = ms_of(self.ctx.limits.recreate_block);
         ctl.deleted_at
             .retain(|_, at| now < at.saturating_add(block_ms));
         if ctl.deleted_at.contains_key(&key) {
@@ -271,7 +286,12 @@ impl Account {
 
     /// ListQueue: queues whose name contains `search_word` (case-insensitively), in creation
     /// order, `limit` of them from `offset`, with the total number of matches.
-    pub fn list_queues(&self, search_word: Option<&str>, offset: usize, limit: usize) -> QueueList {
+    pub fn list_queues(
+        &self,
+        search_word: Option<&str>,
+        offset: usize,
+        limit: usize,
+    ) -> Page<QueueSummary> {
         let found = self
             .map()
             .values()
@@ -348,7 +368,7 @@ impl Account {
         search_word: Option<&str>,
         offset: usize,
         limit: usize,
-    ) -> EngineResult<QueueList> {
+    ) -> EngineResult<Page<QueueSummary>> {
         let dkey = ids::name_key(dead_letter_queue).into_owned();
         let ctl = self.control();
         let map = self.map();
@@ -390,7 +410,8 @@ impl Account {
 
     // ---------------------------------------------------------------- messages by queue name
 
-    /// SendMessage; returns the msgId. Also the way topics deliver to a queue subscription.
+    /// Sends one message (delayed by `delay_seconds`); returns its msgId. Also the way topics
+    /// deliver to a queue subscription.
     pub fn send_message(
         &self,
         queue: &str,
@@ -456,9 +477,11 @@ impl Account {
         self.get(name)?.snapshot()
     }
 
-    /// Deletes every queue (pending receives end with 4440) and forgets recent deletions, so
-    /// names can be reused at once. The key stays.
+    /// Deletes every queue (pending receives end with 4440), topic and subscription (push workers
+    /// stop, backlogs are dropped) and forgets recent deletions, so names can be reused at once.
+    /// The key and appId stay.
     pub fn reset(&self) {
+        self.topics.reset();
         let mut ctl = self.control();
         let queues: Vec<Arc<Queue>> = self.map_mut().drain().map(|(_, q)| q).collect();
         let next_create_seq = ctl.next_create_seq;

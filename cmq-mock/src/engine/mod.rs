@@ -1,16 +1,22 @@
-//! The in-memory CMQ engine: accounts, queues and their messages (topics, subscriptions, push and
-//! the delivery log live in [`topics`], [`routing`], [`push`] and [`deliveries`]).
+//! The in-memory CMQ engine: it owns all state (accounts, queues and their messages, topics,
+//! subscriptions, push workers with their backlogs and retry state, the delivery log) and knows
+//! nothing of any wire protocol. Its API takes and returns plain Rust types ([`types`],
+//! [`topics::types`]) and fails with an [`EngineError`] of some [`ErrorKind`]; a protocol
+//! adapter (API 2.0 today) translates requests into engine calls and results into answers.
 //!
 //! # Shape
 //!
-//! * [`Engine`] (cheap to clone) holds the [`Clock`], the [`Limits`] and the accounts in a
+//! * [`Engine`] (cheap to clone) holds the [`Clock`], the [`Limits`], the push machinery
+//!   ([`topics::push`]) with the delivery log ([`topics::deliveries`]), and the accounts in a
 //!   read-mostly `RwLock<HashMap<SecretId, Arc<Account>>>`.
 //! * [`Account`] holds its queues in a read-mostly `RwLock<HashMap<lower-cased name,
 //!   Arc<Queue>>>`, plus a control mutex that serialises queue management (create, delete,
-//!   attributes, dead-letter bindings). Message operations take the map's read lock only to look
-//!   the queue up.
-//! * [`Queue`] has its own `Mutex` around its state: send, receive and delete lock only their
+//!   attributes, dead-letter bindings), and its topics ([`topics`]). Message operations take the
+//!   map's read lock only to look the queue up.
+//! * A [`Queue`](queue::Queue) has its own `Mutex` around its state: send, receive and delete lock only their
 //!   queue (and, when a message is dead-lettered, its dead-letter queue after it).
+//! * Topic operations are `Account` methods too (in [`topics`]); each topic and subscription has
+//!   its own lock, and a `queue` subscription delivers through the account's send path.
 //!
 //! All operations are synchronous except the receives, which may long-poll. Every timed
 //! behaviour reads the engine's [`Clock`] and sleeps with [`Clock::sleep_until`], so on a manual
@@ -91,16 +97,15 @@
 //!   engine enforces the cross-field and state rules only, so tests may use small heaps.
 //! * Unbinding and SetQueueAttributes update lastModifyTime; turning rewind off (to 0) drops the
 //!   retained deleted messages at once.
-//! * `add_account` on an existing SecretId replaces its key and keeps its queues;
-//!   [`Engine::reset`] empties every account but keeps the accounts and their keys.
+//! * `add_account` on an existing SecretId replaces its key and keeps its queues and topics; the
+//!   first account added is the default one (appId [`DEFAULT_APP_ID`]); every other account's
+//!   appId is derived from its SecretId. [`Engine::reset`] empties every account (queues, topics,
+//!   subscriptions, push backlogs) and the delivery log, but keeps the accounts and their keys.
 
-pub mod account;
-pub mod deliveries;
+mod account;
 pub mod error;
 pub mod ids;
-pub mod push;
 pub mod queue;
-pub mod routing;
 pub mod topics;
 pub mod types;
 
@@ -110,21 +115,26 @@ mod tests;
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, RwLock};
+use std::time::Duration;
 
 pub use account::Account;
 pub use error::{EngineError, EngineResult, ErrorKind};
-pub use queue::Queue;
+pub use topics::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
+pub use topics::push::PushConfig;
+pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};
 pub use types::{
-    DeadLetterPolicy, Limits, MessageState, MessageView, QueueAttributes, QueueConfig,
-    QueueConfigUpdate, QueueCounters, QueueList, QueueSnapshot, QueueSummary, ReceivedMessage,
+    DeadLetterPolicy, Limits, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
+    QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, ReceivedMessage,
 };
 
 use crate::clock::Clock;
+use topics::push::Pusher;
 
 /// What every account and queue of an engine shares.
 pub(crate) struct Ctx {
     pub(crate) clock: Clock,
     pub(crate) limits: Limits,
+    pub(crate) pusher: Arc<Pusher>,
     next_queue_uid: AtomicU32,
 }
 
@@ -135,7 +145,12 @@ impl Ctx {
     }
 }
 
-/// The engine: accounts and their queues. Clones share the same state.
+/// Milliseconds of `d`, saturating.
+pub(crate) fn ms_of(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// The engine: accounts with their queues and topics. Clones share the same state.
 #[derive(Clone)]
 pub struct Engine {
     inner: Arc<Inner>,
@@ -144,6 +159,8 @@ pub struct Engine {
 struct Inner {
     ctx: Arc<Ctx>,
     accounts: RwLock<HashMap<String, Arc<Account>>>,
+    /// The first account added.
+    default_account: RwLock<Option<String>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -154,22 +171,42 @@ impl std::fmt::Debug for Engine {
     }
 }
 
+/// The appId of an account other than the default one: stable, derived from the SecretId
+/// (FNV-1a), a decimal string like Tencent's appIds, and never the SecretId itself (which must
+/// not reach push endpoints).
+fn app_id_of(secret_id: &str) -> String {
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    for b in secret_id.bytes() {
+        h = (h ^ u64::from(b)).wrapping_mul(0x0100_0000_01b3);
+    }
+    (1_250_000_001 + h % 998_999_999).to_string()
+}
+
 impl Engine {
-    /// An engine with the real service's limits.
+    /// An engine with the real service's limits and push behaviour.
     pub fn new(clock: Clock) -> Self {
         Self::with_limits(clock, Limits::default())
     }
 
     /// An engine with the given limits.
     pub fn with_limits(clock: Clock, limits: Limits) -> Self {
+        Self::with_config(clock, limits, PushConfig::default())
+    }
+
+    /// An engine with the given limits and push settings.
+    pub fn with_config(clock: Clock, limits: Limits, push: PushConfig) -> Self {
+        let log = Arc::new(DeliveryLog::new());
+        let pusher = Arc::new(Pusher::new(push, clock.clone(), log));
         Self {
             inner: Arc::new(Inner {
                 ctx: Arc::new(Ctx {
                     clock,
                     limits,
+                    pusher,
                     next_queue_uid: AtomicU32::new(1),
                 }),
                 accounts: RwLock::new(HashMap::new()),
+                default_account: RwLock::new(None),
             }),
         }
     }
@@ -184,7 +221,13 @@ impl Engine {
         &self.inner.ctx.limits
     }
 
-    /// Adds an account, or replaces the key of an existing one (keeping its queues).
+    /// Every push and queue fan-out attempt of every account.
+    pub fn deliveries(&self) -> &Arc<DeliveryLog> {
+        self.inner.ctx.pusher.log()
+    }
+
+    /// Adds an account, or replaces the key of an existing one (keeping its queues and topics).
+    /// The first account added is the default one.
     pub fn add_account(&self, secret_id: &str, secret_key: &str) -> Arc<Account> {
         let mut map = self
             .inner
@@ -195,7 +238,26 @@ impl Engine {
             a.set_secret_key(secret_key);
             return a.clone();
         }
-        let account = Arc::new(Account::new(self.inner.ctx.clone(), secret_id, secret_key));
+        let app_id = {
+            let mut default = self
+                .inner
+                .default_account
+                .write()
+                .unwrap_or_else(|e| e.into_inner());
+            match &*default {
+                Some(_) => app_id_of(secret_id),
+                None => {
+                    *default = Some(secret_id.to_owned());
+                    DEFAULT_APP_ID.to_owned()
+                }
+            }
+        };
+        let account = Arc::new(Account::new(
+            self.inner.ctx.clone(),
+            secret_id,
+            secret_key,
+            app_id,
+        ));
         map.insert(secret_id.to_owned(), account.clone());
         account
     }
@@ -210,7 +272,18 @@ impl Engine {
             .cloned()
     }
 
-    /// Removes an account and all its queues.
+    /// The default account (the first one added), unless it was removed.
+    pub fn default_account(&self) -> Option<Arc<Account>> {
+        let id = self
+            .inner
+            .default_account
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .clone()?;
+        self.account(&id)
+    }
+
+    /// Removes an account with all its queues and topics.
     pub fn remove_account(&self, secret_id: &str) -> Option<Arc<Account>> {
         let removed = self
             .inner
@@ -238,7 +311,8 @@ impl Engine {
         ids
     }
 
-    /// Empties every account (see [`Account::reset`]); accounts and keys stay.
+    /// Empties every account (see [`Account::reset`]: queues, topics, subscriptions, push
+    /// backlogs) and clears the delivery log; accounts and keys stay.
     pub fn reset(&self) {
         let accounts: Vec<Arc<Account>> = self
             .inner
@@ -251,20 +325,6 @@ impl Engine {
         for a in accounts {
             a.reset();
         }
-    }
-
-    /// Enqueues `body` into queue `queue` of account `secret_id` exactly as SendMessage does
-    /// (same checks, same wake-ups) and returns the msgId. This is how topics deliver to queue
-    /// subscriptions. An unknown account answers [`ErrorKind::QueueNotExist`].
-    pub fn enqueue(
-        &self,
-        secret_id: &str,
-        queue: &str,
-        body: impl Into<Box<str>>,
-    ) -> EngineResult<String> {
-        let account = self
-            .account(secret_id)
-            .ok_or_else(|| EngineError::with_detail(ErrorKind::QueueNotExist, queue.to_owned()))?;
-        account.send_message(queue, body, 0)
+        self.deliveries().clear();
     }
 }

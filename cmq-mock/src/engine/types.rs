@@ -1,26 +1,32 @@
-//! Plain data types going in and out of the queue engine: limits, queue settings, the
-//! dead-letter policy, attributes, received messages, listings and inspection snapshots.
+//! Plain data types going in and out of the engine's queues: limits, queue settings, the
+//! dead-letter policy, attributes, received messages, listings and inspection snapshots. Times
+//! are Unix milliseconds (each protocol rounds them as it answers); durations the service counts
+//! in seconds (visibility timeout, retention, …) stay in seconds.
 
 use std::time::Duration;
 
-use serde::{Deserialize, Serialize};
-
 use super::error::{EngineError, ErrorKind};
 
-/// Service limits that are quotas rather than protocol rules. [`Limits::default`] is the real
-/// service (reference §7); [`Limits::relaxed`] lifts the quotas for tests.
+/// Service limits that are quotas rather than protocol rules, for queues and topics alike.
+/// [`Limits::default`] is the real service; [`Limits::relaxed`] lifts the quotas for tests.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
     /// Queues per account (4450/10220 beyond it). Default 10,000 (TDMQ generation).
     pub max_queues_per_account: usize,
-    /// Messages per batch call (send, receive, delete). Default 16.
+    /// Topics per account (4450/10610 beyond it). Default 10,000.
+    pub max_topics_per_account: usize,
+    /// Subscriptions per topic (4500/10480 beyond it). Default 1,000.
+    pub max_subscriptions_per_topic: usize,
+    /// Messages per batch call (send, receive, delete, publish). Default 16.
     pub max_batch_size: usize,
-    /// Sum of the `msgBody` bytes of one BatchSendMessage (4470/10300 beyond it). Default 65,536.
+    /// Sum of the message body bytes of one batch send or batch publish (4470/10300 beyond it).
+    /// Default 65,536.
     pub max_batch_body_bytes: usize,
     /// Delayed messages a queue may hold before receives answer 6070/10690. Default 20,000:
     /// receiving fails while a queue holds more than this many delayed messages.
     pub max_delayed_messages: usize,
-    /// How long a deleted queue's name stays blocked (6040/10660). Default 10 s; zero disables it.
+    /// How long a deleted queue's or topic's name stays blocked (6040/10660). Default 10 s; zero
+    /// disables it.
     pub recreate_block: Duration,
     /// Source queues one dead-letter queue may serve (4000/10780 beyond it). Default 6.
     pub max_dead_letter_sources: usize,
@@ -30,6 +36,8 @@ impl Default for Limits {
     fn default() -> Self {
         Self {
             max_queues_per_account: 10_000,
+            max_topics_per_account: 10_000,
+            max_subscriptions_per_topic: 1_000,
             max_batch_size: 16,
             max_batch_body_bytes: 65_536,
             max_delayed_messages: 20_000,
@@ -45,11 +53,14 @@ impl Limits {
         Self::default()
     }
 
-    /// Quotas lifted for tests: unlimited queues, batch body total, delayed messages and
-    /// dead-letter sources, and no recreate block. The batch size stays 16 (a protocol rule).
+    /// Quotas lifted for tests: unlimited queues, topics, subscriptions, batch body total,
+    /// delayed messages and dead-letter sources, and no recreate block. The batch size stays 16
+    /// (a protocol rule).
     pub fn relaxed() -> Self {
         Self {
             max_queues_per_account: usize::MAX,
+            max_topics_per_account: usize::MAX,
+            max_subscriptions_per_topic: usize::MAX,
             max_batch_size: 16,
             max_batch_body_bytes: usize::MAX,
             max_delayed_messages: usize::MAX,
@@ -64,10 +75,8 @@ pub const MAX_RECEIVE_COUNT_RANGE: (u32, u32) = (1, 1000);
 /// Smallest and largest `maxTimeToLive` (seconds) of a policy-1 dead-letter rule.
 pub const MAX_TIME_TO_LIVE_RANGE: (u32, u32) = (300, 43_200);
 
-/// A queue's dead-letter policy, shaped like the JSON document of the `deadLetterPolicy`
-/// parameter (serde gives exactly that JSON).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
+/// A queue's dead-letter policy.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetterPolicy {
     /// The dead-letter queue's name (same account). Looked up case-insensitively; the engine
     /// stores and returns the queue's own spelling.
@@ -77,10 +86,8 @@ pub struct DeadLetterPolicy {
     /// `max_time_to_live` seconds in the queue without being deleted.
     pub policy: u32,
     /// Required for policy 0: 1–1000.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_receive_count: Option<u32>,
     /// Required for policy 1: 300–43200 seconds and less than `msgRetentionSeconds`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_time_to_live: Option<u32>,
 }
 
@@ -103,53 +110,6 @@ impl DeadLetterPolicy {
             max_receive_count: None,
             max_time_to_live: Some(max_time_to_live),
         }
-    }
-
-    /// Parses the `deadLetterPolicy` parameter (a JSON object in one string), with the errors
-    /// the service documents: not a JSON object → 10710; `deadLetterQueue` missing or not a
-    /// string → 10760; `policy` missing or not 0/1 → 10770; a count that is not a non-negative
-    /// integer → 10720. Ranges are checked later, against the queue (10720).
-    pub fn parse_json(text: &str) -> Result<Self, EngineError> {
-        let value: serde_json::Value = serde_json::from_str(text).map_err(|e| {
-            EngineError::with_detail(ErrorKind::DeadLetterPolicyNotJson, e.to_string())
-        })?;
-        let obj = value
-            .as_object()
-            .ok_or_else(|| EngineError::new(ErrorKind::DeadLetterPolicyNotJson))?;
-        let dead_letter_queue = obj
-            .get("deadLetterQueue")
-            .and_then(|v| v.as_str())
-            .ok_or_else(|| EngineError::new(ErrorKind::DeadLetterQueueMemberMissing))?
-            .to_owned();
-        let policy = obj
-            .get("policy")
-            .and_then(|v| v.as_u64())
-            .filter(|p| *p <= 1)
-            .ok_or_else(|| EngineError::new(ErrorKind::DeadLetterPolicyMemberInvalid))?
-            as u32;
-        let count = |key: &str| -> Result<Option<u32>, EngineError> {
-            match obj.get(key) {
-                None | Some(serde_json::Value::Null) => Ok(None),
-                Some(v) => v
-                    .as_u64()
-                    .and_then(|n| u32::try_from(n).ok())
-                    .map(Some)
-                    .ok_or_else(|| {
-                        EngineError::with_detail(ErrorKind::DeadLetterPolicyParamsError, key)
-                    }),
-            }
-        };
-        Ok(Self {
-            dead_letter_queue,
-            policy,
-            max_receive_count: count("maxReceiveCount")?,
-            max_time_to_live: count("maxTimeToLive")?,
-        })
-    }
-
-    /// The policy as the JSON text of the `deadLetterPolicy` parameter.
-    pub fn to_json(&self) -> String {
-        serde_json::to_string(self).unwrap_or_default()
     }
 
     /// Checks the policy's own numbers against a queue keeping messages `retention_secs`.
@@ -284,11 +244,11 @@ pub struct QueueCounters {
     pub delay_msg_num: u64,
     /// Deleted messages kept for rewind (`rewindMsgNum`).
     pub rewind_msg_num: u64,
-    /// Enqueue time (Unix seconds) of the oldest message not deleted; 0 when none (`minMsgTime`).
-    pub min_msg_time: u64,
+    /// Enqueue time (Unix ms) of the oldest message not deleted; 0 when none (`minMsgTime`).
+    pub min_msg_time_ms: u64,
 }
 
-/// Everything GetQueueAttributes answers (and SetQueueAttributes echoes).
+/// A queue's attributes: its settings, times and counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueAttributes {
     /// `queueId`.
@@ -297,15 +257,15 @@ pub struct QueueAttributes {
     pub queue_name: String,
     /// The settings.
     pub config: QueueConfig,
-    /// `createTime`, Unix seconds.
-    pub create_time: u64,
-    /// `lastModifyTime`, Unix seconds (= createTime until the first change).
-    pub last_modify_time: u64,
+    /// When the queue was created (Unix ms).
+    pub create_time_ms: u64,
+    /// When its attributes last changed (Unix ms; the creation time until the first change).
+    pub last_modify_time_ms: u64,
     /// The counters.
     pub counters: QueueCounters,
 }
 
-/// One received message, as (Batch)ReceiveMessage answers it. Times are Unix seconds.
+/// One received message. Times are Unix milliseconds.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReceivedMessage {
     /// `msgBody`.
@@ -314,12 +274,12 @@ pub struct ReceivedMessage {
     pub msg_id: String,
     /// `receiptHandle`: valid for one delete until `next_visible_time`.
     pub receipt_handle: String,
-    /// `enqueueTime`.
-    pub enqueue_time: u64,
-    /// `firstDequeueTime`: the time of the first receive.
-    pub first_dequeue_time: u64,
-    /// `nextVisibleTime`: when the message becomes visible again unless deleted.
-    pub next_visible_time: u64,
+    /// When it was enqueued.
+    pub enqueue_time_ms: u64,
+    /// When it was first received.
+    pub first_dequeue_time_ms: u64,
+    /// When it becomes visible again unless deleted.
+    pub next_visible_time_ms: u64,
     /// `dequeueCount`: how many times it was received, this time included.
     pub dequeue_count: u32,
 }
@@ -333,13 +293,32 @@ pub struct QueueSummary {
     pub queue_name: String,
 }
 
-/// A page of a queue listing.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct QueueList {
-    /// `totalCount`: every match, not just this page.
+/// A page of a listing: how many items match, and the items in `[offset, offset + limit)`, in
+/// creation order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// Every match, not just this page.
     pub total_count: usize,
-    /// `queueList`: this page, in creation order.
-    pub queues: Vec<QueueSummary>,
+    /// This page.
+    pub items: Vec<T>,
+}
+
+impl<T> Default for Page<T> {
+    fn default() -> Self {
+        Self {
+            total_count: 0,
+            items: Vec::new(),
+        }
+    }
+}
+
+impl<T> Page<T> {
+    /// The page `[offset, offset + limit)` of `all`, counting every item.
+    pub(crate) fn of<U>(all: Vec<U>, offset: usize, limit: usize, f: impl Fn(U) -> T) -> Self {
+        let total_count = all.len();
+        let items = all.into_iter().skip(offset).take(limit).map(f).collect();
+        Self { total_count, items }
+    }
 }
 
 /// The state of a stored message.

@@ -32,6 +32,37 @@
 //! decodes bodies it receives (a received body that is not valid Base64 of UTF-8 text is an
 //! [`Error::Decode`]).
 
+/// The constructor and accessors a queue handle and a topic handle share (each is a client, a
+/// name and the Base64 switch).
+macro_rules! named_handle {
+    ($ty:ident, $what:literal) => {
+        impl $ty {
+            pub(crate) fn new(client: Client, name: String) -> Self {
+                $ty {
+                    client,
+                    name,
+                    base64: false,
+                }
+            }
+
+            #[doc = concat!("The ", $what, "'s name.")]
+            pub fn name(&self) -> &str {
+                &self.name
+            }
+
+            /// The client this handle sends with.
+            pub fn client(&self) -> &Client {
+                &self.client
+            }
+
+            /// Whether bodies are Base64-encoded.
+            pub fn base64(&self) -> bool {
+                self.base64
+            }
+        }
+    };
+}
+
 mod message;
 mod queue;
 mod subscription;
@@ -127,6 +158,11 @@ pub(crate) fn encode_body(base64: bool, body: String) -> String {
     } else {
         body
     }
+}
+
+/// Encodes every body of a batch for the wire when `base64` is on.
+pub(crate) fn encode_bodies(base64: bool, bodies: Vec<String>) -> Vec<String> {
+    bodies.into_iter().map(|b| encode_body(base64, b)).collect()
 }
 
 /// Decodes a received body when `base64` is on: standard Base64 of UTF-8 text, else

@@ -2,7 +2,10 @@
 
 use futures_util::Stream;
 
-use super::{BatchDeleteFailure, BatchDeleteReport, Message, decode_message, encode_body, strings};
+use super::{
+    BatchDeleteFailure, BatchDeleteReport, Message, decode_message, encode_bodies, encode_body,
+    strings,
+};
 use crate::generated::ops::{
     BatchDeleteMessageInput, BatchReceiveMessageInput, BatchSendMessageInput, CreateQueueInput,
     DeleteMessageInput, DeleteQueueInput, GetQueueAttributesInput, GetQueueAttributesOutput,
@@ -42,25 +45,9 @@ pub struct Queue {
     base64: bool,
 }
 
+named_handle!(Queue, "queue");
+
 impl Queue {
-    pub(crate) fn new(client: Client, name: String) -> Self {
-        Queue {
-            client,
-            name,
-            base64: false,
-        }
-    }
-
-    /// The queue's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The client this handle sends with.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// With `true`, bodies are Base64-encoded on send and decoded on receive (like the official
     /// SDKs' `set_encoding(True)`); a received body that is not valid Base64 of UTF-8 text is
     /// an [`Error::Decode`] naming the message and its receipt handle (for a
@@ -77,11 +64,6 @@ impl Queue {
     pub fn with_base64(mut self, on: bool) -> Self {
         self.base64 = on;
         self
-    }
-
-    /// Whether bodies are Base64-encoded.
-    pub fn base64(&self) -> bool {
-        self.base64
     }
 
     /// Creates the queue with the server's defaults; returns its id.
@@ -233,13 +215,9 @@ impl Queue {
         bodies: Vec<String>,
         delay: Option<u32>,
     ) -> Result<Vec<String>, Error> {
-        let bodies: Vec<String> = bodies
-            .into_iter()
-            .map(|b| encode_body(self.base64, b))
-            .collect();
         let mut input = BatchSendMessageInput::new()
             .queue_name(self.name.clone())
-            .msg_body(bodies);
+            .msg_body(encode_bodies(self.base64, bodies));
         input.set_delay_seconds(delay.map(i64::from));
         let out = self.client.execute(input).await?;
         Ok(out.msg_list.into_iter().map(|m| m.msg_id).collect())

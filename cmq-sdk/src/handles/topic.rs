@@ -2,7 +2,7 @@
 
 use futures_util::Stream;
 
-use super::{Subscription, SubscriptionSpec, encode_body, strings};
+use super::{Subscription, SubscriptionSpec, encode_bodies, encode_body, strings};
 use crate::generated::ops::{
     BatchPublishMessageInput, CreateTopicInput, DeleteTopicInput, GetTopicAttributesInput,
     GetTopicAttributesOutput, ListSubscriptionByTopicInput, PublishMessageInput,
@@ -31,25 +31,9 @@ pub struct Topic {
     base64: bool,
 }
 
+named_handle!(Topic, "topic");
+
 impl Topic {
-    pub(crate) fn new(client: Client, name: String) -> Self {
-        Topic {
-            client,
-            name,
-            base64: false,
-        }
-    }
-
-    /// The topic's name.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The client this handle sends with.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// With `true`, bodies are Base64-encoded on publish (like the official SDKs'
     /// `set_encoding(True)`); read them with a queue handle built
     /// [`with_base64(true)`](crate::Queue::with_base64). Off by default.
@@ -63,11 +47,6 @@ impl Topic {
     pub fn with_base64(mut self, on: bool) -> Self {
         self.base64 = on;
         self
-    }
-
-    /// Whether bodies are Base64-encoded.
-    pub fn base64(&self) -> bool {
-        self.base64
     }
 
     /// Creates the topic with the server's defaults (tag filtering); returns its id.
@@ -257,13 +236,9 @@ impl Topic {
         tags: Option<Vec<String>>,
         routing_key: Option<String>,
     ) -> Result<Vec<String>, Error> {
-        let bodies: Vec<String> = bodies
-            .into_iter()
-            .map(|b| encode_body(self.base64, b))
-            .collect();
         let mut input = BatchPublishMessageInput::new()
             .topic_name(self.name.clone())
-            .msg_body(bodies);
+            .msg_body(encode_bodies(self.base64, bodies));
         input.set_msg_tag(tags);
         input.set_routing_key(routing_key);
         let out = self.client.execute(input).await?;

@@ -19,6 +19,86 @@ fn runtime() -> tokio::runtime::Runtime {
 /// A hang guard only (on the real timer): it never fires when the engine works.
 const GUARD: Duration = Duration::from_secs(120);
 
+/// What the consumers of [`every_message_is_delivered_exactly_once`] share: the bodies seen, the
+/// count deleted, and the signal that everything was.
+type Shared = (Arc<Mutex<HashSet<String>>>, Arc<AtomicUsize>, Arc<Notify>);
+
+/// Receives (30 s long polls) and deletes until `total` messages are deleted; checks each body
+/// arrives once, on its first receive. Returns how many this consumer deleted.
+async fn consume_and_delete(a: Arc<Account>, (seen, deleted, done): Shared, total: usize) -> usize {
+    let mut mine = 0usize;
+    loop {
+        match a.batch_receive_message("q", 16, Some(30)).await {
+            Ok(msgs) => {
+                let handles: Vec<String> = {
+                    let mut seen = seen.lock().unwrap();
+                    msgs.iter()
+                        .map(|m| {
+                            assert!(seen.insert(m.msg_body.clone()), "duplicate {}", m.msg_body);
+                            assert_eq!(m.dequeue_count, 1);
+                            m.receipt_handle.clone()
+                        })
+                        .collect()
+                };
+                let res = a.batch_delete_message("q", &handles).unwrap();
+                assert!(res.iter().all(|r| r.is_ok()));
+                mine += handles.len();
+                if deleted.fetch_add(handles.len(), Ordering::SeqCst) + handles.len() == total {
+                    done.notify_one();
+                }
+            }
+            Err(err) if err.kind == ErrorKind::NoMessage => {
+                if deleted.load(Ordering::SeqCst) >= total {
+                    return mine;
+                }
+            }
+            Err(err) => panic!("{err:?}"),
+        }
+    }
+}
+
+/// Sends `per` messages as producer `p`: a batch of 10 every 20, single sends otherwise.
+async fn produce(a: Arc<Account>, p: usize, per: usize) {
+    let mut i = 0;
+    while i < per {
+        if i % 20 == 0 {
+            let batch: Vec<String> = (i..i + 10).map(|j| format!("p{p}-m{j}")).collect();
+            a.batch_send_message("q", batch, 0).unwrap();
+            i += 10;
+        } else {
+            a.send_message("q", format!("p{p}-m{i}"), 0).unwrap();
+            i += 1;
+        }
+        if i % 50 == 0 {
+            tokio::task::yield_now().await;
+        }
+    }
+}
+
+/// Releases the consumers still long-polling (their windows end) and sums what they deleted. A
+/// consumer may start a new long poll just after an advance, so this keeps advancing until each
+/// one has returned.
+async fn release(e: &Engine, consumers: Vec<tokio::task::JoinHandle<usize>>) -> usize {
+    let mut total = 0;
+    let deadline = tokio::time::Instant::now() + GUARD;
+    for mut c in consumers {
+        loop {
+            adv(e, 30_000);
+            match tokio::time::timeout(Duration::from_millis(20), &mut c).await {
+                Ok(r) => {
+                    total += r.unwrap();
+                    break;
+                }
+                Err(_) => assert!(
+                    tokio::time::Instant::now() < deadline,
+                    "a consumer never returned"
+                ),
+            }
+        }
+    }
+    total
+}
+
 #[test]
 fn every_message_is_delivered_exactly_once() {
     const PRODUCERS: usize = 8;
@@ -33,69 +113,12 @@ fn every_message_is_delivered_exactly_once() {
         let done = Arc::new(Notify::new());
         let consumers: Vec<_> = (0..CONSUMERS)
             .map(|_| {
-                let (a, seen, deleted, done) =
-                    (a.clone(), seen.clone(), deleted.clone(), done.clone());
-                tokio::spawn(async move {
-                    let mut mine = 0usize;
-                    loop {
-                        match a.batch_receive_message("q", 16, Some(30)).await {
-                            Ok(msgs) => {
-                                let handles: Vec<String> = {
-                                    let mut seen = seen.lock().unwrap();
-                                    msgs.iter()
-                                        .map(|m| {
-                                            assert!(
-                                                seen.insert(m.msg_body.clone()),
-                                                "duplicate {}",
-                                                m.msg_body
-                                            );
-                                            assert_eq!(m.dequeue_count, 1);
-                                            m.receipt_handle.clone()
-                                        })
-                                        .collect()
-                                };
-                                let res = a.batch_delete_message("q", &handles).unwrap();
-                                assert!(res.iter().all(|r| r.is_ok()));
-                                mine += handles.len();
-                                if deleted.fetch_add(handles.len(), Ordering::SeqCst)
-                                    + handles.len()
-                                    == TOTAL
-                                {
-                                    done.notify_one();
-                                }
-                            }
-                            Err(err) if err.kind == ErrorKind::NoMessage => {
-                                if deleted.load(Ordering::SeqCst) >= TOTAL {
-                                    return mine;
-                                }
-                            }
-                            Err(err) => panic!("{err:?}"),
-                        }
-                    }
-                })
+                let shared = (seen.clone(), deleted.clone(), done.clone());
+                tokio::spawn(consume_and_delete(a.clone(), shared, TOTAL))
             })
             .collect();
         let producers: Vec<_> = (0..PRODUCERS)
-            .map(|p| {
-                let a = a.clone();
-                tokio::spawn(async move {
-                    let mut i = 0;
-                    while i < PER_PRODUCER {
-                        if i % 20 == 0 {
-                            let batch: Vec<String> =
-                                (i..i + 10).map(|j| format!("p{p}-m{j}")).collect();
-                            a.batch_send_message("q", batch, 0).unwrap();
-                            i += 10;
-                        } else {
-                            a.send_message("q", format!("p{p}-m{i}"), 0).unwrap();
-                            i += 1;
-                        }
-                        if i % 50 == 0 {
-                            tokio::task::yield_now().await;
-                        }
-                    }
-                })
-            })
+            .map(|p| tokio::spawn(produce(a.clone(), p, PER_PRODUCER)))
             .collect();
         tokio::time::timeout(GUARD, async {
             for p in producers {
@@ -105,29 +128,53 @@ fn every_message_is_delivered_exactly_once() {
         })
         .await
         .expect("all messages consumed");
-        // Release the consumers still long-polling: their windows end. A consumer may start a
-        // new long poll just after an advance, so keep advancing until each one has returned.
-        let mut total = 0;
-        let deadline = tokio::time::Instant::now() + GUARD;
-        for mut c in consumers {
-            loop {
-                adv(&e, 30_000);
-                match tokio::time::timeout(Duration::from_millis(20), &mut c).await {
-                    Ok(r) => {
-                        total += r.unwrap();
-                        break;
-                    }
-                    Err(_) => assert!(
-                        tokio::time::Instant::now() < deadline,
-                        "a consumer never returned"
-                    ),
-                }
-            }
-        }
+        let total = release(&e, consumers).await;
         assert_eq!(total, TOTAL);
         assert_eq!(seen.lock().unwrap().len(), TOTAL);
         assert_eq!(counters(&a, "q"), QueueCounters::default());
     });
+}
+
+/// Receives from source `s` without deleting until `total` messages were received over all
+/// sources.
+async fn receive_only(a: Arc<Account>, s: usize, received: Arc<AtomicUsize>, total: usize) {
+    while received.load(Ordering::SeqCst) < total {
+        match a
+            .batch_receive_message(&format!("src{s}"), 16, Some(0))
+            .await
+        {
+            Ok(m) => {
+                received.fetch_add(m.len(), Ordering::SeqCst);
+            }
+            Err(_) => tokio::task::yield_now().await,
+        }
+    }
+}
+
+/// Receives and deletes from the dead-letter queue until `total` distinct messages were seen;
+/// checks none is seen twice.
+async fn drain_dlq(a: Arc<Account>, seen: Arc<Mutex<HashSet<String>>>, total: usize) {
+    loop {
+        match a.batch_receive_message("dlq", 16, Some(0)).await {
+            Ok(msgs) => {
+                let handles: Vec<String> = msgs
+                    .iter()
+                    .map(|m| {
+                        assert!(seen.lock().unwrap().insert(m.msg_id.clone()));
+                        m.receipt_handle.clone()
+                    })
+                    .collect();
+                let res = a.batch_delete_message("dlq", &handles).unwrap();
+                assert!(res.iter().all(|r| r.is_ok()));
+            }
+            Err(_) => {
+                if seen.lock().unwrap().len() >= total {
+                    return;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+    }
 }
 
 /// Sources dead-letter into a shared queue while consumers on both sides run in parallel and the
@@ -151,50 +198,10 @@ fn dead_lettering_under_load_loses_nothing() {
         let src_received = Arc::new(AtomicUsize::new(0));
         // Source consumers receive without deleting: each message goes to the DLQ after 5 s.
         let src_consumers: Vec<_> = (0..SOURCES)
-            .map(|s| {
-                let (a, received) = (a.clone(), src_received.clone());
-                tokio::spawn(async move {
-                    while received.load(Ordering::SeqCst) < TOTAL {
-                        match a
-                            .batch_receive_message(&format!("src{s}"), 16, Some(0))
-                            .await
-                        {
-                            Ok(m) => {
-                                received.fetch_add(m.len(), Ordering::SeqCst);
-                            }
-                            Err(_) => tokio::task::yield_now().await,
-                        }
-                    }
-                })
-            })
+            .map(|s| tokio::spawn(receive_only(a.clone(), s, src_received.clone(), TOTAL)))
             .collect();
         let dlq_consumers: Vec<_> = (0..4)
-            .map(|_| {
-                let (a, seen) = (a.clone(), dead_seen.clone());
-                tokio::spawn(async move {
-                    loop {
-                        match a.batch_receive_message("dlq", 16, Some(0)).await {
-                            Ok(msgs) => {
-                                let handles: Vec<String> = msgs
-                                    .iter()
-                                    .map(|m| {
-                                        assert!(seen.lock().unwrap().insert(m.msg_id.clone()));
-                                        m.receipt_handle.clone()
-                                    })
-                                    .collect();
-                                let res = a.batch_delete_message("dlq", &handles).unwrap();
-                                assert!(res.iter().all(|r| r.is_ok()));
-                            }
-                            Err(_) => {
-                                if seen.lock().unwrap().len() >= TOTAL {
-                                    return;
-                                }
-                                tokio::task::yield_now().await;
-                            }
-                        }
-                    }
-                })
-            })
+            .map(|_| tokio::spawn(drain_dlq(a.clone(), dead_seen.clone(), TOTAL)))
             .collect();
         let mut ids = HashSet::new();
         for i in 0..PER_SOURCE {

@@ -20,8 +20,8 @@ fn create_with_defaults() {
     assert_eq!(at.config.msg_retention_seconds, 345_600);
     assert_eq!(at.config.rewind_seconds, 0);
     assert_eq!(at.config.dead_letter_policy, None);
-    assert_eq!(at.create_time, T0S);
-    assert_eq!(at.last_modify_time, T0S);
+    assert_eq!(at.create_time_ms / 1000, T0S);
+    assert_eq!(at.last_modify_time_ms / 1000, T0S);
     assert_eq!(at.counters, QueueCounters::default());
     adv(&e, 5_000);
     let u = QueueConfigUpdate {
@@ -33,8 +33,8 @@ fn create_with_defaults() {
     assert_eq!(at.config.visibility_timeout, 7);
     assert_eq!(at.config.polling_wait_seconds, 3);
     assert_eq!(at.config.max_msg_size, 65_536, "untouched values stay");
-    assert_eq!(at.create_time, T0S);
-    assert_eq!(at.last_modify_time, T0S + 5);
+    assert_eq!(at.create_time_ms / 1000, T0S);
+    assert_eq!(at.last_modify_time_ms / 1000, T0S + 5);
     assert_ne!(
         a.create_queue("other", &QueueConfigUpdate::default())
             .unwrap(),
@@ -173,22 +173,22 @@ fn list_filters_pages_and_keeps_creation_order() {
     }
     let all = a.list_queues(None, 0, 50);
     assert_eq!(all.total_count, 5);
-    let names: Vec<_> = all.queues.iter().map(|q| q.queue_name.as_str()).collect();
+    let names: Vec<_> = all.items.iter().map(|q| q.queue_name.as_str()).collect();
     assert_eq!(names, ["zeta", "Alpha", "beta-orders", "gamma", "orders-2"]);
     assert_eq!(
-        all.queues[1].queue_id,
+        all.items[1].queue_id,
         a.get_queue_attributes("alpha").unwrap().queue_id
     );
     let page = a.list_queues(None, 1, 2);
     assert_eq!(page.total_count, 5);
-    let names: Vec<_> = page.queues.iter().map(|q| q.queue_name.as_str()).collect();
+    let names: Vec<_> = page.items.iter().map(|q| q.queue_name.as_str()).collect();
     assert_eq!(names, ["Alpha", "beta-orders"]);
     let found = a.list_queues(Some("ORDERS"), 0, 20);
     assert_eq!(found.total_count, 2);
-    let names: Vec<_> = found.queues.iter().map(|q| q.queue_name.as_str()).collect();
+    let names: Vec<_> = found.items.iter().map(|q| q.queue_name.as_str()).collect();
     assert_eq!(names, ["beta-orders", "orders-2"]);
     let past = a.list_queues(Some("a"), 10, 20);
-    assert_eq!((past.total_count, past.queues.len()), (4, 0));
+    assert_eq!((past.total_count, past.items.len()), (4, 0));
     assert_eq!(a.list_queues(Some(""), 0, 1).total_count, 5);
     a.delete_queue("alpha").unwrap();
     assert_eq!(a.list_queues(None, 0, 50).total_count, 4);
@@ -282,7 +282,7 @@ fn inspection_groups_messages_by_state() {
             inactive_msg_num: 1,
             delay_msg_num: 1,
             rewind_msg_num: 1,
-            min_msg_time: T0S,
+            min_msg_time_ms: T0,
         }
     );
     assert!(s.active[0].seq > s.deleted[0].seq);

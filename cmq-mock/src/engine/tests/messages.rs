@@ -9,26 +9,26 @@ fn send_receive_delete_with_exact_fields_and_counters() {
     let id = a.send_message("q", "hello", 0).unwrap();
     assert!(id.bytes().all(|b| b.is_ascii_digit()));
     assert_eq!(nums(&a, "q"), (1, 0, 0, 0));
-    assert_eq!(counters(&a, "q").min_msg_time, T0S);
+    assert_eq!(counters(&a, "q").min_msg_time_ms / 1000, T0S);
     adv(&e, 2_500);
     let m = recv_now(&a, "q", 1).unwrap().remove(0);
     assert_eq!(m.msg_body, "hello");
     assert_eq!(m.msg_id, id);
-    assert_eq!(m.enqueue_time, T0S);
-    assert_eq!(m.first_dequeue_time, T0S + 2);
-    assert_eq!(m.next_visible_time, T0S + 32);
+    assert_eq!(m.enqueue_time_ms / 1000, T0S);
+    assert_eq!(m.first_dequeue_time_ms / 1000, T0S + 2);
+    assert_eq!(m.next_visible_time_ms / 1000, T0S + 32);
     assert_eq!(m.dequeue_count, 1);
     assert!(m.receipt_handle.bytes().all(|b| b.is_ascii_digit()));
     assert_eq!(nums(&a, "q"), (0, 1, 0, 0));
     assert_eq!(
-        counters(&a, "q").min_msg_time,
+        counters(&a, "q").min_msg_time_ms / 1000,
         T0S,
         "a received message is still unconsumed"
     );
     assert_eq!(kind(recv_now(&a, "q", 1)), ErrorKind::NoMessage);
     a.delete_message("q", &m.receipt_handle).unwrap();
     assert_eq!(nums(&a, "q"), (0, 0, 0, 0));
-    assert_eq!(counters(&a, "q").min_msg_time, 0);
+    assert_eq!(counters(&a, "q").min_msg_time_ms / 1000, 0);
     assert_eq!(
         kind(a.delete_message("q", &m.receipt_handle)),
         ErrorKind::InvalidReceiptHandle
@@ -71,8 +71,8 @@ fn visibility_expiry_redelivers_with_a_fresh_handle() {
     let second = recv_now(&a, "q", 1).unwrap().remove(0);
     assert_eq!(second.msg_id, id);
     assert_eq!(second.dequeue_count, 2);
-    assert_eq!(second.first_dequeue_time, T0S, "set once");
-    assert_eq!(second.next_visible_time, T0S + 23);
+    assert_eq!(second.first_dequeue_time_ms / 1000, T0S, "set once");
+    assert_eq!(second.next_visible_time_ms / 1000, T0S + 23);
     assert_ne!(second.receipt_handle, first.receipt_handle);
     assert_eq!(
         kind(a.delete_message("q", &first.receipt_handle)),
@@ -261,7 +261,7 @@ fn delayed_messages_wait_exactly() {
     a.send_message("q", "now", 0).unwrap();
     assert_eq!(nums(&a, "q"), (1, 0, 1, 0));
     assert_eq!(
-        counters(&a, "q").min_msg_time,
+        counters(&a, "q").min_msg_time_ms / 1000,
         T0S,
         "delayed messages are unconsumed"
     );
@@ -272,7 +272,11 @@ fn delayed_messages_wait_exactly() {
     assert_eq!(nums(&a, "q"), (1, 1, 0, 0));
     let m = recv_now(&a, "q", 1).unwrap().remove(0);
     assert_eq!(
-        (m.msg_id, m.enqueue_time, m.first_dequeue_time),
+        (
+            m.msg_id,
+            m.enqueue_time_ms / 1000,
+            m.first_dequeue_time_ms / 1000
+        ),
         (id, T0S, T0S + 5)
     );
     // A batch shares one delay.
@@ -325,20 +329,20 @@ fn retention_removes_messages_in_any_state() {
     let got = recv_now(&a, "q", 2).unwrap();
     a.delete_message("q", &got[0].receipt_handle).unwrap();
     assert_eq!(nums(&a, "q"), (1, 1, 1, 1));
-    assert_eq!(counters(&a, "q").min_msg_time, T0S);
+    assert_eq!(counters(&a, "q").min_msg_time_ms / 1000, T0S);
     adv(&e, 58_999);
     assert_eq!(nums(&a, "q"), (1, 1, 1, 1));
     adv(&e, 1);
     // The first two (enqueued at T0) are gone, consumed or not.
     assert_eq!(nums(&a, "q"), (1, 0, 1, 0));
-    assert_eq!(counters(&a, "q").min_msg_time, T0S + 1);
+    assert_eq!(counters(&a, "q").min_msg_time_ms / 1000, T0S + 1);
     assert_eq!(
         kind(a.delete_message("q", &got[1].receipt_handle)),
         ErrorKind::InvalidReceiptHandle
     );
     adv(&e, 1_000);
     assert_eq!(nums(&a, "q"), (0, 0, 0, 0));
-    assert_eq!(counters(&a, "q").min_msg_time, 0);
+    assert_eq!(counters(&a, "q").min_msg_time_ms / 1000, 0);
 }
 
 #[test]

@@ -128,164 +128,221 @@ impl Model {
         self.msgs
             .iter()
             .filter(|m| matches!(m.state, S::Active | S::Inflight | S::Delayed))
-            .map(|m| m.enqueue / 1000)
+            .map(|m| m.enqueue)
             .min()
             .unwrap_or(0)
     }
 }
 
-fn run(rule: Rule, ops: Vec<Op>) -> Result<(), TestCaseError> {
-    let (e, a) = setup();
-    create(&a, "dlq", |_| {});
-    create(&a, "q", |u| {
-        u.visibility_timeout = Some((VT_MS / 1000) as u32);
-        u.msg_retention_seconds = Some((rule.retention_ms() / 1000) as u32);
-        u.rewind_seconds = Some(rule.rewind_secs());
-        u.dead_letter_policy = Some(match rule {
-            Rule::Receives => DeadLetterPolicy::receive_count("dlq", MAX_RECEIVES),
-            Rule::Ttl => DeadLetterPolicy::time_to_live("dlq", (TTL_MS / 1000) as u32),
+/// The engine and the model side by side.
+struct Run {
+    e: Engine,
+    a: Arc<Account>,
+    model: Model,
+    /// (handle, index into model.msgs, generation)
+    handles: Vec<(String, usize, u32)>,
+}
+
+impl Run {
+    fn new(rule: Rule) -> Self {
+        let (e, a) = setup();
+        create(&a, "dlq", |_| {});
+        create(&a, "q", |u| {
+            u.visibility_timeout = Some((VT_MS / 1000) as u32);
+            u.msg_retention_seconds = Some((rule.retention_ms() / 1000) as u32);
+            u.rewind_seconds = Some(rule.rewind_secs());
+            u.dead_letter_policy = Some(match rule {
+                Rule::Receives => DeadLetterPolicy::receive_count("dlq", MAX_RECEIVES),
+                Rule::Ttl => DeadLetterPolicy::time_to_live("dlq", (TTL_MS / 1000) as u32),
+            });
         });
-    });
-    let mut model = Model {
-        rule,
-        now: T0,
-        rewind_secs: u64::from(rule.rewind_secs()),
-        msgs: Vec::new(),
-    };
-    // (handle, index into model.msgs, generation)
-    let mut handles: Vec<(String, usize, u32)> = Vec::new();
-    for op in ops {
-        match op {
-            Op::Send { n, delay } => {
-                let bodies: Vec<String> = (0..n)
-                    .map(|i| format!("{}-{i}", model.msgs.len()))
-                    .collect();
-                let ids = a.batch_send_message("q", bodies, delay).unwrap();
-                for id in ids {
-                    let delayed = delay > 0;
-                    model.msgs.push(M {
-                        id,
-                        enqueue: model.now,
-                        state: if delayed { S::Delayed } else { S::Active },
-                        vis: model.now + u64::from(delay) * 1000,
-                        count: 0,
-                        generation: 0,
-                        ttl_exempt: false,
-                    });
-                }
+        let model = Model {
+            rule,
+            now: T0,
+            rewind_secs: u64::from(rule.rewind_secs()),
+            msgs: Vec::new(),
+        };
+        Self {
+            e,
+            a,
+            model,
+            handles: Vec::new(),
+        }
+    }
+
+    fn send(&mut self, n: usize, delay: u32) {
+        let bodies: Vec<String> = (0..n)
+            .map(|i| format!("{}-{i}", self.model.msgs.len()))
+            .collect();
+        let ids = self.a.batch_send_message("q", bodies, delay).unwrap();
+        for id in ids {
+            let delayed = delay > 0;
+            self.model.msgs.push(M {
+                id,
+                enqueue: self.model.now,
+                state: if delayed { S::Delayed } else { S::Active },
+                vis: self.model.now + u64::from(delay) * 1000,
+                count: 0,
+                generation: 0,
+                ttl_exempt: false,
+            });
+        }
+    }
+
+    fn receive(&mut self, n: usize) -> Result<(), TestCaseError> {
+        self.model.settle();
+        let got = recv_now(&self.a, "q", n);
+        let now = self.model.now;
+        let want: Vec<usize> = (0..self.model.msgs.len())
+            .filter(|i| self.model.msgs[*i].state == S::Active)
+            .take(n)
+            .collect();
+        if want.is_empty() {
+            prop_assert_eq!(kind(got), ErrorKind::NoMessage);
+        } else {
+            let got = got.unwrap();
+            prop_assert_eq!(got.len(), want.len());
+            for (r, i) in got.iter().zip(want) {
+                let m = &mut self.model.msgs[i];
+                m.count += 1;
+                m.generation += 1;
+                m.vis = now + VT_MS;
+                m.state = S::Inflight;
+                prop_assert_eq!(&r.msg_id, &m.id);
+                prop_assert_eq!(r.dequeue_count, m.count);
+                prop_assert_eq!(r.next_visible_time_ms, m.vis);
+                self.handles
+                    .push((r.receipt_handle.clone(), i, m.generation));
             }
-            Op::Receive { n } => {
-                model.settle();
-                let got = recv_now(&a, "q", n);
-                let now = model.now;
-                let want: Vec<usize> = (0..model.msgs.len())
-                    .filter(|i| model.msgs[*i].state == S::Active)
-                    .take(n)
-                    .collect();
-                if want.is_empty() {
-                    prop_assert_eq!(kind(got), ErrorKind::NoMessage);
-                } else {
-                    let got = got.unwrap();
-                    prop_assert_eq!(got.len(), want.len());
-                    for (r, i) in got.iter().zip(want) {
-                        let m = &mut model.msgs[i];
-                        m.count += 1;
-                        m.generation += 1;
-                        m.vis = now + VT_MS;
-                        m.state = S::Inflight;
-                        prop_assert_eq!(&r.msg_id, &m.id);
-                        prop_assert_eq!(r.dequeue_count, m.count);
-                        prop_assert_eq!(r.next_visible_time, m.vis / 1000);
-                        handles.push((r.receipt_handle.clone(), i, m.generation));
-                    }
-                }
+        }
+        Ok(())
+    }
+
+    /// Deletes by a handle; false when there is none to use (then nothing is checked).
+    fn delete(&mut self, pick: usize, stale: bool) -> Result<bool, TestCaseError> {
+        if self.handles.is_empty() {
+            return Ok(false);
+        }
+        self.model.settle();
+        // Prefer the latest handle of a message unless asked for a stale one.
+        let (h, i, generation) = if stale {
+            self.handles[pick % self.handles.len()].clone()
+        } else {
+            self.handles[self.handles.len() - 1 - pick % self.handles.len().min(3)].clone()
+        };
+        let m = &mut self.model.msgs[i];
+        let valid = m.state == S::Inflight && m.generation == generation && self.model.now < m.vis;
+        let res = self.a.delete_message("q", &h);
+        if valid {
+            prop_assert!(res.is_ok(), "{res:?}");
+            m.state = if self.model.rewind_secs > 0 {
+                S::Deleted
+            } else {
+                S::Gone
+            };
+        } else {
+            prop_assert_eq!(kind(res), ErrorKind::InvalidReceiptHandle);
+        }
+        Ok(true)
+    }
+
+    /// Rewinds `back_secs` before now; false when the engine refused (as the model expects).
+    fn rewind(&mut self, back_secs: u64) -> Result<bool, TestCaseError> {
+        let rule = self.model.rule;
+        self.model.settle();
+        let now_s = self.model.now / 1000;
+        let t = now_s.saturating_sub(back_secs);
+        let res = self.a.rewind_queue("q", t);
+        if self.model.rewind_secs == 0 {
+            prop_assert_eq!(kind(res), ErrorKind::QueueCannotRewind);
+            return Ok(false);
+        }
+        let upper = match self.model.min_msg_time() {
+            0 => now_s,
+            m => m / 1000,
+        };
+        if t < now_s - self.model.rewind_secs.min(now_s) || t > upper {
+            prop_assert_eq!(kind(res), ErrorKind::InvalidRewindTime);
+            return Ok(false);
+        }
+        prop_assert!(res.is_ok(), "{res:?}");
+        for m in &mut self.model.msgs {
+            let restored = m.state == S::Deleted && m.enqueue >= t * 1000;
+            if restored {
+                m.ttl_exempt = rule == Rule::Ttl && m.enqueue + TTL_MS <= self.model.now;
             }
-            Op::Delete { pick, stale } => {
-                if handles.is_empty() {
-                    continue;
-                }
-                model.settle();
-                // Prefer the latest handle of a message unless asked for a stale one.
-                let (h, i, generation) = if stale {
-                    handles[pick % handles.len()].clone()
-                } else {
-                    handles[handles.len() - 1 - pick % handles.len().min(3)].clone()
-                };
-                let m = &mut model.msgs[i];
-                let valid =
-                    m.state == S::Inflight && m.generation == generation && model.now < m.vis;
-                let res = a.delete_message("q", &h);
-                if valid {
-                    prop_assert!(res.is_ok(), "{res:?}");
-                    m.state = if model.rewind_secs > 0 {
-                        S::Deleted
-                    } else {
-                        S::Gone
-                    };
-                } else {
-                    prop_assert_eq!(kind(res), ErrorKind::InvalidReceiptHandle);
-                }
+            if restored || m.state == S::Inflight {
+                m.state = S::Active;
             }
-            Op::Advance { ms } => {
-                adv(&e, ms);
-                model.now += ms;
-            }
-            Op::Rewind { back_secs } => {
-                model.settle();
-                let now_s = model.now / 1000;
-                let t = now_s.saturating_sub(back_secs);
-                let res = a.rewind_queue("q", t);
-                if model.rewind_secs == 0 {
-                    prop_assert_eq!(kind(res), ErrorKind::QueueCannotRewind);
-                    continue;
-                }
-                let upper = match model.min_msg_time() {
-                    0 => now_s,
-                    m => m,
-                };
-                if t < now_s - model.rewind_secs.min(now_s) || t > upper {
-                    prop_assert_eq!(kind(res), ErrorKind::InvalidRewindTime);
-                    continue;
-                }
-                prop_assert!(res.is_ok(), "{res:?}");
-                for m in &mut model.msgs {
-                    let restored = m.state == S::Deleted && m.enqueue >= t * 1000;
-                    if restored {
-                        m.ttl_exempt = rule == Rule::Ttl && m.enqueue + TTL_MS <= model.now;
-                    }
-                    if restored || m.state == S::Inflight {
-                        m.state = S::Active;
-                    }
-                }
-            }
-            Op::SetRewind { on } => {
-                let secs = if on { rule.rewind_secs() } else { 0 };
-                let u = QueueConfigUpdate {
-                    rewind_seconds: Some(secs),
-                    ..Default::default()
-                };
-                a.set_queue_attributes("q", &u).unwrap();
-                model.rewind_secs = u64::from(secs);
-                if !on {
-                    for m in &mut model.msgs {
-                        if m.state == S::Deleted {
-                            m.state = S::Gone;
-                        }
-                    }
+        }
+        Ok(true)
+    }
+
+    fn set_rewind(&mut self, on: bool) {
+        let rule = self.model.rule;
+        let secs = if on { rule.rewind_secs() } else { 0 };
+        let u = QueueConfigUpdate {
+            rewind_seconds: Some(secs),
+            ..Default::default()
+        };
+        self.a.set_queue_attributes("q", &u).unwrap();
+        self.model.rewind_secs = u64::from(secs);
+        if !on {
+            for m in &mut self.model.msgs {
+                if m.state == S::Deleted {
+                    m.state = S::Gone;
                 }
             }
         }
-        model.settle();
-        let c = counters(&a, "q");
+    }
+
+    /// The counters of both queues against the model.
+    fn check(&mut self) -> Result<(), TestCaseError> {
+        self.model.settle();
+        let c = counters(&self.a, "q");
         let want = QueueCounters {
-            active_msg_num: model.count(S::Active),
-            inactive_msg_num: model.count(S::Inflight),
-            delay_msg_num: model.count(S::Delayed),
-            rewind_msg_num: model.count(S::Deleted),
-            min_msg_time: model.min_msg_time(),
+            active_msg_num: self.model.count(S::Active),
+            inactive_msg_num: self.model.count(S::Inflight),
+            delay_msg_num: self.model.count(S::Delayed),
+            rewind_msg_num: self.model.count(S::Deleted),
+            min_msg_time_ms: self.model.min_msg_time(),
         };
         prop_assert_eq!(c, want);
-        prop_assert_eq!(counters(&a, "dlq").active_msg_num, model.count(S::Dead));
+        prop_assert_eq!(
+            counters(&self.a, "dlq").active_msg_num,
+            self.model.count(S::Dead)
+        );
+        Ok(())
+    }
+}
+
+fn run(rule: Rule, ops: Vec<Op>) -> Result<(), TestCaseError> {
+    let mut r = Run::new(rule);
+    for op in ops {
+        let check = match op {
+            Op::Send { n, delay } => {
+                r.send(n, delay);
+                true
+            }
+            Op::Receive { n } => {
+                r.receive(n)?;
+                true
+            }
+            Op::Delete { pick, stale } => r.delete(pick, stale)?,
+            Op::Advance { ms } => {
+                adv(&r.e, ms);
+                r.model.now += ms;
+                true
+            }
+            Op::Rewind { back_secs } => r.rewind(back_secs)?,
+            Op::SetRewind { on } => {
+                r.set_rewind(on);
+                true
+            }
+        };
+        if check {
+            r.check()?;
+        }
     }
     Ok(())
 }

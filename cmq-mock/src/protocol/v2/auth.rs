@@ -1,6 +1,6 @@
 //! Request authentication: the CMQ API 2.0 signature, the Timestamp window and replay refusal.
 //!
-//! The rules (reference §3, §4, and the spec's decisions):
+//! The rules (the service's documented ones, and the spec's decisions where it is silent):
 //!
 //! * `SecretId` must be present and name a known account ([`Accounts`]); otherwise
 //!   [`protocol::MISSING_SECRET_ID`] (4100/10270).
@@ -32,9 +32,9 @@ use cmq_sdk::generated::TIMESTAMP_SKEW_SECONDS;
 use cmq_sdk::generated::errors::protocol;
 use cmq_sdk::sign::{self, SIGNATURE_METHOD_PARAM, SIGNATURE_PARAM, SignatureMethod};
 
+use super::service::ServiceError;
+use super::wire::WireParams;
 use crate::clock::Clock;
-use crate::service::ServiceError;
-use crate::wire::WireParams;
 
 /// Whether requests must be signed.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]

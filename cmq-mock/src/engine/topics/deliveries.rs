@@ -17,7 +17,7 @@ use std::time::Duration;
 
 use tokio::sync::Notify;
 
-use super::topics::Protocol;
+use cmq_sdk::generated::types::Protocol;
 
 /// Why a push attempt failed.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -155,7 +155,7 @@ impl DeliveryLog {
     }
 
     /// Appends a record (its `seq` is overwritten) and wakes every waiter. Returns the seq.
-    pub fn record(&self, mut rec: DeliveryRecord) -> u64 {
+    pub(crate) fn record(&self, mut rec: DeliveryRecord) -> u64 {
         let seq = {
             let mut st = self.lock();
             rec.seq = st.next_seq;

@@ -1,12 +1,15 @@
-//! Reading the conformance corpus (`spec/conformance/`) and reporting its cases with
-//! `expected_failure` semantics; shared by the SDK's and the mock's conformance tests.
-#![allow(dead_code)]
+//! Reading the conformance corpus (`spec/conformance/`, format in `spec/README.md`) and
+//! reporting its cases with `expected_failure` semantics. A dev-dependency of `cmq-sdk` and
+//! `cmq-mock`, whose conformance tests share it; never published.
+
+#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
+/// The workspace root (the folder that holds `spec/`).
 pub fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -14,6 +17,8 @@ pub fn root() -> PathBuf {
         .unwrap_or_default()
 }
 
+/// The JSON file at `rel` under the workspace root; panics naming the file if it cannot be read
+/// or parsed.
 pub fn load(rel: &str) -> Value {
     let path = root().join(rel);
     let text = std::fs::read_to_string(&path)
@@ -21,10 +26,12 @@ pub fn load(rel: &str) -> Value {
     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{rel} is not JSON: {e}"))
 }
 
+/// The `cases` array of a corpus file.
 pub fn cases(v: &Value) -> &[Value] {
     v["cases"].as_array().map_or(&[], Vec::as_slice)
 }
 
+/// The string at `key` of `v`, or `""`.
 pub fn text<'a>(v: &'a Value, key: &str) -> &'a str {
     v[key].as_str().unwrap_or_default()
 }
@@ -52,12 +59,15 @@ pub fn expand(v: &Value) -> String {
 #[derive(Default)]
 pub struct Report {
     ran: usize,
+    /// The unexpected failures so far, one line each.
     pub failures: Vec<String>,
     fixed: Vec<String>,
     expected: usize,
 }
 
 impl Report {
+    /// Records case `name`: its outcome, and why it is a known gap if it is one (a known gap
+    /// must fail; one that passes is reported as fixed).
     pub fn record(
         &mut self,
         name: &str,
@@ -75,6 +85,7 @@ impl Report {
         }
     }
 
+    /// Panics with every failure (and every fixed known gap) at once; else prints the counts.
     pub fn finish(self, what: &str) {
         assert!(self.ran > 0, "{what}: no case ran");
         if !self.failures.is_empty() || !self.fixed.is_empty() {
@@ -118,6 +129,7 @@ pub fn glob(pattern: &str, name: &str) -> bool {
     rest.ends_with(last)
 }
 
+/// A `[[name, value], …]` array as pairs.
 pub fn pairs_of(v: &Value) -> Vec<(String, String)> {
     v.as_array()
         .into_iter()

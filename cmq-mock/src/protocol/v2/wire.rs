@@ -87,7 +87,7 @@ impl WireParams {
     }
 
     /// Decodes an integer parameter; text that is not an integer is a type violation.
-    pub fn int(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<i64> {
+    pub(crate) fn int(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<i64> {
         let v = self.scalar(spec, errs)?;
         match v.trim().parse::<i64>() {
             Ok(n) => Some(n),
@@ -105,13 +105,17 @@ impl WireParams {
     }
 
     /// Decodes a string parameter.
-    pub fn string(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<String> {
+    pub(crate) fn string(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<String> {
         self.scalar(spec, errs).map(str::to_owned)
     }
 
     /// Decodes a JSON parameter into its shape: text that is not a JSON object is a JSON
     /// violation; each member of the wrong JSON type is a violation of that member.
-    pub fn json<T: JsonShape>(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<T> {
+    pub(crate) fn json<T: JsonShape>(
+        &self,
+        spec: &ParamSpec,
+        errs: &mut Vec<Violation>,
+    ) -> Option<T> {
         let v = self.scalar(spec, errs)?;
         match serde_json::from_str::<serde_json::Value>(v) {
             Ok(serde_json::Value::Object(obj)) => Some(T::decode_members(&obj, errs)),
@@ -140,7 +144,7 @@ impl WireParams {
 
     /// Decodes a list sent as `name.0…` or `name.1…` (contiguous). A plain `name` counts as a
     /// one-item list. Returns `None` when no item was sent.
-    pub fn list(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<Vec<String>> {
+    pub(crate) fn list(&self, spec: &ParamSpec, errs: &mut Vec<Violation>) -> Option<Vec<String>> {
         debug_assert!(spec.kind == ParamKind::StringList);
         let mut items: Vec<(u64, &str)> = self
             .pairs

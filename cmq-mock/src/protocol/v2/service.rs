@@ -66,7 +66,8 @@ impl ServiceError {
         }
     }
 
-    /// The answer to a broken constraint.
+    /// The answer to a broken constraint (used by the generated dispatcher).
+    #[doc(hidden)]
     pub fn from_violation(v: Violation) -> Self {
         let base = v.param.split('.').next().unwrap_or(&v.param).to_owned();
         Self::about(v.error, base)

@@ -1,6 +1,6 @@
 //! Message filtering for topics: pure functions, no state.
 //!
-//! A topic's `filterType` decides which mechanism **all** of its subscriptions use (ref §9.1):
+//! A topic's `filterType` decides which mechanism **all** of its subscriptions use:
 //!
 //! * `1` — tags. A subscription without filter tags receives every message, tagged or not. A
 //!   subscription with filter tags receives a message only when the message's tags and its
@@ -21,11 +21,11 @@
 //! * On a filterType 1 topic binding keys and routing keys are ignored, and on a filterType 2
 //!   topic tags are ignored.
 
-/// The most bytes a routing key or binding key may hold (ref §7).
+/// The most bytes a routing key or binding key may hold.
 pub const MAX_KEY_BYTES: usize = 64;
-/// The most `.` separators a routing key or binding key may hold (ref §7: ≤ 16 words).
+/// The most `.` separators a routing key or binding key may hold (at most 16 words).
 pub const MAX_KEY_DOTS: usize = 15;
-/// The most characters a message tag or filter tag may hold (ref §7).
+/// The most characters a message tag or filter tag may hold.
 pub const MAX_TAG_CHARS: usize = 16;
 /// The most tags per message, filter tags per subscription, or binding keys per subscription.
 pub const MAX_TAGS: usize = 5;
@@ -147,7 +147,7 @@ pub enum KeyProblem {
     Wildcard,
 }
 
-/// Checks a routing key: ≤ 64 bytes, ≤ 15 dots, no `*` or `#` (ref §6.4, §7).
+/// Checks a routing key: ≤ 64 bytes, ≤ 15 dots, no `*` or `#`.
 pub fn check_routing_key(key: &str) -> Result<(), KeyProblem> {
     check_binding_key(key)?;
     if key.contains(['*', '#']) {
@@ -156,7 +156,7 @@ pub fn check_routing_key(key: &str) -> Result<(), KeyProblem> {
     Ok(())
 }
 
-/// Checks a binding key: ≤ 64 bytes, ≤ 15 dots (wildcards allowed) (ref §6.5, §7).
+/// Checks a binding key: ≤ 64 bytes, ≤ 15 dots (wildcards allowed).
 pub fn check_binding_key(key: &str) -> Result<(), KeyProblem> {
     if key.len() > MAX_KEY_BYTES {
         return Err(KeyProblem::TooLong);
@@ -167,7 +167,7 @@ pub fn check_binding_key(key: &str) -> Result<(), KeyProblem> {
     Ok(())
 }
 
-/// Checks a message tag or filter tag: ≤ 16 characters (ref §7).
+/// Checks a message tag or filter tag: ≤ 16 characters.
 pub fn check_tag(tag: &str) -> Result<(), KeyProblem> {
     if tag.chars().count() > MAX_TAG_CHARS {
         Err(KeyProblem::TooLong)

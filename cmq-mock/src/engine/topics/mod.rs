@@ -1,0 +1,332 @@
+//! Topics and subscriptions of an account, publishing, fan-out and push.
+//!
+//! An account keeps its topics in a `RwLock<HashMap<lower-cased name, Arc<Topic>>>`; each topic
+//! has its own lock, and each subscription its own, so publishing to one topic never waits for
+//! another. Publishing ([`fanout`]) sends a message to every matching subscription ([`filter`]):
+//! a `queue` subscription gets it at once through the account's own send path (the one
+//! SendMessage uses), an `http` subscription through its push channel ([`push`]). Every fan-out
+//! and push attempt lands in the engine's delivery log ([`deliveries`]).
+//!
+//! * [`topic`]: create, list, attributes, delete.
+//! * [`subscription`]: subscribe, list, attributes, change, clear filter tags, unsubscribe.
+//!
+//! Choices where the service's documentation is silent:
+//! * Topic **and subscription** names are unique case-insensitively, and every lookup by name is
+//!   case-insensitive; answers carry the name as created.
+//! * A `queue` subscription whose queue does not exist is refused with IllegalEndpoint
+//!   (4000/10630); a queue deleted later makes each fan-out fail, logged as `EnqueueFailed`.
+//! * Parameter checks run before state checks: the enumerated values, name formats, endpoint,
+//!   content format, tag and key counts and lengths, then the topic's existence, then
+//!   BindingKeyMissing / RoutingKeyMissing, then message sizes, then uniqueness and quotas
+//!   (subscribe) or TopicHasNoSubscription / NoSubscriptionMatched (publish).
+//! * A protocol, strategy or format the spec does not know (`Other`) answers UndefinedProtocol,
+//!   UndefinedNotifyStrategy or UndefinedNotifyContentFormat. `https://` endpoints are accepted
+//!   for protocol `http` (spec decision), and the scheme may be in any case.
+//! * Filter tags given to a routing-key topic's subscription (and binding keys on a tag topic)
+//!   are stored and reported but play no part in matching.
+//! * Publishing: at most 5 message tags (TooManyMsgTags 4000/10720), each ≤ 16 characters; a
+//!   routing key ≤ 64 bytes, ≤ 15 dots (TooManyDelimiters 4000/10691), no wildcards. Subscribing:
+//!   ≤ 5 filter tags (FilterTagNumberExceeded 4000/10490), ≤ 5 binding keys (TooManyBindingKeys
+//!   4000/10680). Lengths and wildcards answer ValueOutOfRange (4000/10350).
+//! * A batch publish with 0 or more than 16 bodies answers BatchSizeOutOfRange (4000/10370); an
+//!   empty body answers MessageBodyEmpty (4000/10120); the batch total counts body bytes only.
+//! * A topic's `msg_count` counts messages that at least one `http` subscription still has to
+//!   push; a subscription's counts its queued messages (always 0 for `queue` subscriptions,
+//!   which receive synchronously).
+//! * A topic whose name was deleted less than [`Limits::recreate_block`] (10 s) ago cannot be
+//!   created again (TopicReleasing 6040/10660); a zero block relaxes the rule.
+//! * Topic ids are `topic-` + 10 random lower-case letters/digits, subscription ids
+//!   `subscription-` + 10 of them; message ids are decimal strings from a per-account counter that
+//!   starts at a random 13-digit number.
+//! * Changing a topic's or subscription's attributes, or clearing its filter tags, updates its
+//!   last-modify time even when no value changes.
+//! * Binding keys changed to an empty list on a routing-key topic answer BindingKeyMissing; on a
+//!   tag topic they clear the binding keys.
+//!
+//! [`Limits::recreate_block`]: crate::engine::Limits::recreate_block
+
+pub mod deliveries;
+mod fanout;
+pub mod filter;
+pub mod push;
+mod subscription;
+mod topic;
+pub mod types;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
+
+use self::filter::{FilterType, KeyProblem, MAX_TAGS};
+use self::push::PushChannel;
+use super::error::{EngineError, EngineResult, ErrorKind};
+
+/// One subscription of a topic.
+pub(crate) struct Subscription {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) protocol: Protocol,
+    pub(crate) endpoint: String,
+    pub(crate) create_ms: u64,
+    state: Mutex<SubState>,
+    /// The push channel (protocol `http` only).
+    pub(crate) push: Option<Arc<PushChannel>>,
+}
+
+/// What a subscription's attributes change.
+pub(crate) struct SubState {
+    pub(crate) strategy: NotifyStrategy,
+    pub(crate) format: NotifyContentFormat,
+    pub(crate) filter_tags: Vec<String>,
+    pub(crate) binding_keys: Vec<String>,
+    pub(crate) modify_ms: u64,
+}
+
+impl Subscription {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, SubState> {
+        // Updates are plain assignments; a poisoned lock is still consistent.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// One topic.
+pub(crate) struct Topic {
+    pub(crate) id: String,
+    pub(crate) name: String,
+    pub(crate) filter_type: FilterType,
+    pub(crate) create_ms: u64,
+    seq: u64,
+    /// Messages still waiting for at least one http subscription (`msg_count`).
+    pub(crate) backlog: Arc<AtomicU64>,
+    state: Mutex<TopicState>,
+}
+
+/// What a topic's attributes and subscriptions change.
+pub(crate) struct TopicState {
+    pub(crate) max_msg_size: u64,
+    pub(crate) modify_ms: u64,
+    pub(crate) deleted: bool,
+    /// In creation order.
+    pub(crate) subs: Vec<Arc<Subscription>>,
+}
+
+impl Topic {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, TopicState> {
+        // Every critical section leaves the state consistent; a poisoned lock is still usable.
+        self.state.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl TopicState {
+    pub(crate) fn find(&self, name: &str) -> Option<&Arc<Subscription>> {
+        self.subs.iter().find(|s| s.name.eq_ignore_ascii_case(name))
+    }
+}
+
+/// The topics of one account (the account's methods in [`topic`], [`subscription`] and
+/// [`fanout`] work on them).
+pub(crate) struct Topics {
+    map: RwLock<HashMap<String, Arc<Topic>>>,
+    /// Lower-cased name → when it was deleted (Unix ms), for the re-create block.
+    deleted: Mutex<HashMap<String, u64>>,
+    next_seq: AtomicU64,
+    next_msg_id: AtomicU64,
+}
+
+impl Default for Topics {
+    fn default() -> Self {
+        Self {
+            map: RwLock::new(HashMap::new()),
+            deleted: Mutex::new(HashMap::new()),
+            next_seq: AtomicU64::new(0),
+            next_msg_id: AtomicU64::new(1_000_000_000_000 + fastrand::u64(..8_000_000_000_000)),
+        }
+    }
+}
+
+impl Drop for Topics {
+    fn drop(&mut self) {
+        self.reset();
+    }
+}
+
+impl Topics {
+    fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<String, Arc<Topic>>> {
+        // Map operations are single inserts/removes; a poisoned lock is still consistent.
+        self.map.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn write(&self) -> std::sync::RwLockWriteGuard<'_, HashMap<String, Arc<Topic>>> {
+        self.map.write().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn deleted(&self) -> MutexGuard<'_, HashMap<String, u64>> {
+        self.deleted.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// The topic called `name` (case-insensitively).
+    pub(crate) fn get(&self, name: &str) -> EngineResult<Arc<Topic>> {
+        self.read()
+            .get(&name.to_lowercase())
+            .cloned()
+            .ok_or_else(|| e(ErrorKind::TopicNotExist))
+    }
+
+    /// The subscription `name` of topic `topic`, with its topic.
+    pub(crate) fn subscription(
+        &self,
+        topic: &str,
+        name: &str,
+    ) -> EngineResult<(Arc<Topic>, Arc<Subscription>)> {
+        let t = self.get(topic)?;
+        let s = {
+            let st = t.lock();
+            if st.deleted {
+                return Err(e(ErrorKind::TopicNotExist));
+            }
+            st.find(name)
+                .cloned()
+                .ok_or_else(|| e(ErrorKind::SubscriptionNotExist))?
+        };
+        Ok((t, s))
+    }
+
+    /// A fresh message id.
+    pub(crate) fn next_msg_id(&self) -> String {
+        self.next_msg_id.fetch_add(1, Ordering::Relaxed).to_string()
+    }
+
+    /// Removes every topic and subscription at once (no re-create block), stopping every push
+    /// worker.
+    pub(crate) fn reset(&self) {
+        let topics: Vec<Arc<Topic>> = self.write().drain().map(|(_, t)| t).collect();
+        for t in topics {
+            let subs = {
+                let mut st = t.lock();
+                st.deleted = true;
+                std::mem::take(&mut st.subs)
+            };
+            for s in subs {
+                if let Some(ch) = &s.push {
+                    ch.stop();
+                }
+            }
+        }
+        self.deleted().clear();
+    }
+}
+
+pub(crate) fn e(kind: ErrorKind) -> EngineError {
+    EngineError::new(kind)
+}
+
+/// An error whose text names parameter `param` (for the `%s` texts).
+pub(crate) fn param(kind: ErrorKind, param: &str) -> EngineError {
+    EngineError::with_detail(kind, param)
+}
+
+/// The name rule (spec decision): a letter, then letters, digits, `-` or `_`; ≤ 64 characters.
+pub(crate) fn valid_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    name.len() <= 64
+        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// The longest `http` endpoint accepted (characters).
+pub(crate) const MAX_ENDPOINT_CHARS: usize = 500;
+
+/// Checks an `http` endpoint: no whitespace (UrlContainsBlank 4510/10570), else `http://` or
+/// `https://` (any case), a URL with a host, ≤ 500 characters (EndpointFormatError 4000/10500).
+pub(crate) fn check_http_endpoint(endpoint: &str) -> EngineResult<()> {
+    if endpoint.chars().any(char::is_whitespace) {
+        return Err(e(ErrorKind::UrlContainsBlank));
+    }
+    let lower = endpoint.get(..8).unwrap_or(endpoint).to_ascii_lowercase();
+    let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
+    let url_ok =
+        reqwest::Url::parse(endpoint).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()));
+    if !scheme_ok || !url_ok || endpoint.chars().count() > MAX_ENDPOINT_CHARS {
+        return Err(e(ErrorKind::EndpointFormatError));
+    }
+    Ok(())
+}
+
+pub(crate) fn random_id(prefix: &str) -> String {
+    const ALNUM: &[u8] = b"abcdefghijklmnopqrstuvwxyz0123456789";
+    let mut s = String::with_capacity(prefix.len() + 10);
+    s.push_str(prefix);
+    for _ in 0..10 {
+        s.push(char::from(ALNUM[fastrand::usize(..ALNUM.len())]));
+    }
+    s
+}
+
+pub(crate) fn check_tags(tags: &[String], too_many: ErrorKind, name: &str) -> EngineResult<()> {
+    if tags.len() > MAX_TAGS {
+        return Err(e(too_many));
+    }
+    if tags.iter().any(|t| filter::check_tag(t).is_err()) {
+        return Err(param(ErrorKind::ValueOutOfRange, name));
+    }
+    Ok(())
+}
+
+pub(crate) fn key_error(problem: KeyProblem, name: &str) -> EngineError {
+    match problem {
+        KeyProblem::TooManyDots => e(ErrorKind::TooManyDelimiters),
+        KeyProblem::TooLong | KeyProblem::Wildcard => param(ErrorKind::ValueOutOfRange, name),
+    }
+}
+
+pub(crate) fn check_binding_keys(keys: &[String]) -> EngineResult<()> {
+    if keys.len() > MAX_TAGS {
+        return Err(e(ErrorKind::TooManyBindingKeys));
+    }
+    for k in keys {
+        filter::check_binding_key(k).map_err(|p| key_error(p, "bindingKey"))?;
+    }
+    Ok(())
+}
+
+/// A case-insensitive substring match (an absent or empty search word matches everything).
+pub(crate) fn matches_search(name: &str, search_word: Option<&str>) -> bool {
+    search_word
+        .filter(|w| !w.is_empty())
+        .is_none_or(|w| name.to_lowercase().contains(&w.to_lowercase()))
+}
+
+/// A protocol the spec knows, else UndefinedProtocol.
+pub(crate) fn check_protocol(p: &Protocol) -> EngineResult<()> {
+    match p {
+        Protocol::Other(_) => Err(e(ErrorKind::UndefinedProtocol)),
+        _ => Ok(()),
+    }
+}
+
+/// A strategy the spec knows, else UndefinedNotifyStrategy.
+pub(crate) fn check_strategy(s: Option<&NotifyStrategy>) -> EngineResult<()> {
+    match s {
+        Some(NotifyStrategy::Other(_)) => Err(e(ErrorKind::UndefinedNotifyStrategy)),
+        _ => Ok(()),
+    }
+}
+
+/// A content format the spec knows, else UndefinedNotifyContentFormat.
+pub(crate) fn check_format(f: Option<&NotifyContentFormat>) -> EngineResult<()> {
+    match f {
+        Some(NotifyContentFormat::Other(_)) => Err(e(ErrorKind::UndefinedNotifyContentFormat)),
+        _ => Ok(()),
+    }
+}
+
+/// The content format a subscription gets when it names none: JSON for `http`, SIMPLIFIED for
+/// `queue`.
+pub(crate) fn default_format(protocol: &Protocol) -> NotifyContentFormat {
+    match protocol {
+        Protocol::Queue => NotifyContentFormat::Simplified,
+        _ => NotifyContentFormat::Json,
+    }
+}
