@@ -1,4 +1,4 @@
-//! Rendering: the model goes through tera templates (which only place what the model decided),
+//! Rendering: the Rust annotation goes through tera templates (which only place what it decided),
 //! then `syn` parses the result and `prettyplease` formats it, so no installed rustfmt is needed
 //! and a template that emits invalid Rust fails here, naming the file.
 
@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use tera::{Context, Tera};
 
 use crate::error::Error;
-use crate::model::Model;
+use crate::rust::RustModel;
 
 /// The generated files: path relative to the workspace root → contents.
 pub type FileSet = BTreeMap<String, String>;
@@ -115,7 +115,7 @@ pub fn format_rust(file: &str, source: &str, spec_hash: &str) -> Result<String, 
 }
 
 /// Renders every generated file.
-pub fn render(model: &Model) -> Result<FileSet, Error> {
+pub fn render(model: &RustModel) -> Result<FileSet, Error> {
     let t = engine()?;
     let mut out = FileSet::new();
     let mut base = Context::new();

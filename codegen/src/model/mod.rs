@@ -1,0 +1,156 @@
+//! The language-neutral model: the spec with every reference resolved, every override merged
+//! and every default error filled in, as plain typed facts (ranges, lengths, patterns, rules,
+//! the error of each violation kind, paging). Nothing here knows about Rust: the Rust annotation
+//! pass ([`crate::rust`]) and the conformance corpus ([`crate::conformance`]) both read it.
+//!
+//! Building the model runs the reference, duplicate and value lints ([`crate::lint`]): every
+//! finding is collected, each naming its file and JSON path.
+
+mod actions;
+mod errors;
+mod params;
+mod patterns;
+mod shapes;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::Serialize;
+
+pub use actions::{Action, Operand, Paging, Rule, StateRule};
+pub use errors::{Code, Decision, ErrorDef, ProtocolError};
+pub use params::{Param, RequiredIf};
+pub use patterns::Pattern;
+pub use shapes::{Field, Shape};
+
+use crate::lint::Lints;
+use crate::spec::{Spec, ViolationKind};
+
+/// The whole model.
+#[derive(Clone, Debug, Serialize)]
+pub struct Model {
+    /// SHA-256 of the spec files.
+    pub spec_hash: String,
+    /// The API's protocol facts.
+    pub api: Api,
+    /// Top-level codes.
+    pub codes: Vec<Code>,
+    /// Errors, in spec order.
+    pub errors: Vec<ErrorDef>,
+    /// Protocol-level failures and their errors.
+    pub protocol_errors: Vec<ProtocolError>,
+    /// The default error of each violation kind.
+    pub violation_errors: BTreeMap<ViolationKind, String>,
+    /// Character patterns, by id.
+    pub patterns: Vec<Pattern>,
+    /// The shared parameters of `attributes.json`, by id (not required anywhere by themselves).
+    pub shared_params: Vec<Param>,
+    /// Shapes (JSON objects), by id.
+    pub shapes: Vec<Shape>,
+    /// Actions, by name.
+    pub actions: Vec<Action>,
+    /// Recorded decisions.
+    pub decisions: Vec<Decision>,
+}
+
+/// Protocol facts of the API.
+#[derive(Clone, Debug, Serialize)]
+pub struct Api {
+    /// The API's name.
+    pub name: String,
+    /// What it is.
+    pub doc: String,
+    /// The request path.
+    pub path: String,
+    /// Largest request, in bytes.
+    pub max_request_bytes: u64,
+    /// Timestamp skew, in seconds.
+    pub timestamp_skew_seconds: u64,
+    /// Accepted first list indices.
+    pub list_bases: Vec<u32>,
+    /// First list index the SDK sends.
+    pub sdk_list_base: u32,
+}
+
+impl Model {
+    /// The error with id `id`.
+    pub fn error(&self, id: &str) -> Option<&ErrorDef> {
+        self.errors.iter().find(|e| e.id == id)
+    }
+
+    /// The pattern with id `id`.
+    pub fn pattern(&self, id: &str) -> Option<&Pattern> {
+        self.patterns.iter().find(|p| p.id == id)
+    }
+
+    /// The shape with id `id`.
+    pub fn shape(&self, id: &str) -> Option<&Shape> {
+        self.shapes.iter().find(|s| s.id == id)
+    }
+
+    /// The members of the shape of `json` parameter `p` (empty for other parameters).
+    pub fn members(&self, p: &Param) -> &[Param] {
+        p.shape
+            .as_deref()
+            .and_then(|s| self.shape(s))
+            .map_or(&[], |s| s.members.as_slice())
+    }
+}
+
+/// What every pass of the model builder reads: the spec and the sets references resolve in.
+pub(crate) struct Ctx<'s> {
+    pub spec: &'s Spec,
+    /// Every error id.
+    pub error_ids: BTreeSet<String>,
+    /// The default error of each violation kind.
+    pub defaults: BTreeMap<ViolationKind, String>,
+    /// Shapes used by `json` parameters (their members are validated).
+    pub validated: BTreeSet<String>,
+}
+
+impl Ctx<'_> {
+    /// Lints an error id.
+    pub fn check_error_id(&self, id: &str, at: crate::error::Location, l: &mut Lints) {
+        if !self.error_ids.contains(id) {
+            l.push(at, format!("unknown error id `{id}`"));
+        }
+    }
+}
+
+/// Builds the model, pushing every finding into `l`. The model is complete only when `l` stays
+/// empty; callers must not use it otherwise.
+pub fn build(spec: &Spec, l: &mut Lints) -> Model {
+    let ctx = Ctx {
+        spec,
+        error_ids: spec.errors.errors.iter().map(|e| e.id.clone()).collect(),
+        defaults: errors::violation_defaults(spec, l),
+        validated: shapes::validated(spec),
+    };
+    errors::check_violation_errors(&ctx, l);
+    let shared_params = params::shared(&ctx, l);
+    Model {
+        spec_hash: spec.hash.clone(),
+        api: api(spec),
+        codes: errors::codes(spec, l),
+        errors: errors::errors(spec, l),
+        protocol_errors: errors::protocol_errors(&ctx, l),
+        violation_errors: ctx.defaults.clone(),
+        patterns: patterns::build(spec, l),
+        shared_params,
+        shapes: shapes::build(&ctx, l),
+        actions: actions::build(&ctx, l),
+        decisions: errors::decisions(spec),
+    }
+}
+
+fn api(spec: &Spec) -> Api {
+    let p = &spec.protocol;
+    Api {
+        name: p.name.clone(),
+        doc: p.doc.clone(),
+        path: p.path.clone(),
+        max_request_bytes: p.max_request_bytes,
+        timestamp_skew_seconds: p.timestamp_skew_seconds,
+        list_bases: p.list_encoding.bases.clone(),
+        sdk_list_base: p.list_encoding.sdk_base,
+    }
+}

@@ -1,0 +1,148 @@
+//! The spec as written: serde types for the files under `spec/` (format in `spec/README.md`),
+//! and the loader that reads them, naming file and JSON path on any error.
+
+mod action;
+mod protocol;
+mod types;
+
+use std::collections::BTreeMap;
+use std::fs;
+use std::path::{Path, PathBuf};
+
+pub use action::{
+    Action, Attributes, ErrorOverrides, Field, Limits, OrderRule, Paginated, Param, ParamUse,
+    RequiredIf, RequiresRule, Rule, Shape, StateRule,
+};
+pub use protocol::{
+    Code, CommonParam, Decision, Envelope, ErrorEntry, ErrorsFile, ListEncoding, Pattern, Protocol,
+    SignatureMethod,
+};
+pub use types::{FieldType, Group, LenUnit, ParamType, Scalar, ViolationKind};
+
+use crate::error::{Error, Location};
+
+/// Everything under `spec/`, as read.
+#[derive(Clone, Debug)]
+pub struct Spec {
+    /// The directory it was read from.
+    pub dir: PathBuf,
+    /// `protocol.json`.
+    pub protocol: Protocol,
+    /// `errors.json`.
+    pub errors: ErrorsFile,
+    /// `attributes.json`.
+    pub attributes: Attributes,
+    /// `actions/*.json`, keyed by file stem, in name order.
+    pub actions: BTreeMap<String, Action>,
+    /// The SHA-256 of every file read, in path order (hex).
+    pub hash: String,
+}
+
+fn read_json<T: serde::de::DeserializeOwned>(
+    path: &Path,
+    hasher: &mut Vec<(String, Vec<u8>)>,
+    rel: &str,
+) -> Result<T, Error> {
+    let bytes = fs::read(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let mut de = serde_json::Deserializer::from_slice(&bytes);
+    let value = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let json_path = e.path().to_string();
+        let inner = e.into_inner();
+        Error::Spec {
+            at: Location::new(rel, format_path(&json_path)),
+            message: format!("{inner}"),
+        }
+    })?;
+    hasher.push((rel.to_owned(), bytes));
+    Ok(value)
+}
+
+fn format_path(p: &str) -> String {
+    if p == "." || p.is_empty() {
+        "$".to_owned()
+    } else {
+        format!("$.{p}")
+    }
+}
+
+/// Reads every spec file under `dir`.
+pub fn load(dir: &Path) -> Result<Spec, Error> {
+    let mut files = Vec::new();
+    let protocol = read_json(&dir.join("protocol.json"), &mut files, "protocol.json")?;
+    let errors = read_json(&dir.join("errors.json"), &mut files, "errors.json")?;
+    let attributes = read_json(&dir.join("attributes.json"), &mut files, "attributes.json")?;
+    let mut actions = BTreeMap::new();
+    let actions_dir = dir.join("actions");
+    let entries = fs::read_dir(&actions_dir).map_err(|e| Error::Io {
+        path: actions_dir.display().to_string(),
+        source: e,
+    })?;
+    let mut paths: Vec<PathBuf> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "json"))
+        .collect();
+    paths.sort();
+    for p in paths {
+        let stem = p
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or_default()
+            .to_owned();
+        let rel = format!("actions/{stem}.json");
+        let action: Action = read_json(&p, &mut files, &rel)?;
+        actions.insert(stem, action);
+    }
+    Ok(Spec {
+        dir: dir.to_path_buf(),
+        protocol,
+        errors,
+        attributes,
+        actions,
+        hash: hash_files(&files),
+    })
+}
+
+fn hash_files(files: &[(String, Vec<u8>)]) -> String {
+    use sha2::{Digest, Sha256};
+    let mut sorted: Vec<&(String, Vec<u8>)> = files.iter().collect();
+    sorted.sort_by(|a, b| a.0.cmp(&b.0));
+    let mut h = Sha256::new();
+    for (name, bytes) in sorted {
+        h.update(name.as_bytes());
+        h.update([0u8]);
+        h.update((bytes.len() as u64).to_le_bytes());
+        h.update(bytes);
+    }
+    h.finalize().iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule(text: &str) -> Result<Rule, String> {
+        let mut de = serde_json::Deserializer::from_str(text);
+        serde_path_to_error::deserialize(&mut de).map_err(|e| format!("{}: {e}", e.path()))
+    }
+
+    #[test]
+    fn rules_are_typed_by_kind() {
+        let r = rule(r#"{"kind": "lt", "left": "a", "right": "b", "error": "E"}"#).expect("lt");
+        assert!(matches!(r, Rule::Lt(ref o) if o.left == "a" && o.right == "b"));
+        assert_eq!(r.error(), "E");
+        let r = rule(r#"{"kind": "requires", "if": "a", "then": "b", "error": "E"}"#)
+            .expect("requires");
+        assert!(matches!(r, Rule::Requires(ref q) if q.if_ == "a"));
+        let bad =
+            rule(r#"{"kind": "gt", "left": "a", "right": "b", "error": "E"}"#).expect_err("gt");
+        assert!(bad.contains("unknown variant `gt`"), "{bad}");
+        let bad = rule(r#"{"kind": "le", "left": "a", "right": "b", "error": "E", "rigth": 1}"#)
+            .expect_err("typo");
+        assert!(bad.contains("unknown field `rigth`"), "{bad}");
+        let bad = rule(r#"{"kind": "state", "error": "E"}"#).expect_err("doc");
+        assert!(bad.contains("missing field `doc`"), "{bad}");
+    }
+}
