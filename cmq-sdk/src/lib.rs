@@ -41,6 +41,7 @@ pub mod client;
 pub mod constraints;
 pub mod credentials;
 pub mod endpoint;
+pub mod enums;
 pub mod error;
 #[rustfmt::skip]
 pub mod generated;
@@ -55,6 +56,7 @@ pub mod timeouts;
 pub use client::{Client, ClientBuilder, HttpMethod, ValidationMode};
 pub use credentials::Credentials;
 pub use endpoint::Endpoint;
+pub use enums::Open;
 pub use error::{Error, ServiceError};
 pub use generated::actions::Action;
 pub use generated::errors::{ErrorId, ServiceCode};

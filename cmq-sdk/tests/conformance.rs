@@ -24,7 +24,7 @@ use cmq_sdk::generated::ops::*;
 use cmq_sdk::generated::types::{DeadLetterPolicy, NotifyContentFormat, NotifyStrategy, Protocol};
 use cmq_sdk::params::Params;
 use cmq_sdk::sign::{self, SignatureMethod};
-use cmq_sdk::{Client, Credentials, Error, HttpMethod, Operation};
+use cmq_sdk::{Client, Credentials, Error, HttpMethod, Open, Operation};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------ corpus plumbing
@@ -98,7 +98,11 @@ macro_rules! from_text {
         }
     )*};
 }
-from_text!(NotifyStrategy, NotifyContentFormat, Protocol);
+from_text!(
+    Open<NotifyStrategy>,
+    Open<NotifyContentFormat>,
+    Open<Protocol>
+);
 
 /// What a test does with one typed input.
 trait Visit {

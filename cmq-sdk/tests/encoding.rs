@@ -635,9 +635,9 @@ fn unknown_enum_values_are_sent_as_given() {
     let input = SubscribeInput::new()
         .topic_name("t")
         .subscription_name("s")
-        .protocol(Protocol::Other("https".into()))
+        .protocol(cmq_sdk::Open::Other("https".into()))
         .endpoint("https://example.com")
-        .notify_strategy(NotifyStrategy::from("LINEAR"));
+        .notify_strategy("LINEAR");
     let w = wire(&input);
     assert!(w.contains(&("protocol".into(), "https".into())));
     assert!(w.contains(&("notifyStrategy".into(), "LINEAR".into())));

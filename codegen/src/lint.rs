@@ -45,6 +45,18 @@ pub fn check_doc(doc: &str, at: &Location, l: &mut Lints) {
     }
 }
 
+/// Documentation links must be `https://` URLs.
+pub fn check_see(see: &[String], at: &Location, l: &mut Lints) {
+    for (i, u) in see.iter().enumerate() {
+        if !u.starts_with("https://") || u.contains(char::is_whitespace) {
+            l.push(
+                at.join(format!("[{i}]")),
+                format!("`{u}` is not an https:// URL"),
+            );
+        }
+    }
+}
+
 /// Checks one resolved parameter definition: a doc, ordered bounds, bounds that fit the type,
 /// a default inside its range or enum, enum values of the parameter's type.
 pub fn check_param(ty: ParamType, doc: &str, c: &Limits, at: &Location, l: &mut Lints) {

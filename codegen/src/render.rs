@@ -45,6 +45,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/sdk_types.rs.tera"),
     ),
     (
+        "sdk_facts.rs.tera",
+        include_str!("../templates/sdk_facts.rs.tera"),
+    ),
+    (
         "sdk_ops_mod.rs.tera",
         include_str!("../templates/sdk_ops_mod.rs.tera"),
     ),
@@ -129,6 +133,7 @@ pub fn render(model: &RustModel) -> Result<FileSet, Error> {
             "sdk_constraints.rs.tera",
         ),
         ("cmq-sdk/src/generated/types.rs", "sdk_types.rs.tera"),
+        ("cmq-sdk/src/generated/facts.rs", "sdk_facts.rs.tera"),
         ("cmq-sdk/src/generated/ops/mod.rs", "sdk_ops_mod.rs.tera"),
         ("cmq-mock/src/generated/mod.rs", "mock_mod.rs.tera"),
         ("cmq-mock/src/generated/decode.rs", "mock_decode.rs.tera"),

@@ -18,6 +18,7 @@ fn lint(tag: &str, edit: impl Fn(&str, &mut Value)) -> String {
         "protocol.json",
         "errors.json",
         "attributes.json",
+        "service.json",
         "actions/Edge.json",
     ] {
         let text = std::fs::read_to_string(fixture().join(rel)).expect("read");
@@ -165,5 +166,31 @@ fn wrong_type_names_file_and_path() {
     insta::assert_snapshot!(lint(
         "type",
         on_action(|v| v["params"][1]["min"] = json!("three"))
+    ));
+}
+
+#[test]
+fn fact_without_source_or_of_the_wrong_type() {
+    insta::assert_snapshot!(lint("fact", |rel, v| if rel == "service.json" {
+        v["facts"]["recreate_block"]["source"] = json!(null);
+        v["facts"]["queues_per_account"]["value"] = json!(-1);
+        v["facts"]["https_endpoints"]["value"] = json!("yes");
+    }));
+}
+
+#[test]
+fn paging_needs_its_parameters_and_fields() {
+    insta::assert_snapshot!(lint(
+        "paging",
+        on_action(|v| v["paginated"] =
+            json!({"offset": "count", "limit": "nope", "total": "n", "items": "maybe"}))
+    ));
+}
+
+#[test]
+fn default_by_needs_string_enums() {
+    insta::assert_snapshot!(lint(
+        "default-by",
+        on_action(|v| v["params"][3]["default_by"] = json!({"param": "name", "values": {"a": "b"}}))
     ));
 }

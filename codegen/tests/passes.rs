@@ -44,7 +44,12 @@ fn the_loader_refuses_an_unknown_type_with_file_and_path() {
     let dir = std::env::temp_dir().join(format!("cmq-passes-type-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(dir.join("actions")).expect("mkdir");
-    for f in ["protocol.json", "errors.json", "attributes.json"] {
+    for f in [
+        "protocol.json",
+        "errors.json",
+        "attributes.json",
+        "service.json",
+    ] {
         std::fs::copy(fixture("edges").join(f), dir.join(f)).expect("copy");
     }
     let text = std::fs::read_to_string(fixture("edges/actions/Edge.json")).expect("read");
@@ -139,19 +144,22 @@ fn a_parameter_is_annotated_with_its_rust_fragments() {
         .find(|a| a.name == "HTTPStatusCheck")
         .expect("action");
     let kind = a.params.iter().find(|p| p.field == "kind").expect("kind");
-    assert_eq!(kind.rust_type.text(), "Kind");
-    assert_eq!(kind.arg_type.text(), "impl Into < Kind >");
+    assert_eq!(kind.rust_type.text(), "crate :: enums :: Open < Kind >");
+    assert_eq!(
+        kind.arg_type.text(),
+        "impl Into < crate :: enums :: Open < Kind >>"
+    );
     assert_eq!(
         kind.check.text(),
-        "check_string (& crate :: generated :: constraints :: http_status_check :: KIND , self . kind . as_ref () . map (Kind :: as_str) , & mut v) ;"
+        "check_string (& crate :: generated :: constraints :: http_status_check :: KIND , self . kind . as_ref () . map (crate :: enums :: Open :: as_str) , & mut v) ;"
     );
     assert_eq!(
         kind.decode.text(),
-        "p . string (& cmq_sdk :: generated :: constraints :: http_status_check :: KIND , errs) . map (Kind :: from)"
+        "p . string (& cmq_sdk :: generated :: constraints :: http_status_check :: KIND , errs) . map (cmq_sdk :: enums :: Open :: < Kind > :: from)"
     );
     let spec = kind.spec.expr.text();
     assert!(
-        spec.contains("one_of : & [\"HTTP_PUSH\" , \"queue-copy\" , \"Simple\"]"),
+        spec.contains("one_of : & [Scalar :: Text (\"HTTP_PUSH\") , Scalar :: Text (\"queue-copy\") , Scalar :: Text (\"Simple\")]"),
         "{spec}"
     );
     let list = a
@@ -161,6 +169,10 @@ fn a_parameter_is_annotated_with_its_rust_fragments() {
         .expect("URLList");
     assert_eq!(list.spec.const_name, "URL_LIST");
     assert!(list.spec.expr.text().contains("max_items : Some (3_usize)"));
+    let typed = list.typed.as_ref().expect("typed limits");
+    assert_eq!(typed.module, "url_list");
+    assert_eq!(typed.consts[0].name, "MAX_ITEMS");
+    assert_eq!(typed.consts[0].value.text(), "3");
     let variants: Vec<&str> = r.enums[0]
         .variants
         .iter()

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use serde_json::{Map, Value};
 
 use crate::model::{Model, Param, Pattern};
-use crate::spec::{LenUnit, ParamType, Scalar, ViolationKind};
+use crate::spec::{EnumCase, LenUnit, ParamType, Scalar, ViolationKind};
 
 /// Wire parameters of one request.
 pub(super) type Wire = BTreeMap<String, String>;
@@ -25,8 +25,9 @@ pub(super) fn text_len(f: &Param, v: &str) -> u64 {
     }
 }
 
-fn listed(f: &Param, v: &str) -> bool {
-    f.one_of.is_empty() || f.one_of.iter().any(|x| x.text() == v)
+/// True when `v` is one of `f`'s values (any value when none are listed), compared by `case`.
+fn listed(f: &Param, v: &str, case: EnumCase) -> bool {
+    f.one_of.is_empty() || f.one_of.iter().any(|x| case.eq(v, &x.text()))
 }
 
 /// The violation kinds a text value breaks (the empty string breaks no pattern).
@@ -44,7 +45,7 @@ pub(super) fn text_violations(m: &Model, f: &Param, v: &str) -> Vec<ViolationKin
     {
         out.push(ViolationKind::Dots);
     }
-    if !listed(f, v) {
+    if !listed(f, v, m.api.enum_case) {
         out.push(ViolationKind::Enum);
     }
     out
@@ -56,7 +57,7 @@ pub(super) fn int_violations(f: &Param, v: i64) -> Vec<ViolationKind> {
     if f.min.is_some_and(|n| v < n) || f.max.is_some_and(|n| v > n) {
         out.push(ViolationKind::Range);
     }
-    if !listed(f, &v.to_string()) {
+    if !listed(f, &v.to_string(), EnumCase::Exact) {
         out.push(ViolationKind::Enum);
     }
     out

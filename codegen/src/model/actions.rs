@@ -27,6 +27,8 @@ pub struct Action {
     pub group: Group,
     /// Description.
     pub doc: String,
+    /// Public documentation pages.
+    pub see: Vec<String>,
     /// Safe to retry automatically.
     pub idempotent: bool,
     /// The parameter whose value is the long-poll wait (long-polling actions only).
@@ -144,6 +146,16 @@ pub struct Paging {
     pub item_shape: String,
     /// Whether the items field may be absent.
     pub items_optional: bool,
+    /// The offset the server assumes when none is sent.
+    pub default_offset: i64,
+    /// The largest offset accepted, if bounded.
+    pub max_offset: Option<i64>,
+    /// The page size the server assumes when no limit is sent.
+    pub default_limit: i64,
+    /// The smallest limit accepted, if bounded.
+    pub min_limit: Option<i64>,
+    /// The largest page a request may ask for.
+    pub max_limit: i64,
 }
 
 pub(super) fn build(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Action> {
@@ -168,6 +180,7 @@ pub(super) fn build(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Action> {
 
 fn action(ctx: &Ctx<'_>, a: &spec::Action, at: Location, l: &mut Lints) -> Action {
     lint::check_doc(&a.doc, &at.join("doc"), l);
+    lint::check_see(&a.see, &at.join("see"), l);
     let params = action_params(ctx, a, &at, l);
     let (rules, state_rules) = rules(ctx, a, &params, &at, l);
     for (i, e) in a.errors.iter().enumerate() {
@@ -196,6 +209,7 @@ fn action(ctx: &Ctx<'_>, a: &spec::Action, at: Location, l: &mut Lints) -> Actio
         name: a.name.clone(),
         group: a.group,
         doc: a.doc.clone(),
+        see: a.see.clone(),
         idempotent: a.idempotent,
         long_poll,
         target,
@@ -234,7 +248,66 @@ fn action_params(ctx: &Ctx<'_>, a: &spec::Action, at: &Location, l: &mut Lints) 
         }
         out.push(p);
     }
+    let checked: Vec<Option<super::DefaultBy>> = out
+        .iter()
+        .map(|p| (p.default_by.as_ref()).and_then(|by| check_default_by(p, by, &out, l)))
+        .collect();
+    for (p, by) in out.iter_mut().zip(checked) {
+        p.default_by = by;
+    }
     out
+}
+
+/// Checks a default that follows another parameter: both string enums, every value of the
+/// other mapped to one of this parameter's values. Returns it in the other's value order.
+fn check_default_by(
+    p: &Param,
+    by: &super::DefaultBy,
+    params: &[Param],
+    l: &mut Lints,
+) -> Option<super::DefaultBy> {
+    let at = p.at.join("default_by");
+    let other = params
+        .iter()
+        .find(|o| o.wire == by.param && o.is_string_enum());
+    let Some(other) = other.filter(|_| p.is_string_enum()) else {
+        l.push(
+            at,
+            format!(
+                "`default_by` needs `{}` and this parameter to be string enums of the action",
+                by.param
+            ),
+        );
+        return None;
+    };
+    let listed = |q: &Param, v: &str| q.one_of.iter().any(|x| x.text() == v);
+    let mut values = Vec::new();
+    for v in &other.one_of {
+        let key = v.text();
+        match by.values.iter().find(|(k, _)| **k == key) {
+            Some((_, d)) if listed(p, d) => values.push((key, d.clone())),
+            Some((_, d)) => l.push(
+                at.join("values").join(&key),
+                format!("`{d}` is not a value of `{}`", p.wire),
+            ),
+            None => l.push(
+                at.join("values"),
+                format!("no default for `{}` = `{key}`", by.param),
+            ),
+        }
+    }
+    for (k, _) in &by.values {
+        if !listed(other, k) {
+            l.push(
+                at.join("values").join(k),
+                format!("`{k}` is not a value of `{}`", by.param),
+            );
+        }
+    }
+    Some(super::DefaultBy {
+        param: by.param.clone(),
+        values,
+    })
 }
 
 fn rules(
@@ -330,21 +403,41 @@ fn paging(
     at: &Location,
     l: &mut Lints,
 ) -> Option<Paging> {
-    let has_param = |w: &str| params.iter().any(|x| x.wire == w);
+    let at = at.join("paginated");
+    let param = |w: &str| {
+        params
+            .iter()
+            .find(|x| x.wire == w && x.ty == ParamType::Int)
+    };
     let total = response.iter().any(|f| f.key == p.total);
     let items = response.iter().find(|f| f.key == p.items);
-    match items {
-        Some(it) if has_param(&p.offset) && has_param(&p.limit) && total => Some(Paging {
-            offset: p.offset.clone(),
-            limit: p.limit.clone(),
-            total: p.total.clone(),
-            items: p.items.clone(),
-            item_shape: it.shape.clone().unwrap_or_default(),
-            items_optional: it.optional,
-        }),
-        _ => {
-            l.push(at.join("paginated"), "pagination keys must name an offset and a limit parameter and a total and an items response field".into());
-            None
-        }
-    }
+    let (Some(it), Some(offset), Some(limit), true) =
+        (items, param(&p.offset), param(&p.limit), total)
+    else {
+        l.push(at, "pagination keys must name an offset and a limit `int` parameter and a total and an items response field".into());
+        return None;
+    };
+    let default = |x: &Param| x.default.as_ref().and_then(crate::spec::Scalar::as_int);
+    let (Some(default_offset), Some(default_limit), Some(max_limit)) =
+        (default(offset), default(limit), limit.max)
+    else {
+        l.push(
+            at,
+            "a paged action's offset needs a `default`, its limit a `default` and a `max`".into(),
+        );
+        return None;
+    };
+    Some(Paging {
+        offset: p.offset.clone(),
+        limit: p.limit.clone(),
+        total: p.total.clone(),
+        items: p.items.clone(),
+        item_shape: it.shape.clone().unwrap_or_default(),
+        items_optional: it.optional,
+        default_offset,
+        max_offset: offset.max,
+        default_limit,
+        min_limit: limit.min,
+        max_limit,
+    })
 }

@@ -8,6 +8,7 @@
 
 mod actions;
 mod errors;
+mod facts;
 mod params;
 mod patterns;
 mod shapes;
@@ -18,12 +19,13 @@ use serde::Serialize;
 
 pub use actions::{Action, Operand, Paging, Rule, StateRule};
 pub use errors::{Code, Decision, ErrorDef, ProtocolError};
-pub use params::{Param, RequiredIf};
+pub use facts::Fact;
+pub use params::{DefaultBy, Param, RequiredIf};
 pub use patterns::Pattern;
 pub use shapes::{Field, Shape};
 
 use crate::lint::Lints;
-use crate::spec::{Spec, ViolationKind};
+use crate::spec::{EnumCase, Spec, ViolationKind};
 
 /// The whole model.
 #[derive(Clone, Debug, Serialize)]
@@ -50,6 +52,8 @@ pub struct Model {
     pub actions: Vec<Action>,
     /// Recorded decisions.
     pub decisions: Vec<Decision>,
+    /// Facts of the service (quotas, limits, timings, the push protocol), by id.
+    pub facts: Vec<Fact>,
 }
 
 /// Protocol facts of the API.
@@ -59,16 +63,22 @@ pub struct Api {
     pub name: String,
     /// What it is.
     pub doc: String,
+    /// Public documentation pages.
+    pub see: Vec<String>,
     /// The request path.
     pub path: String,
     /// Largest request, in bytes.
     pub max_request_bytes: u64,
+    /// The longest GET URL an SDK sends.
+    pub max_get_url_chars: u64,
     /// Timestamp skew, in seconds.
     pub timestamp_skew_seconds: u64,
     /// Accepted first list indices.
     pub list_bases: Vec<u32>,
     /// First list index the SDK sends.
     pub sdk_list_base: u32,
+    /// How enum values compare on the wire.
+    pub enum_case: EnumCase,
 }
 
 impl Model {
@@ -85,6 +95,11 @@ impl Model {
     /// The shape with id `id`.
     pub fn shape(&self, id: &str) -> Option<&Shape> {
         self.shapes.iter().find(|s| s.id == id)
+    }
+
+    /// The fact with id `id`.
+    pub fn fact(&self, id: &str) -> Option<&Fact> {
+        self.facts.iter().find(|f| f.id == id)
     }
 
     /// The members of the shape of `json` parameter `p` (empty for other parameters).
@@ -129,7 +144,7 @@ pub fn build(spec: &Spec, l: &mut Lints) -> Model {
     let shared_params = params::shared(&ctx, l);
     Model {
         spec_hash: spec.hash.clone(),
-        api: api(spec),
+        api: api(spec, l),
         codes: errors::codes(spec, l),
         errors: errors::errors(spec, l),
         protocol_errors: errors::protocol_errors(&ctx, l),
@@ -139,18 +154,25 @@ pub fn build(spec: &Spec, l: &mut Lints) -> Model {
         shapes: shapes::build(&ctx, l),
         actions: actions::build(&ctx, l),
         decisions: errors::decisions(spec),
+        facts: facts::build(spec, l),
     }
 }
 
-fn api(spec: &Spec) -> Api {
+fn api(spec: &Spec, l: &mut Lints) -> Api {
     let p = &spec.protocol;
+    let at = crate::error::Location::new("protocol.json", "$");
+    crate::lint::check_doc(&p.doc, &at.join("doc"), l);
+    crate::lint::check_see(&p.see, &at.join("see"), l);
     Api {
         name: p.name.clone(),
         doc: p.doc.clone(),
+        see: p.see.clone(),
         path: p.path.clone(),
         max_request_bytes: p.max_request_bytes,
+        max_get_url_chars: p.max_get_url_chars,
         timestamp_skew_seconds: p.timestamp_skew_seconds,
         list_bases: p.list_encoding.bases.clone(),
         sdk_list_base: p.list_encoding.sdk_base,
+        enum_case: p.enum_case,
     }
 }

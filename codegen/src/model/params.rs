@@ -21,6 +21,8 @@ pub struct Param {
     pub ty: ParamType,
     /// Description.
     pub doc: String,
+    /// Public documentation pages.
+    pub see: Vec<String>,
     /// Whether the action (or shape) requires it.
     pub required: bool,
     /// Required when another member has a value (members only).
@@ -31,6 +33,9 @@ pub struct Param {
     pub max: Option<i64>,
     /// What the server assumes when it is left out.
     pub default: Option<Scalar>,
+    /// A default that depends on another parameter's value (action parameters only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub default_by: Option<DefaultBy>,
     /// Minimum length (per item for lists).
     pub min_len: Option<u64>,
     /// Maximum length (per item for lists).
@@ -54,6 +59,15 @@ pub struct Param {
     /// Where it is written (for an action's parameter: its entry in the action's list).
     #[serde(skip)]
     pub at: Location,
+}
+
+/// A default that depends on another string-enum parameter of the action.
+#[derive(Clone, Debug, Serialize)]
+pub struct DefaultBy {
+    /// The other parameter's wire name.
+    pub param: String,
+    /// Its value → this parameter's default, in the other parameter's value order.
+    pub values: Vec<(String, String)>,
 }
 
 /// A member required because another member has a value.
@@ -86,6 +100,7 @@ pub(crate) struct Def<'a> {
     pub wire: String,
     pub ty: ParamType,
     pub doc: String,
+    pub see: Vec<String>,
     pub limits: Limits,
     pub errors: &'a ErrorOverrides,
     pub extra_errors: Option<&'a ErrorOverrides>,
@@ -130,11 +145,13 @@ pub(crate) fn facts(ctx: &Ctx<'_>, d: Def<'_>, required: bool, at: &Location) ->
         wire: d.wire,
         ty: d.ty,
         doc: d.doc,
+        see: d.see,
         required,
         required_if: None,
         min: c.min,
         max: c.max,
         default: c.default,
+        default_by: None,
         min_len: c.min_len,
         max_len: c.max_len,
         len_unit: c.len_unit.unwrap_or_default(),
@@ -157,10 +174,12 @@ pub(super) fn shared(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Param> {
         let limits = p.limits();
         lint::check_param(p.ty, &p.doc, &limits, &at, l);
         check_refs(ctx, limits.pattern.as_deref(), &p.errors, &at, l);
+        lint::check_see(&p.see, &at.join("see"), l);
         let d = Def {
             wire: p.wire.clone(),
             ty: p.ty,
             doc: p.doc.clone(),
+            see: p.see.clone(),
             limits,
             errors: &p.errors,
             extra_errors: None,
@@ -208,6 +227,12 @@ pub(super) fn resolve(ctx: &Ctx<'_>, u: &ParamUse, at: &Location, l: &mut Lints)
     }
     let own = u.errors.clone().unwrap_or_default();
     check_refs(ctx, u.limits().pattern.as_deref(), &own, at, l);
+    lint::check_see(&u.see, &at.join("see"), l);
+    let see = match (&u.see, base) {
+        (own, _) if !own.is_empty() => own.clone(),
+        (_, Some(b)) => b.see.clone(),
+        _ => Vec::new(),
+    };
     let errors = match (&u.errors, base) {
         (Some(e), _) => e,
         (None, Some(b)) => &b.errors,
@@ -217,9 +242,19 @@ pub(super) fn resolve(ctx: &Ctx<'_>, u: &ParamUse, at: &Location, l: &mut Lints)
         wire,
         ty,
         doc,
+        see,
         limits,
         errors,
         extra_errors: None,
     };
-    Some(facts(ctx, d, u.required, at))
+    let mut p = facts(ctx, d, u.required, at);
+    p.default_by = u.default_by.as_ref().map(|b| DefaultBy {
+        param: b.param.clone(),
+        values: b
+            .values
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
+    });
+    Some(p)
 }

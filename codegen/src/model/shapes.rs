@@ -229,6 +229,7 @@ fn member(
         wire: field.key.clone(),
         ty,
         doc: field.doc.clone(),
+        see: Vec::new(),
         limits,
         errors: &s.errors,
         extra_errors: Some(&f.errors),

@@ -5,7 +5,7 @@ use proc_macro2::TokenStream;
 use quote::{ToTokens, quote};
 use serde::Serialize;
 
-use super::code::{Code, doc_lines, ident, str_lit};
+use super::code::{Code, ident, int, opt_i64, str_lit};
 use super::names::{camel, snake};
 use super::params::{self, ParamModel};
 use super::structs::{self, StructModel};
@@ -68,6 +68,8 @@ pub struct PaginatedModel {
     pub total_field: String,
     /// Expression turning the output's items field into a Vec.
     pub items_expr: Code,
+    /// The `Paging` literal of the constraint table.
+    pub paging: Code,
 }
 
 /// Annotates action `a`.
@@ -122,7 +124,7 @@ pub fn build(a: &Action) -> ActionModel {
 }
 
 fn action_doc(a: &Action) -> Vec<String> {
-    let mut doc = doc_lines(&a.doc);
+    let mut doc = super::facts::doc_with_links(&a.doc, &a.see);
     if !a.state_rules.is_empty() {
         doc.push(String::new());
         doc.push("Rules the server checks against its state:".into());
@@ -168,6 +170,21 @@ fn rule(a: &Action, r: &Rule) -> Code {
 
 fn paging(p: &Paging) -> PaginatedModel {
     let items = ident(&snake(&p.items));
+    let [offset, limit, total, item_key] =
+        [&p.offset, &p.limit, &p.total, &p.items].map(|s| str_lit(s));
+    let (default_offset, default_limit, max_limit) = (
+        int(p.default_offset),
+        int(p.default_limit),
+        int(p.max_limit),
+    );
+    let (max_offset, min_limit) = (opt_i64(p.max_offset), opt_i64(p.min_limit));
+    let literal = quote! {
+        Paging {
+            offset: #offset, limit: #limit, total: #total, items: #item_key,
+            default_offset: #default_offset, max_offset: #max_offset,
+            default_limit: #default_limit, min_limit: #min_limit, max_limit: #max_limit
+        }
+    };
     PaginatedModel {
         item_type: p.item_shape.clone(),
         offset_field: snake(&p.offset),
@@ -178,5 +195,6 @@ fn paging(p: &Paging) -> PaginatedModel {
         } else {
             quote!(out.#items)
         }),
+        paging: Code(literal),
     }
 }

@@ -5,19 +5,23 @@
 mod actions;
 mod code;
 mod enums;
+mod facts;
 pub mod names;
 mod params;
 mod structs;
 mod tables;
+mod typed;
 
 use serde::Serialize;
 
 pub use actions::{ActionModel, PaginatedModel};
 pub use code::Code;
 pub use enums::{EnumModel, EnumVariant};
+pub use facts::FactModel;
 pub use params::{ParamModel, SpecConst};
 pub use structs::{FieldModel, RawKey, StructModel};
 pub use tables::{CodeModel, ErrorModel, NamedError, PatternModel};
+pub use typed::{TypedConst, TypedModule};
 
 use crate::model::Model;
 
@@ -32,6 +36,12 @@ pub struct RustModel {
     pub path_lit: Code,
     /// Largest request, in bytes.
     pub max_request_bytes: u64,
+    /// Longest GET URL an SDK sends.
+    pub max_get_url_chars: u64,
+    /// The API's doc lines (with links).
+    pub api_doc: Vec<String>,
+    /// The `EnumCase` variant of the protocol.
+    pub enum_case: String,
     /// Timestamp skew, in seconds.
     pub timestamp_skew_seconds: u64,
     /// First list index the SDK sends.
@@ -52,6 +62,8 @@ pub struct RustModel {
     pub actions: Vec<ActionModel>,
     /// Recorded decisions, one doc line each.
     pub decisions: Vec<String>,
+    /// Service facts.
+    pub facts: Vec<FactModel>,
 }
 
 /// Annotates a linted model (see [`names::check`] for the identifier lints it relies on).
@@ -63,6 +75,12 @@ pub fn annotate(m: &Model) -> RustModel {
             &m.api.path,
         ))),
         max_request_bytes: m.api.max_request_bytes,
+        max_get_url_chars: m.api.max_get_url_chars,
+        api_doc: facts::doc_with_links(&m.api.doc, &m.api.see),
+        enum_case: names::camel(match m.api.enum_case {
+            crate::spec::EnumCase::Exact => "exact",
+            crate::spec::EnumCase::AsciiInsensitive => "ascii_insensitive",
+        }),
         timestamp_skew_seconds: m.api.timestamp_skew_seconds,
         sdk_list_base: m.api.sdk_list_base,
         codes: tables::codes(m),
@@ -75,7 +93,8 @@ pub fn annotate(m: &Model) -> RustModel {
         decisions: m
             .decisions
             .iter()
-            .map(|d| format!("- {}: {} ({})", d.topic, d.choice, d.source))
+            .map(|d| format!("- {}: {}", d.topic, d.choice))
             .collect(),
+        facts: facts::build(m),
     }
 }

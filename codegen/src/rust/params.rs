@@ -5,11 +5,12 @@ use proc_macro2::TokenStream;
 use quote::quote;
 use serde::Serialize;
 
-use super::code::{Code, doc_lines, ident, opt_i64, opt_usize, str_lit};
+use super::code::{Code, doc_lines, ident, int, opt_i64, opt_usize, str_lit};
 use super::names::{enum_name, shouty, snake};
 use super::tables::pattern_const;
+use super::typed::{self, TypedModule};
 use crate::model::Param;
-use crate::spec::{LenUnit, ParamType, ViolationKind};
+use crate::spec::{LenUnit, ParamType, Scalar, ViolationKind};
 
 /// A `ParamSpec` constant.
 #[derive(Clone, Debug, Serialize)]
@@ -45,6 +46,8 @@ pub struct ParamModel {
     pub decode: Code,
     /// Doc lines for the field and setters.
     pub doc: Vec<String>,
+    /// Typed limits and defaults, if it states any.
+    pub typed: Option<TypedModule>,
 }
 
 /// The field of `ViolationErrors` for each kind.
@@ -53,6 +56,20 @@ fn errors_field(kind: ViolationKind) -> &'static str {
         ViolationKind::Type => "type_",
         ViolationKind::Enum => "enum_",
         other => other.as_str(),
+    }
+}
+
+/// A `Scalar` of the constraint table.
+fn scalar(v: &Scalar) -> TokenStream {
+    match v {
+        Scalar::Int(i) => {
+            let i = int(*i);
+            quote!(Scalar::Int(#i))
+        }
+        Scalar::Text(t) => {
+            let t = str_lit(t);
+            quote!(Scalar::Text(#t))
+        }
     }
 }
 
@@ -75,11 +92,11 @@ pub fn spec_expr(wire: &str, p: &Param) -> Code {
             quote!(Some(#c))
         }
     };
-    let one_of = p.one_of.iter().map(|v| str_lit(&v.text()));
+    let one_of = p.one_of.iter().map(scalar);
     let default = match &p.default {
         None => quote!(None),
         Some(v) => {
-            let v = str_lit(&v.text());
+            let v = scalar(v);
             quote!(Some(#v))
         }
     };
@@ -146,6 +163,22 @@ fn notes(p: &Param) -> Vec<String> {
     if let Some(v) = &p.default {
         n.push(format!("Server default: `{v}`."));
     }
+    if let Some(by) = &p.default_by {
+        let pairs: Vec<String> = by
+            .values
+            .iter()
+            .map(|(k, v)| format!("`{k}` → `{v}`"))
+            .collect();
+        n.push(format!(
+            "Server default by `{}`: {}.",
+            by.param,
+            pairs.join(", ")
+        ));
+    }
+    if !p.see.is_empty() {
+        let links: Vec<String> = p.see.iter().map(|u| format!("<{u}>")).collect();
+        n.push(format!("See {}.", links.join(", ")));
+    }
     n
 }
 
@@ -207,12 +240,12 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
         ParamType::String if p.is_string_enum() => {
             let e = ident(&enum_name(&p.wire));
             Fragments {
-                rust_type: quote!(#e),
-                arg_type: quote!(impl Into<#e>),
+                rust_type: quote!(crate::enums::Open<#e>),
+                arg_type: quote!(impl Into<crate::enums::Open<#e>>),
                 conv: quote!(v.into()),
-                check: quote!(check_string(&#sdk, self.#f.as_ref().map(#e::as_str), &mut v);),
+                check: quote!(check_string(&#sdk, self.#f.as_ref().map(crate::enums::Open::as_str), &mut v);),
                 encode: put("push_str", quote!(x.as_str()), true),
-                decode: quote!(p.string(&#mock, errs).map(#e::from)),
+                decode: quote!(p.string(&#mock, errs).map(cmq_sdk::enums::Open::<#e>::from)),
             }
         }
         ParamType::String => Fragments {
@@ -251,5 +284,6 @@ pub fn build(p: &Param, spec_mod: &str) -> ParamModel {
         encode: Code(fr.encode),
         decode: Code(fr.decode),
         doc,
+        typed: typed::module(p),
     }
 }

@@ -32,6 +32,8 @@ pub struct StructModel {
     pub validated: bool,
     /// Field initialisers decoding members leniently from a JSON object `obj`.
     pub member_decodes: Vec<Code>,
+    /// Typed limits and defaults of validated members.
+    pub typed: Vec<super::typed::TypedModule>,
 }
 
 /// A field of a [`StructModel`].
@@ -83,6 +85,7 @@ pub fn build(name: &str, doc: &str, fields: &[Field], validated: bool) -> Struct
         specs: Vec::new(),
         validated,
         member_decodes: Vec::new(),
+        typed: Vec::new(),
     }
 }
 
@@ -201,6 +204,7 @@ fn members(s: &Shape, st: &mut StructModel) {
                 .push(required_when(p, &path, &ri.field, &ri.equals.text()));
         }
         let wire = format!("{}.{}", lower_camel(&s.id), p.wire);
+        st.typed.extend(super::typed::module(p));
         st.specs.push(SpecConst {
             const_name: konst,
             expr: spec_expr(&wire, p),

@@ -100,6 +100,11 @@ pub struct Param {
     pub ty: ParamType,
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
+    /// Public documentation pages users may read.
+    #[serde(default)]
+    pub see: Vec<String>,
     /// Inclusive minimum.
     pub min: Option<i64>,
     /// Inclusive maximum.
@@ -147,12 +152,19 @@ pub struct ParamUse {
     pub ty: Option<ParamType>,
     /// Description.
     pub doc: Option<String>,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
+    /// Public documentation pages users may read.
+    #[serde(default)]
+    pub see: Vec<String>,
     /// Inclusive minimum.
     pub min: Option<i64>,
     /// Inclusive maximum.
     pub max: Option<i64>,
     /// Server default.
     pub default: Option<Scalar>,
+    /// A default that depends on another parameter's value.
+    pub default_by: Option<DefaultBy>,
     /// Minimum length.
     pub min_len: Option<u64>,
     /// Maximum length.
@@ -202,6 +214,16 @@ macro_rules! limits_of {
 limits_of!(Param);
 limits_of!(ParamUse);
 
+/// A default that depends on another (string enum) parameter of the action.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefaultBy {
+    /// The other parameter's wire name.
+    pub param: String,
+    /// Its value → this parameter's default.
+    pub values: BTreeMap<String, String>,
+}
+
 /// A cross-field rule, by `kind`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -239,6 +261,8 @@ pub struct OrderRule {
     pub error: String,
     /// Description.
     pub doc: Option<String>,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
 }
 
 /// A `requires` rule.
@@ -254,6 +278,8 @@ pub struct RequiresRule {
     pub error: String,
     /// Description.
     pub doc: Option<String>,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
 }
 
 /// A `state` rule.
@@ -262,6 +288,8 @@ pub struct RequiresRule {
 pub struct StateRule {
     /// Description (required).
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
     /// Error id.
     pub error: String,
 }
@@ -303,6 +331,8 @@ pub struct Field {
     pub emit_aliases: bool,
     /// Description.
     pub doc: Option<String>,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
     /// Shape id for `json`, `object`, `object_list`.
     pub shape: Option<String>,
     /// Validation (shapes used by `json` parameters).
@@ -342,6 +372,8 @@ pub struct RequiredIf {
 pub struct Shape {
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
     /// Members.
     pub fields: Vec<Field>,
     /// Error overrides per violation kind for members of a shape used by a `json` parameter.
@@ -362,6 +394,11 @@ pub struct Action {
     pub group: Group,
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
+    /// Public documentation pages users may read.
+    #[serde(default)]
+    pub see: Vec<String>,
     /// Safe to retry automatically.
     #[serde(default)]
     pub idempotent: bool,

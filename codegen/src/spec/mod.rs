@@ -3,6 +3,7 @@
 
 mod action;
 mod protocol;
+mod service;
 mod types;
 
 use std::collections::BTreeMap;
@@ -10,14 +11,17 @@ use std::fs;
 use std::path::{Path, PathBuf};
 
 pub use action::{
-    Action, Attributes, ErrorOverrides, Field, Limits, OrderRule, Paginated, Param, ParamUse,
-    RequiredIf, RequiresRule, Rule, Shape, StateRule,
+    Action, Attributes, DefaultBy, ErrorOverrides, Field, Limits, OrderRule, Paginated, Param,
+    ParamUse, RequiredIf, RequiresRule, Rule, Shape, StateRule,
 };
 pub use protocol::{
     Code, CommonParam, Decision, Envelope, ErrorEntry, ErrorsFile, ListEncoding, Pattern, Protocol,
     SignatureMethod,
 };
-pub use types::{FieldType, Group, LenUnit, ParamType, Scalar, ViolationKind};
+pub use service::{Fact, ServiceFile};
+pub use types::{
+    EnumCase, FactType, FactValue, FieldType, Group, LenUnit, ParamType, Scalar, ViolationKind,
+};
 
 use crate::error::{Error, Location};
 
@@ -32,6 +36,8 @@ pub struct Spec {
     pub errors: ErrorsFile,
     /// `attributes.json`.
     pub attributes: Attributes,
+    /// `service.json`.
+    pub service: ServiceFile,
     /// `actions/*.json`, keyed by file stem, in name order.
     pub actions: BTreeMap<String, Action>,
     /// The SHA-256 of every file read, in path order (hex).
@@ -74,6 +80,7 @@ pub fn load(dir: &Path) -> Result<Spec, Error> {
     let protocol = read_json(&dir.join("protocol.json"), &mut files, "protocol.json")?;
     let errors = read_json(&dir.join("errors.json"), &mut files, "errors.json")?;
     let attributes = read_json(&dir.join("attributes.json"), &mut files, "attributes.json")?;
+    let service = read_json(&dir.join("service.json"), &mut files, "service.json")?;
     let mut actions = BTreeMap::new();
     let actions_dir = dir.join("actions");
     let entries = fs::read_dir(&actions_dir).map_err(|e| Error::Io {
@@ -100,6 +107,7 @@ pub fn load(dir: &Path) -> Result<Spec, Error> {
         protocol,
         errors,
         attributes,
+        service,
         actions,
         hash: hash_files(&files),
     })

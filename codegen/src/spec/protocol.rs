@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use super::types::{ParamType, ViolationKind};
+use super::types::{EnumCase, ParamType, ViolationKind};
 
 /// `protocol.json`.
 #[derive(Clone, Debug, Deserialize)]
@@ -17,6 +17,11 @@ pub struct Protocol {
     pub name: String,
     /// What the API is.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
+    /// Public documentation pages users may read.
+    #[serde(default)]
+    pub see: Vec<String>,
     /// The request path.
     pub path: String,
     /// Accepted HTTP methods.
@@ -37,6 +42,8 @@ pub struct Protocol {
     pub envelope: Envelope,
     /// How lists travel.
     pub list_encoding: ListEncoding,
+    /// How enum values compare on the wire.
+    pub enum_case: EnumCase,
     /// Character patterns by id.
     pub patterns: BTreeMap<String, Pattern>,
     /// The default error for each violation kind.
@@ -57,6 +64,8 @@ pub struct SignatureMethod {
     pub default: bool,
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
 }
 
 /// A common request parameter.
@@ -72,6 +81,8 @@ pub struct CommonParam {
     pub required: bool,
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
 }
 
 /// The envelope's keys.
@@ -110,6 +121,8 @@ pub struct ListEncoding {
 pub struct Pattern {
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
     /// Classes for the first character (`A-Z` ranges or single characters).
     pub first: Vec<String>,
     /// Classes for later characters.
@@ -153,6 +166,8 @@ pub struct Code {
     pub name: String,
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
 }
 
 /// One error a server answers with.
@@ -169,4 +184,6 @@ pub struct ErrorEntry {
     pub message: String,
     /// Description.
     pub doc: String,
+    /// Where the fact comes from (for maintainers; never rendered).
+    pub source: Option<String>,
 }

@@ -259,3 +259,95 @@ impl fmt::Display for Scalar {
         f.write_str(&self.text())
     }
 }
+
+/// How enum values are compared on the wire.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EnumCase {
+    /// Exactly as listed.
+    #[default]
+    Exact,
+    /// Ignoring ASCII case.
+    AsciiInsensitive,
+}
+
+impl EnumCase {
+    /// True when wire text `a` stands for listed value `b`.
+    pub fn eq(self, a: &str, b: &str) -> bool {
+        match self {
+            EnumCase::Exact => a == b,
+            EnumCase::AsciiInsensitive => a.eq_ignore_ascii_case(b),
+        }
+    }
+}
+
+/// What a service fact measures (and so its Rust type).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FactType {
+    /// A number of things (`usize`).
+    Count,
+    /// A size in bytes (`usize`).
+    Bytes,
+    /// A duration in whole seconds (`Duration`).
+    Seconds,
+    /// A plain integer (`i64`).
+    Int,
+    /// Yes or no (`bool`).
+    Bool,
+    /// A text (`&str`).
+    Text,
+}
+
+impl FactType {
+    /// The spec's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            FactType::Count => "count",
+            FactType::Bytes => "bytes",
+            FactType::Seconds => "seconds",
+            FactType::Int => "int",
+            FactType::Bool => "bool",
+            FactType::Text => "text",
+        }
+    }
+
+    /// True when `v` is a value of this type (counts, sizes and durations are not negative).
+    pub fn fits(self, v: &FactValue) -> bool {
+        match (self, v) {
+            (FactType::Count | FactType::Bytes | FactType::Seconds, FactValue::Int(i)) => *i >= 0,
+            (FactType::Int, FactValue::Int(_)) => true,
+            (FactType::Bool, FactValue::Bool(_)) => true,
+            (FactType::Text, FactValue::Text(_)) => true,
+            _ => false,
+        }
+    }
+}
+
+impl fmt::Display for FactType {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The value of a service fact.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+#[serde(untagged)]
+pub enum FactValue {
+    /// Yes or no.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A text.
+    Text(String),
+}
+
+impl fmt::Display for FactValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FactValue::Bool(b) => write!(f, "{b}"),
+            FactValue::Int(i) => write!(f, "{i}"),
+            FactValue::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
