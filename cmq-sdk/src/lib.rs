@@ -60,6 +60,7 @@ pub use enums::Open;
 pub use error::{Error, ServiceError};
 pub use generated::actions::Action;
 pub use generated::errors::{ErrorId, ServiceCode};
+pub use generated::profiles::Profile;
 pub use handles::{
     BatchDeleteFailure, BatchDeleteReport, Message, Queue, Subscription, SubscriptionSpec, Topic,
 };

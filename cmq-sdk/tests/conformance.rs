@@ -402,7 +402,7 @@ fn check_violation(expect: &Value, got: Option<Violation>) -> Result<(), String>
 
 #[test]
 fn derived_cases_through_validate() {
-    let corpus = load("spec/conformance/generated/boundaries.json");
+    let corpus = load("spec/conformance/generated/boundaries.tdmq.json");
     let gaps = derived_expected_failures();
     let mut r = Report::default();
     for case in cases(&corpus).iter().filter(|c| c["typed"] == true) {
@@ -411,17 +411,18 @@ fn derived_cases_through_validate() {
             .and_then(|got| check_violation(&case["expect"], got));
         r.record(name, gap(&gaps, name), outcome);
     }
-    r.finish("generated/boundaries.json (SDK validate)");
+    r.finish("generated/boundaries.tdmq.json (SDK validate)");
 }
 
-/// A hand edit to a generated constraint (here `max` of SendMessage's delaySeconds, 3600 →
-/// 7200, as a stale `constraints.rs` would have it) disagrees with the corpus, whose
-/// expectations come from the spec: exactly the `max+1` case notices.
+/// A hand edit to a generated constraint (here `max` of SendMessage's delaySeconds, doubled,
+/// as a stale `constraints.rs` would have it) disagrees with the corpus, whose expectations
+/// come from the spec: exactly the `max+1` case notices.
 #[test]
 fn a_hand_edited_range_disagrees_with_the_corpus() {
     let mut edited = cmq_sdk::generated::constraints::send_message::DELAY_SECONDS;
-    edited.max = Some(7200);
-    let corpus = load("spec/conformance/generated/boundaries.json");
+    let max = edited.max.expect("delaySeconds has a maximum");
+    edited.max = Some(max * 2);
+    let corpus = load("spec/conformance/generated/boundaries.tdmq.json");
     let mut disagree = Vec::new();
     for case in cases(&corpus).iter().filter(|c| {
         text(c, "action") == "SendMessage"
@@ -437,6 +438,6 @@ fn a_hand_edited_range_disagrees_with_the_corpus() {
     }
     assert_eq!(
         disagree,
-        vec!["SendMessage/delaySeconds/range/max+1=3601".to_owned()]
+        vec![format!("SendMessage/delaySeconds/range/max+1={}", max + 1)]
     );
 }

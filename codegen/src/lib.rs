@@ -27,24 +27,49 @@ use std::path::Path;
 pub use error::{Error, Finding, Location};
 pub use render::{FileSet, GENERATED_DIRS};
 
-/// Loads and lints the spec in `spec_dir` and builds its neutral model.
-pub fn model(spec_dir: &Path) -> Result<model::Model, Error> {
+/// Loads and lints the spec in `spec_dir` and builds its neutral model for every profile, the
+/// default profile first.
+pub fn models(spec_dir: &Path) -> Result<Vec<model::Model>, Error> {
     let spec = spec::load(spec_dir)?;
     let mut lints = lint::Lints::default();
-    let model = model::build(&spec, &mut lints);
-    rust::names::check(&model, &mut lints);
+    let models: Vec<model::Model> = spec
+        .profiles
+        .ids()
+        .iter()
+        .map(|p| model::build(&spec, p, &mut lints))
+        .collect();
+    model::check_profiles(&models, &mut lints);
+    if let Some(m) = models.first() {
+        rust::names::check(m, &mut lints);
+    }
     lints.finish()?;
-    Ok(model)
+    Ok(models)
 }
 
-/// Generates every file from the spec in `spec_dir`: the Rust layers and the derived
-/// conformance cases ([`conformance::BOUNDARIES_PATH`]).
+/// The neutral model of the default profile (see [`models`]).
+pub fn model(spec_dir: &Path) -> Result<model::Model, Error> {
+    models(spec_dir)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Spec {
+            at: Location::new("profiles.json", "$.profiles"),
+            message: "no profile".into(),
+        })
+}
+
+/// Generates every file from the spec in `spec_dir`: the Rust layers and, per profile, the
+/// derived conformance cases ([`conformance::boundaries_path`]).
 pub fn generate(spec_dir: &Path) -> Result<FileSet, Error> {
-    let m = model(spec_dir)?;
-    let mut files = render::render(&rust::annotate(&m))?;
-    files.insert(
-        conformance::BOUNDARIES_PATH.to_owned(),
-        conformance::boundaries(&m)?,
-    );
+    let ms = models(spec_dir)?;
+    let Some((m, others)) = ms.split_first() else {
+        return Ok(FileSet::new());
+    };
+    let mut files = render::render(&rust::annotate(m, others))?;
+    for m in &ms {
+        files.insert(
+            conformance::boundaries_path(&m.profile),
+            conformance::boundaries(m)?,
+        );
+    }
     Ok(files)
 }

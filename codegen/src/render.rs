@@ -49,6 +49,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../templates/sdk_facts.rs.tera"),
     ),
     (
+        "sdk_profiles.rs.tera",
+        include_str!("../templates/sdk_profiles.rs.tera"),
+    ),
+    (
         "sdk_ops_mod.rs.tera",
         include_str!("../templates/sdk_ops_mod.rs.tera"),
     ),
@@ -134,6 +138,7 @@ pub fn render(model: &RustModel) -> Result<FileSet, Error> {
         ),
         ("cmq-sdk/src/generated/types.rs", "sdk_types.rs.tera"),
         ("cmq-sdk/src/generated/facts.rs", "sdk_facts.rs.tera"),
+        ("cmq-sdk/src/generated/profiles.rs", "sdk_profiles.rs.tera"),
         ("cmq-sdk/src/generated/ops/mod.rs", "sdk_ops_mod.rs.tera"),
         ("cmq-mock/src/generated/mod.rs", "mock_mod.rs.tera"),
         ("cmq-mock/src/generated/decode.rs", "mock_decode.rs.tera"),

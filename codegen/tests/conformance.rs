@@ -68,13 +68,14 @@ fn a_changed_range_changes_the_derived_expectations() {
     set_delay_max(&ws.join("spec"), 7200);
     let after = codegen::generate(&ws.join("spec")).expect("builds");
 
-    let path = codegen::conformance::BOUNDARIES_PATH;
+    let path = codegen::conformance::boundaries_path("tdmq");
+    let path = path.as_str();
     assert_ne!(before[path], after[path]);
     let (old, new) = (derived(&before[path]), derived(&after[path]));
     for action in ["SendMessage", "BatchSendMessage"] {
-        let was = case(&old, &format!("{action}/delaySeconds/range/max+1=3601")).expect("old");
+        let was = case(&old, &format!("{action}/delaySeconds/range/max+1=6048001")).expect("old");
         assert_eq!(was["expect"]["error"], "DelaySecondsOutOfRange");
-        assert!(case(&new, &format!("{action}/delaySeconds/range/max+1=3601")).is_none());
+        assert!(case(&new, &format!("{action}/delaySeconds/range/max+1=6048001")).is_none());
         let edge = case(&new, &format!("{action}/delaySeconds/range/max=7200")).expect("new max");
         assert_eq!(edge["expect"], "ok");
         assert_eq!(edge["params"]["delaySeconds"], "7200");
@@ -110,12 +111,12 @@ fn a_hand_edit_to_a_generated_validation_is_drift() {
         .find("wire: \"delaySeconds\"")
         .expect("the delaySeconds constraint");
     let (head, tail) = text.split_at(at);
-    assert!(tail.contains("max: Some(3600)"));
+    assert!(tail.contains("max: Some(6048000)"));
     std::fs::write(
         &table,
         format!(
             "{head}{}",
-            tail.replacen("max: Some(3600)", "max: Some(7200)", 1)
+            tail.replacen("max: Some(6048000)", "max: Some(7200)", 1)
         ),
     )
     .expect("write");
@@ -126,21 +127,21 @@ fn a_hand_edit_to_a_generated_validation_is_drift() {
         vec!["cmq-sdk/src/generated/constraints.rs".to_owned()]
     );
     assert!(drift.report().contains("cargo xtask codegen"));
-    let cases = derived(&files[codegen::conformance::BOUNDARIES_PATH]);
-    let c = case(&cases, "SendMessage/delaySeconds/range/max+1=3601").expect("case");
+    let cases = derived(&files[&codegen::conformance::boundaries_path("tdmq")]);
+    let c = case(&cases, "SendMessage/delaySeconds/range/max+1=6048001").expect("case");
     assert_eq!(c["expect"]["error"], "DelaySecondsOutOfRange");
 
     // A hand edit to the derived cases is drift too.
-    let b = ws.join(codegen::conformance::BOUNDARIES_PATH);
+    let b = ws.join(codegen::conformance::boundaries_path("tdmq"));
     let edited = std::fs::read_to_string(&b)
         .expect("read")
-        .replace("\"max+1=3601\"", "\"max+1=3602\"");
+        .replace("\"max+1=6048001\"", "\"max+1=3602\"");
     std::fs::write(&b, edited).expect("write");
     let drift = codegen::sync::diff(&ws, &files).expect("diff");
     assert!(
         drift
             .stale
-            .contains(&codegen::conformance::BOUNDARIES_PATH.to_owned()),
+            .contains(&codegen::conformance::boundaries_path("tdmq")),
         "{drift:?}"
     );
     let _ = std::fs::remove_dir_all(&ws);
@@ -168,4 +169,24 @@ fn the_generator_covers_every_constraint_of_the_real_spec() {
     assert!(missing.is_empty(), "no derived case breaks: {missing:#?}");
     // Deterministic.
     assert_eq!(text, codegen::conformance::boundaries(&m).expect("again"));
+}
+
+/// Each profile has its own derived cases: TDMQ names take `_` and delays up to 6048000 s,
+/// legacy names do not and delays stop at 3600 s.
+#[test]
+fn each_profile_derives_its_own_cases() {
+    let files = codegen::generate(&root().join("spec")).expect("builds");
+    let tdmq = derived(&files[&codegen::conformance::boundaries_path("tdmq")]);
+    let legacy = derived(&files[&codegen::conformance::boundaries_path("legacy")]);
+    let name = "CreateQueue/queueName/pattern/char='_'";
+    assert_eq!(case(&tdmq, name).expect("tdmq")["expect"], "ok");
+    let refused = case(&legacy, name).expect("legacy");
+    assert_eq!(refused["expect"]["error"], "QueueNameFormat");
+    assert_eq!(refused["params"]["queueName"], "a_");
+    let late = case(&legacy, "SendMessage/delaySeconds/range/max+1=3601").expect("legacy");
+    assert_eq!(late["expect"]["error"], "DelaySecondsOutOfRange");
+    assert!(case(&tdmq, "SendMessage/delaySeconds/range/max+1=3601").is_none());
+    let text = &files[&codegen::conformance::boundaries_path("legacy")];
+    let v: Value = serde_json::from_str(text).expect("json");
+    assert_eq!(v["profile"], "legacy");
 }

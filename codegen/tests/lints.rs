@@ -19,6 +19,7 @@ fn lint(tag: &str, edit: impl Fn(&str, &mut Value)) -> String {
         "errors.json",
         "attributes.json",
         "service.json",
+        "profiles.json",
         "actions/Edge.json",
     ] {
         let text = std::fs::read_to_string(fixture().join(rel)).expect("read");
@@ -172,7 +173,7 @@ fn wrong_type_names_file_and_path() {
 #[test]
 fn fact_without_source_or_of_the_wrong_type() {
     insta::assert_snapshot!(lint("fact", |rel, v| if rel == "service.json" {
-        v["facts"]["recreate_block"]["source"] = json!(null);
+        v["facts"]["push_user_agent"]["source"] = json!(null);
         v["facts"]["queues_per_account"]["value"] = json!(-1);
         v["facts"]["https_endpoints"]["value"] = json!("yes");
     }));
@@ -192,5 +193,16 @@ fn default_by_needs_string_enums() {
     insta::assert_snapshot!(lint(
         "default-by",
         on_action(|v| v["params"][3]["default_by"] = json!({"param": "name", "values": {"a": "b"}}))
+    ));
+}
+
+#[test]
+fn a_profiled_value_lists_every_profile_and_no_other() {
+    insta::assert_snapshot!(lint(
+        "profiles",
+        on_action(|v| v["params"][4]["max"] = json!({"by_profile": {
+            "tdmq": {"value": 1, "source": "a test"},
+            "beta": {"value": 2, "source": "a test"}
+        }}))
     ));
 }

@@ -30,8 +30,9 @@ fn the_loader_reads_typed_values_and_hashes_every_file() {
     assert!(matches!(edge.rules[2], spec::Rule::State(_)));
     assert_eq!(edge.response[0].ty, Some(FieldType::Int));
     let count = &s.attributes.params["count"];
-    assert_eq!((count.min, count.max), (Some(i64::MIN), Some(i64::MAX)));
-    assert_eq!(count.default, Some(Scalar::Int(0)));
+    let limits = count.limits("tdmq");
+    assert_eq!((limits.min, limits.max), (Some(i64::MIN), Some(i64::MAX)));
+    assert_eq!(limits.default, Some(Scalar::Int(0)));
     assert_eq!(s.attributes.params["tag"].len_unit, Some(LenUnit::Bytes));
     let doc = &s.attributes.shapes["Doc"];
     assert_eq!(doc.errors[&ViolationKind::Range], "InvalidParameter");
@@ -49,6 +50,7 @@ fn the_loader_refuses_an_unknown_type_with_file_and_path() {
         "errors.json",
         "attributes.json",
         "service.json",
+        "profiles.json",
     ] {
         std::fs::copy(fixture("edges").join(f), dir.join(f)).expect("copy");
     }
@@ -126,7 +128,7 @@ fn the_model_knows_paging_long_polls_and_targets() {
 fn an_unlinted_model_still_collects_every_finding() {
     let s = spec::load(&fixture("edges")).expect("loads");
     let mut l = Lints::default();
-    let m = codegen::model::build(&s, &mut l);
+    let m = codegen::model::build(&s, "tdmq", &mut l);
     assert!(l.is_empty());
     codegen::rust::names::check(&m, &mut l);
     assert!(l.is_empty());
@@ -137,7 +139,7 @@ fn an_unlinted_model_still_collects_every_finding() {
 #[test]
 fn a_parameter_is_annotated_with_its_rust_fragments() {
     let m = model("naming");
-    let r = codegen::rust::annotate(&m);
+    let r = codegen::rust::annotate(&m, &[]);
     let a = r
         .actions
         .iter()
@@ -151,7 +153,7 @@ fn a_parameter_is_annotated_with_its_rust_fragments() {
     );
     assert_eq!(
         kind.check.text(),
-        "check_string (& crate :: generated :: constraints :: http_status_check :: KIND , self . kind . as_ref () . map (crate :: enums :: Open :: as_str) , & mut v) ;"
+        "check_string (spec_kind , self . kind . as_ref () . map (crate :: enums :: Open :: as_str) , & mut v) ;"
     );
     assert_eq!(
         kind.decode.text(),
@@ -183,7 +185,7 @@ fn a_parameter_is_annotated_with_its_rust_fragments() {
 
 #[test]
 fn an_action_is_annotated_with_names_rules_and_paging() {
-    let r = codegen::rust::annotate(&model("edges"));
+    let r = codegen::rust::annotate(&model("edges"), &[]);
     let a = &r.actions[0];
     assert_eq!(
         (a.input.as_str(), a.request.as_str(), a.snake.as_str()),
@@ -197,7 +199,7 @@ fn an_action_is_annotated_with_names_rules_and_paging() {
         a.doc.last().map(String::as_str),
         Some("- Something stateful. (`InternalError`)")
     );
-    let r = codegen::rust::annotate(&model("naming"));
+    let r = codegen::rust::annotate(&model("naming"), &[]);
     let list = r
         .actions
         .iter()
@@ -240,7 +242,69 @@ fn rendering_formats_rust_and_refuses_invalid_output() {
         "{err}"
     );
     let files =
-        codegen::render::render(&codegen::rust::annotate(&model("edges"))).expect("renders");
+        codegen::render::render(&codegen::rust::annotate(&model("edges"), &[])).expect("renders");
     assert!(files.contains_key("cmq-sdk/src/generated/ops/edge.rs"));
     assert!(files.values().all(|t| t.starts_with("// @generated")));
+}
+
+// ------------------------------------------------------------------------------- profiles
+
+#[test]
+fn each_profile_has_its_model_and_the_annotation_keeps_what_differs() {
+    let ms = codegen::models(&fixture("edges")).expect("builds");
+    let ids: Vec<&str> = ms.iter().map(|m| m.profile.as_str()).collect();
+    assert_eq!(ids, ["tdmq", "legacy"]);
+    let high = |m: &Model| m.actions[0].param("high").and_then(|p| p.max);
+    assert_eq!((high(&ms[0]), high(&ms[1])), (Some(1), Some(0)));
+    let r = codegen::rust::annotate(&ms[0], &ms[1..]);
+    let a = &r.actions[0];
+    let arms: Vec<&str> = a.tables.arms.iter().map(|x| x.table.as_str()).collect();
+    assert_eq!(arms, ["TABLE", "legacy::TABLE"]);
+    let differ: Vec<&str> = a.tables.profiles[0]
+        .specs
+        .iter()
+        .map(|s| s.const_name.as_str())
+        .collect();
+    assert_eq!(differ, ["HIGH", "NAME"]);
+    assert!(
+        a.tables.profiles[0].specs[1]
+            .expr
+            .text()
+            .contains("LEGACY_NAME_PATTERN")
+    );
+    assert!(
+        r.patterns
+            .iter()
+            .any(|p| p.const_name == "LEGACY_NAME_PATTERN")
+    );
+    // A typed constant exists only when it holds on every profile.
+    let high = a.params.iter().find(|p| p.field == "high").expect("high");
+    let consts: Vec<&str> = high
+        .typed
+        .iter()
+        .flat_map(|t| &t.consts)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(consts, ["MIN"]);
+    assert!(
+        high.doc
+            .contains(&"Range: 0 to 1 (`legacy` profile: 0 to 0).".to_owned())
+    );
+    let shared: Vec<&str> = r
+        .shared_facts
+        .iter()
+        .map(|f| f.const_name.as_str())
+        .collect();
+    assert!(!shared.contains(&"RECREATE_BLOCK") && shared.contains(&"QUEUES_PER_ACCOUNT"));
+    let legacy = &r.profile_facts[1];
+    assert_eq!(
+        (legacy.const_name.as_str(), legacy.variant.as_str()),
+        ("LEGACY", "Legacy")
+    );
+    let variants: Vec<(&str, &str)> = r
+        .profiles
+        .iter()
+        .map(|p| (p.variant.as_str(), p.attr.as_str()))
+        .collect();
+    assert_eq!(variants, [("Tdmq", "#[default]"), ("Legacy", "")]);
 }

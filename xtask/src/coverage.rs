@@ -7,7 +7,7 @@ use std::path::Path;
 
 use codegen::Error;
 use codegen::conformance::{
-    BOUNDARIES_PATH, Constraint, EXPECTED_FAILURES, HAND_WRITTEN, constraints, error_for,
+    Constraint, EXPECTED_FAILURES, HAND_WRITTEN, boundaries_path, constraints, error_for,
 };
 use codegen::model::Model;
 use serde_json::Value;
@@ -167,10 +167,11 @@ struct Corpus {
 
 impl Corpus {
     fn read(root: &Path, m: &Model) -> Result<Corpus, Error> {
-        let derived = read_json(root, BOUNDARIES_PATH)?;
+        let path = boundaries_path(&m.profile);
+        let derived = read_json(root, &path)?;
         if !str_of(&derived, "@generated").contains(&m.spec_hash) {
             return Err(Error::Render {
-                file: BOUNDARIES_PATH.into(),
+                file: path,
                 message: "stale: it was derived from another spec; run `cargo xtask codegen`"
                     .into(),
             });
@@ -232,8 +233,8 @@ impl Seen {
     }
 }
 
-/// Reads the corpus under `root` (hand-written files and the derived cases) and measures it
-/// against the spec's constraints.
+/// Reads the corpus under `root` (hand-written files and the default profile's derived cases)
+/// and measures it against the spec's constraints.
 pub fn coverage(root: &Path) -> Result<Coverage, Error> {
     let m = codegen::model(&root.join("spec"))?;
     let corpus = Corpus::read(root, &m)?;
@@ -379,7 +380,7 @@ mod tests {
         assert_eq!(full.covered_total.0, full.covered_total.1);
 
         // Drop every derived case breaking BatchReceiveMessage's pollingWaitSeconds range.
-        let b = ws.join(BOUNDARIES_PATH);
+        let b = ws.join(boundaries_path("tdmq"));
         let text = std::fs::read_to_string(&b).expect("read");
         let kept: Vec<&str> = text
             .lines()

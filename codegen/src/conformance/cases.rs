@@ -350,7 +350,12 @@ fn pattern_tries(m: &Model, f: &Param) -> Vec<Try<String>> {
         let bad = ['!', ' ', '.', '@', '*', WIDE]
             .into_iter()
             .find(|&c| !p.allows(c, false) && !p.forbid.contains(&c));
-        if let Some(c) = bad {
+        // `-` and `_` tell the name rules of the service generations apart: each is a case,
+        // accepted or refused as the profile's pattern says.
+        for c in bad
+            .into_iter()
+            .chain(['-', '_'].into_iter().filter(|c| Some(*c) != bad))
+        {
             let rest = std::iter::repeat_n(good_rest, len.saturating_sub(2));
             let v: String = [good_first, c].into_iter().chain(rest).collect();
             tries.push((k, format!("char={c:?}"), v));

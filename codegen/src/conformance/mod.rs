@@ -26,8 +26,11 @@ use crate::model::{ErrorDef, Model, Param};
 use crate::spec::{ParamType, ViolationKind};
 use cases::{Case, Expect, Gen};
 
-/// Where the derived cases are written, relative to the workspace root.
-pub const BOUNDARIES_PATH: &str = "spec/conformance/generated/boundaries.json";
+/// Where the derived cases of `profile` are written, relative to the workspace root
+/// (`spec/conformance/generated/boundaries.tdmq.json`).
+pub fn boundaries_path(profile: &str) -> String {
+    format!("spec/conformance/generated/boundaries.{profile}.json")
+}
 
 /// Known gaps among the derived cases (case name patterns → why), relative to the root.
 pub const EXPECTED_FAILURES: &str = "spec/conformance/expected_failures.json";

@@ -4,7 +4,7 @@
 use serde_json::{Map, Value};
 
 use super::cases::{Case, Expect};
-use super::{BOUNDARIES_PATH, all_cases};
+use super::{all_cases, boundaries_path};
 use crate::error::Error;
 use crate::model::Model;
 
@@ -72,11 +72,12 @@ fn case_json(m: &Model, c: &Case, name: &str) -> Result<String, String> {
     ))
 }
 
-/// The derived cases as the JSON text of [`BOUNDARIES_PATH`]: deterministic, pretty, one case
-/// per line, with the `@generated` note (and the spec's hash) as a top-level field.
+/// The derived cases of the model's profile as the JSON text of [`boundaries_path`]:
+/// deterministic, pretty, one case per line, with the `@generated` note (and the spec's hash)
+/// and the profile as top-level fields.
 pub fn boundaries(m: &Model) -> Result<String, Error> {
     let fail = |message: String| Error::Render {
-        file: BOUNDARIES_PATH.into(),
+        file: boundaries_path(&m.profile),
         message,
     };
     let cases = all_cases(m).map_err(fail)?;
@@ -89,8 +90,9 @@ pub fn boundaries(m: &Model) -> Result<String, Error> {
         m.spec_hash
     );
     Ok(format!(
-        "{{\n  \"@generated\": {},\n  \"count\": {},\n  \"cases\": [\n{}\n  ]\n}}\n",
+        "{{\n  \"@generated\": {},\n  \"profile\": {},\n  \"count\": {},\n  \"cases\": [\n{}\n  ]\n}}\n",
         Value::from(note),
+        Value::from(m.profile.as_str()),
         cases.len(),
         lines.join(",\n")
     ))

@@ -25,7 +25,7 @@ pub struct Fact {
     pub at: Location,
 }
 
-pub(super) fn build(spec: &Spec, l: &mut Lints) -> Vec<Fact> {
+pub(super) fn build(spec: &Spec, profile: &str, l: &mut Lints) -> Vec<Fact> {
     lint::check_doc(
         &spec.service.doc,
         &Location::new("service.json", "$.doc"),
@@ -38,19 +38,25 @@ pub(super) fn build(spec: &Spec, l: &mut Lints) -> Vec<Fact> {
             let at = Location::new("service.json", format!("$.facts.{id}"));
             lint::check_doc(&f.doc, &at.join("doc"), l);
             lint::check_see(&f.see, &at.join("see"), l);
-            if f.source.as_deref().is_none_or(|s| s.trim().is_empty()) {
+            let unsourced = f.source.as_deref().is_none_or(|s| s.trim().is_empty());
+            if unsourced && !f.value.is_profiled() {
                 l.push(at.clone(), "a fact needs a `source`".into());
             }
-            if !f.ty.fits(&f.value) {
+            let value = f
+                .value
+                .at(profile)
+                .cloned()
+                .unwrap_or(FactValue::Bool(false));
+            if !f.ty.fits(&value) {
                 l.push(
                     at.join("value"),
-                    format!("value {} is not a `{}`", f.value, f.ty),
+                    format!("value {value} is not a `{}`", f.ty),
                 );
             }
             Fact {
                 id: id.clone(),
                 ty: f.ty,
-                value: f.value.clone(),
+                value,
                 doc: f.doc.clone(),
                 see: f.see.clone(),
                 at,

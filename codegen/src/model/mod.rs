@@ -27,11 +27,15 @@ pub use shapes::{Field, Shape};
 use crate::lint::Lints;
 use crate::spec::{EnumCase, Spec, ViolationKind};
 
-/// The whole model.
+/// The whole model, for one profile.
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
     /// SHA-256 of the spec files.
     pub spec_hash: String,
+    /// The profile this model holds the values of.
+    pub profile: String,
+    /// Every profile, the default first.
+    pub profiles: Vec<Profile>,
     /// The API's protocol facts.
     pub api: Api,
     /// Top-level codes.
@@ -54,6 +58,17 @@ pub struct Model {
     pub decisions: Vec<Decision>,
     /// Facts of the service (quotas, limits, timings, the push protocol), by id.
     pub facts: Vec<Fact>,
+}
+
+/// A generation of the service.
+#[derive(Clone, Debug, Serialize)]
+pub struct Profile {
+    /// Its id (`tdmq`).
+    pub id: String,
+    /// What it is.
+    pub doc: String,
+    /// Public documentation pages.
+    pub see: Vec<String>,
 }
 
 /// Protocol facts of the API.
@@ -114,6 +129,8 @@ impl Model {
 /// What every pass of the model builder reads: the spec and the sets references resolve in.
 pub(crate) struct Ctx<'s> {
     pub spec: &'s Spec,
+    /// The profile whose values are read.
+    pub profile: &'s str,
     /// Every error id.
     pub error_ids: BTreeSet<String>,
     /// The default error of each violation kind.
@@ -131,11 +148,12 @@ impl Ctx<'_> {
     }
 }
 
-/// Builds the model, pushing every finding into `l`. The model is complete only when `l` stays
-/// empty; callers must not use it otherwise.
-pub fn build(spec: &Spec, l: &mut Lints) -> Model {
+/// Builds the model of `profile`, pushing every finding into `l`. The model is complete only
+/// when `l` stays empty; callers must not use it otherwise.
+pub fn build(spec: &Spec, profile: &str, l: &mut Lints) -> Model {
     let ctx = Ctx {
         spec,
+        profile,
         error_ids: spec.errors.errors.iter().map(|e| e.id.clone()).collect(),
         defaults: errors::violation_defaults(spec, l),
         validated: shapes::validated(spec),
@@ -144,18 +162,78 @@ pub fn build(spec: &Spec, l: &mut Lints) -> Model {
     let shared_params = params::shared(&ctx, l);
     Model {
         spec_hash: spec.hash.clone(),
+        profile: profile.to_owned(),
+        profiles: profiles(spec, l),
         api: api(spec, l),
         codes: errors::codes(spec, l),
         errors: errors::errors(spec, l),
         protocol_errors: errors::protocol_errors(&ctx, l),
         violation_errors: ctx.defaults.clone(),
-        patterns: patterns::build(spec, l),
+        patterns: patterns::build(spec, profile, l),
         shared_params,
         shapes: shapes::build(&ctx, l),
         actions: actions::build(&ctx, l),
         decisions: errors::decisions(spec),
-        facts: facts::build(spec, l),
+        facts: facts::build(spec, profile, l),
     }
+}
+
+/// Lints what may not differ between the profiles' models: paging.
+pub fn check_profiles(models: &[Model], l: &mut Lints) {
+    let Some((first, rest)) = models.split_first() else {
+        return;
+    };
+    for m in rest {
+        for (a, b) in first.actions.iter().zip(&m.actions) {
+            let same = serde_json::to_value(&a.paging).ok() == serde_json::to_value(&b.paging).ok();
+            if !same {
+                l.push(
+                    a.at.join("paginated"),
+                    format!(
+                        "paging differs on profile `{}`; it must hold for every profile",
+                        m.profile
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// The profiles (default first), and the profile lints: known ids, every `by_profile` value
+/// complete.
+fn profiles(spec: &Spec, l: &mut Lints) -> Vec<Profile> {
+    let at = crate::error::Location::new("profiles.json", "$");
+    let ids = spec.profiles.ids();
+    if !spec
+        .profiles
+        .profiles
+        .iter()
+        .any(|p| p.id == spec.profiles.default)
+    {
+        l.push(
+            at.join("default"),
+            format!("`{}` is not a listed profile", spec.profiles.default),
+        );
+    }
+    for (file, doc) in &spec.documents {
+        crate::spec::profiled::check(file, doc, &ids, l);
+    }
+    let mut out: Vec<Profile> = Vec::new();
+    for (i, p) in spec.profiles.profiles.iter().enumerate() {
+        let pat = at.join("profiles").join(format!("[{i}]"));
+        crate::lint::check_doc(&p.doc, &pat.join("doc"), l);
+        crate::lint::check_see(&p.see, &pat.join("see"), l);
+        if out.iter().any(|o| o.id == p.id) {
+            l.push(pat.join("id"), format!("duplicate profile `{}`", p.id));
+        }
+        out.push(Profile {
+            id: p.id.clone(),
+            doc: p.doc.clone(),
+            see: p.see.clone(),
+        });
+    }
+    out.sort_by_key(|p| p.id != spec.profiles.default);
+    out
 }
 
 fn api(spec: &Spec, l: &mut Lints) -> Api {

@@ -171,7 +171,7 @@ pub(super) fn shared(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Param> {
     let mut out = Vec::new();
     for (id, p) in &ctx.spec.attributes.params {
         let at = Location::new("attributes.json", format!("$.params.{id}"));
-        let limits = p.limits();
+        let limits = p.limits(ctx.profile);
         lint::check_param(p.ty, &p.doc, &limits, &at, l);
         check_refs(ctx, limits.pattern.as_deref(), &p.errors, &at, l);
         lint::check_see(&p.see, &at.join("see"), l);
@@ -218,15 +218,15 @@ pub(super) fn resolve(ctx: &Ctx<'_>, u: &ParamUse, at: &Location, l: &mut Lints)
     };
     let empty = ErrorOverrides::new();
     let limits = base
-        .map_or_else(Limits::default, |b| b.limits())
-        .merged(&u.limits());
+        .map_or_else(Limits::default, |b| b.limits(ctx.profile))
+        .merged(&u.limits(ctx.profile));
     let doc = u.doc.clone().or_else(|| base.map(|b| b.doc.clone()));
     let doc = doc.unwrap_or_default();
-    if base.is_none() || u.limits().any() || u.doc.is_some() {
+    if base.is_none() || u.limits(ctx.profile).any() || u.doc.is_some() {
         lint::check_param(ty, &doc, &limits, at, l);
     }
     let own = u.errors.clone().unwrap_or_default();
-    check_refs(ctx, u.limits().pattern.as_deref(), &own, at, l);
+    check_refs(ctx, u.limits(ctx.profile).pattern.as_deref(), &own, at, l);
     lint::check_see(&u.see, &at.join("see"), l);
     let see = match (&u.see, base) {
         (own, _) if !own.is_empty() => own.clone(),

@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::error::Location;
 use crate::lint::{self, Lints};
-use crate::spec::Spec;
+use crate::spec::{Profiled, Spec};
 
 /// A character pattern: which characters may start a value, which may follow, which never
 /// appear. An empty class allows every character.
@@ -40,7 +40,7 @@ pub fn in_class(c: char, class: &[(char, char)]) -> bool {
     class.is_empty() || class.iter().any(|&(lo, hi)| lo <= c && c <= hi)
 }
 
-pub(super) fn build(spec: &Spec, l: &mut Lints) -> Vec<Pattern> {
+pub(super) fn build(spec: &Spec, profile: &str, l: &mut Lints) -> Vec<Pattern> {
     spec.protocol
         .patterns
         .iter()
@@ -50,12 +50,16 @@ pub(super) fn build(spec: &Spec, l: &mut Lints) -> Vec<Pattern> {
             Pattern {
                 id: id.clone(),
                 doc: p.doc.clone(),
-                first: class(&p.first, &at.join("first"), l),
-                rest: class(&p.rest, &at.join("rest"), l),
-                forbid: forbid(&p.forbid, &at.join("forbid"), l),
+                first: class(items(&p.first, profile), &at.join("first"), l),
+                rest: class(items(&p.rest, profile), &at.join("rest"), l),
+                forbid: forbid(items(&p.forbid, profile), &at.join("forbid"), l),
             }
         })
         .collect()
+}
+
+fn items<'s>(v: &'s Profiled<Vec<String>>, profile: &str) -> &'s [String] {
+    v.at(profile).map_or(&[], Vec::as_slice)
 }
 
 fn class(items: &[String], at: &Location, l: &mut Lints) -> Vec<(char, char)> {

@@ -9,7 +9,7 @@ use super::Ctx;
 use super::params::{self, Def, Param, RequiredIf};
 use crate::error::Location;
 use crate::lint::{self, Lints};
-use crate::spec::{self, FieldType, Limits, ParamType, Spec};
+use crate::spec::{self, FieldType, ParamType, Spec};
 
 /// A response field or a shape's member, with its reference resolved.
 #[derive(Clone, Debug, Serialize)]
@@ -215,16 +215,9 @@ fn member(
     all: &[&str],
     l: &mut Lints,
 ) -> Param {
-    let limits = Limits {
-        min: f.min,
-        max: f.max,
-        one_of: f.one_of.clone(),
-        pattern: f.pattern.clone(),
-        max_len: f.max_len,
-        ..Limits::default()
-    };
+    let limits = f.limits(ctx.profile);
     lint::check_param(ty, &field.doc, &limits, &field.at, l);
-    params::check_refs(ctx, f.pattern.as_deref(), &f.errors, &field.at, l);
+    params::check_refs(ctx, limits.pattern.as_deref(), &f.errors, &field.at, l);
     let d = Def {
         wire: field.key.clone(),
         ty,

@@ -8,8 +8,9 @@ use serde::Serialize;
 use super::code::{Code, ident, int, opt_i64, str_lit};
 use super::names::{camel, snake};
 use super::params::{self, ParamModel};
+use super::profiles::{self, PatternNames, Tables};
 use super::structs::{self, StructModel};
-use crate::model::{Action, Operand, Paging, Rule};
+use crate::model::{Action, Operand, Paging, Param, Rule};
 use crate::spec::ParamType;
 
 /// An action.
@@ -53,6 +54,8 @@ pub struct ActionModel {
     pub errors: Vec<String>,
     /// Pagination, if any.
     pub paginated: Option<PaginatedModel>,
+    /// The constraint tables per profile.
+    pub tables: Tables,
 }
 
 /// Pagination fragments.
@@ -72,9 +75,33 @@ pub struct PaginatedModel {
     pub paging: Code,
 }
 
-/// Annotates action `a`.
-pub fn build(a: &Action) -> ActionModel {
+/// Annotates action `a`; `versions` is the action on every profile, the default first.
+pub fn build(versions: &[(&str, &Action)], names: &PatternNames) -> Option<ActionModel> {
+    let ((_, a), others) = versions.split_first()?;
     let spec_mod = snake(&a.name);
+    let lists: Vec<(&str, &[Param])> = versions
+        .iter()
+        .map(|(k, x)| (*k, x.params.as_slice()))
+        .collect();
+    let tables = profiles::tables(
+        names,
+        &lists,
+        &|p| p.wire.clone(),
+        &format!("`{}`", a.name),
+        &format!("crate::generated::constraints::{spec_mod}"),
+    );
+    let params = a
+        .params
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let theirs: Vec<(&str, &Param)> = others
+                .iter()
+                .filter_map(|(k, x)| x.params.get(i).map(|q| (*k, q)))
+                .collect();
+            params::build(p, &spec_mod, &theirs)
+        })
+        .collect();
     let field_of = |wire: &str| ident(&snake(wire));
     let long_poll_expr = match &a.long_poll {
         Some(w) => {
@@ -96,18 +123,15 @@ pub fn build(a: &Action) -> ActionModel {
         "The answer to `{}` (the fields at the top level of the JSON envelope).",
         a.name
     );
-    ActionModel {
+    Some(ActionModel {
+        tables,
         name_lit: Code(str_lit(&a.name).into_token_stream()),
         snake: spec_mod.clone(),
         input: format!("{}Input", a.name),
         output_struct: structs::build(&output, &output_doc, &a.response, false),
         output,
         request: format!("{}Request", a.name),
-        params: a
-            .params
-            .iter()
-            .map(|p| params::build(p, &spec_mod))
-            .collect(),
+        params,
         spec_mod,
         group: camel(a.group.as_str()),
         idempotent: a.idempotent,
@@ -120,7 +144,7 @@ pub fn build(a: &Action) -> ActionModel {
         errors: a.errors.clone(),
         paginated: a.paging.as_ref().map(paging),
         name: a.name.clone(),
-    }
+    })
 }
 
 fn action_doc(a: &Action) -> Vec<String> {

@@ -6,15 +6,19 @@ use quote::{ToTokens, quote};
 use serde::Serialize;
 
 use super::code::{Code, doc_lines, int, str_lit};
-use super::names::shouty;
+use super::names::{camel, shouty, snake};
 use crate::model::{Fact, Model};
 use crate::spec::{FactType, FactValue};
 
-/// A fact's constant.
+/// A fact's constant (and field of `Facts`).
 #[derive(Clone, Debug, Serialize)]
 pub struct FactModel {
     /// Const name.
     pub const_name: String,
+    /// Field of `Facts`.
+    pub field: String,
+    /// Its type as a field of `Facts`.
+    pub field_type: Code,
     /// Its Rust type.
     pub rust_type: Code,
     /// Its value.
@@ -61,16 +65,94 @@ pub fn doc_with_links(doc: &str, see: &[String]) -> Vec<String> {
     lines
 }
 
-fn fact(f: &Fact) -> FactModel {
-    FactModel {
-        const_name: shouty(&f.id),
-        rust_type: Code(rust_type(f.ty)),
-        value: Code(rust_value(f.ty, &f.value)),
-        doc: doc_with_links(&f.doc, &f.see),
+/// One profile's facts: the `Facts` literal.
+#[derive(Clone, Debug, Serialize)]
+pub struct ProfileFacts {
+    /// Const name (`TDMQ`).
+    pub const_name: String,
+    /// `Profile` variant.
+    pub variant: String,
+    /// The profile's id.
+    pub id: String,
+    /// Field values, in fact order.
+    pub values: Vec<FieldValue>,
+}
+
+/// A field of a `Facts` literal.
+#[derive(Clone, Debug, Serialize)]
+pub struct FieldValue {
+    /// The field.
+    pub field: String,
+    /// Its value.
+    pub value: Code,
+}
+
+fn shown(ty: FactType, v: &FactValue) -> String {
+    match (ty, v) {
+        (FactType::Seconds, FactValue::Int(i)) => format!("{i} s"),
+        (_, FactValue::Text(t)) => format!("{t:?}"),
+        (_, other) => other.to_string(),
     }
 }
 
-/// Every fact, by id.
-pub fn build(m: &Model) -> Vec<FactModel> {
-    m.facts.iter().map(fact).collect()
+fn fact(f: &Fact, versions: &[(&str, &Fact)]) -> FactModel {
+    let mut doc = doc_with_links(&f.doc, &f.see);
+    let profiled = versions.iter().any(|(_, g)| g.value != f.value);
+    if profiled {
+        let each: Vec<String> = versions
+            .iter()
+            .map(|(p, g)| format!("`{p}`: {}", shown(g.ty, &g.value)))
+            .collect();
+        doc.push(String::new());
+        doc.push(format!("By profile: {}.", each.join(", ")));
+    }
+    FactModel {
+        const_name: shouty(&f.id),
+        field: snake(&f.id),
+        field_type: Code(match f.ty {
+            FactType::Text => quote!(&'static str),
+            other => rust_type(other),
+        }),
+        rust_type: Code(rust_type(f.ty)),
+        value: Code(rust_value(f.ty, &f.value)),
+        doc,
+    }
+}
+
+/// Every fact (for the `Facts` struct), the facts that hold on every profile, and each
+/// profile's facts; `all` holds every profile's model, the default first.
+pub fn build(all: &[&Model]) -> (Vec<FactModel>, Vec<FactModel>, Vec<ProfileFacts>) {
+    let Some(m) = all.first() else {
+        return (Vec::new(), Vec::new(), Vec::new());
+    };
+    let mut every = Vec::new();
+    let mut shared = Vec::new();
+    for (i, f) in m.facts.iter().enumerate() {
+        let versions: Vec<(&str, &Fact)> = all
+            .iter()
+            .filter_map(|x| Some((x.profile.as_str(), x.facts.get(i)?)))
+            .collect();
+        let model = fact(f, &versions);
+        if versions.iter().all(|(_, g)| g.value == f.value) {
+            shared.push(model.clone());
+        }
+        every.push(model);
+    }
+    let profiles = all
+        .iter()
+        .map(|x| ProfileFacts {
+            const_name: shouty(&x.profile),
+            variant: camel(&x.profile),
+            id: x.profile.clone(),
+            values: x
+                .facts
+                .iter()
+                .map(|f| FieldValue {
+                    field: snake(&f.id),
+                    value: Code(rust_value(f.ty, &f.value)),
+                })
+                .collect(),
+        })
+        .collect();
+    (every, shared, profiles)
 }

@@ -8,6 +8,7 @@ mod enums;
 mod facts;
 pub mod names;
 mod params;
+pub mod profiles;
 mod structs;
 mod tables;
 mod typed;
@@ -62,12 +63,46 @@ pub struct RustModel {
     pub actions: Vec<ActionModel>,
     /// Recorded decisions, one doc line each.
     pub decisions: Vec<String>,
-    /// Service facts.
+    /// Service facts (every one, for the `Facts` struct).
     pub facts: Vec<FactModel>,
+    /// Facts that hold on every profile (plain constants too).
+    pub shared_facts: Vec<FactModel>,
+    /// Each profile's facts.
+    pub profile_facts: Vec<facts::ProfileFacts>,
+    /// The `Profile` enum's variants, the default first.
+    pub profiles: Vec<profiles::ProfileVariant>,
 }
 
-/// Annotates a linted model (see [`names::check`] for the identifier lints it relies on).
-pub fn annotate(m: &Model) -> RustModel {
+/// Annotates linted models: `m` is the default profile's, `others` the other profiles'.
+pub fn annotate(m: &Model, others: &[Model]) -> RustModel {
+    let p = profiles::Profiles { default: m, others };
+    let (names, extra) = profiles::PatternNames::new(p);
+    let mut patterns = tables::patterns(m);
+    patterns.extend(
+        extra
+            .iter()
+            .map(|(profile, pat)| tables::profile_pattern(profile, pat)),
+    );
+    let all: Vec<&Model> = std::iter::once(m).chain(others).collect();
+    let actions = (0..m.actions.len())
+        .filter_map(|i| {
+            let v: Vec<(&str, &crate::model::Action)> = all
+                .iter()
+                .filter_map(|x| Some((x.profile.as_str(), x.actions.get(i)?)))
+                .collect();
+            actions::build(&v, &names)
+        })
+        .collect();
+    let shapes = (0..m.shapes.len())
+        .filter_map(|i| {
+            let v: Vec<(&str, &crate::model::Shape)> = all
+                .iter()
+                .filter_map(|x| Some((x.profile.as_str(), x.shapes.get(i)?)))
+                .collect();
+            structs::shape(&v, &names)
+        })
+        .collect();
+    let (facts, shared_facts, profile_facts) = facts::build(&all);
     RustModel {
         spec_hash: m.spec_hash.clone(),
         api_name: m.api.name.clone(),
@@ -86,15 +121,18 @@ pub fn annotate(m: &Model) -> RustModel {
         codes: tables::codes(m),
         errors: tables::errors(m),
         protocol_errors: tables::protocol_errors(m),
-        patterns: tables::patterns(m),
+        patterns,
         enums: enums::build(m),
-        shapes: m.shapes.iter().map(structs::shape).collect(),
-        actions: m.actions.iter().map(actions::build).collect(),
+        shapes,
+        actions,
         decisions: m
             .decisions
             .iter()
             .map(|d| format!("- {}: {}", d.topic, d.choice))
             .collect(),
-        facts: facts::build(m),
+        facts,
+        shared_facts,
+        profile_facts,
+        profiles: profiles::variants(m),
     }
 }

@@ -2,12 +2,11 @@
 //! constraint table, and the validation, encoding and mock-decoding fragments.
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{ToTokens, quote};
 use serde::Serialize;
 
 use super::code::{Code, doc_lines, ident, int, opt_i64, opt_usize, str_lit};
 use super::names::{enum_name, shouty, snake};
-use super::tables::pattern_const;
 use super::typed::{self, TypedModule};
 use crate::model::Param;
 use crate::spec::{LenUnit, ParamType, Scalar, ViolationKind};
@@ -73,8 +72,9 @@ fn scalar(v: &Scalar) -> TokenStream {
     }
 }
 
-/// The `ParamSpec { … }` literal of `p`, under wire name `wire`.
-pub fn spec_expr(wire: &str, p: &Param) -> Code {
+/// The `ParamSpec { … }` literal of `p`, under wire name `wire`; `pattern` names the const of
+/// a pattern id (it differs per profile when the pattern does).
+pub fn spec_expr(wire: &str, p: &Param, pattern: &dyn Fn(&str) -> String) -> Code {
     let kind = ident(match p.ty {
         ParamType::Int => "Int",
         ParamType::String => "String",
@@ -88,7 +88,7 @@ pub fn spec_expr(wire: &str, p: &Param) -> Code {
     let pattern = match &p.pattern {
         None => quote!(None),
         Some(id) => {
-            let c = ident(&pattern_const(id));
+            let c = ident(&pattern(id));
             quote!(Some(#c))
         }
     };
@@ -121,7 +121,7 @@ pub fn spec_expr(wire: &str, p: &Param) -> Code {
 }
 
 /// Notes for a setter's doc: wire name, requirement, range, length, items, enum, default.
-fn notes(p: &Param) -> Vec<String> {
+pub fn notes(p: &Param) -> Vec<String> {
     let mut n = vec![format!(
         "Wire name `{}`; {}.",
         p.wire,
@@ -182,7 +182,7 @@ fn notes(p: &Param) -> Vec<String> {
     n
 }
 
-/// The path of a constraint const from the SDK (`crate::…`) or from the mock (`cmq_sdk::…`).
+/// The path of a constraint const from the mock (`cmq_sdk::…`).
 fn spec_path(krate: &str, module: &str, konst: &str) -> TokenStream {
     let (krate, module, konst) = (ident(krate), ident(module), ident(konst));
     quote!(#krate::generated::constraints::#module::#konst)
@@ -211,7 +211,7 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
             rust_type: quote!(i64),
             arg_type: quote!(i64),
             conv: quote!(v),
-            check: quote!(check_int(&#sdk, self.#f, &mut v);),
+            check: quote!(check_int(#sdk, self.#f, &mut v);),
             encode: put("push_int", quote!(x), false),
             decode: quote!(p.int(&#mock, errs)),
         },
@@ -219,7 +219,7 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
             rust_type: quote!(Vec<String>),
             arg_type: quote!(impl IntoIterator<Item = impl Into<String>>),
             conv: quote!(v.into_iter().map(Into::into).collect()),
-            check: quote!(check_list(&#sdk, self.#f.as_deref(), &mut v);),
+            check: quote!(check_list(#sdk, self.#f.as_deref(), &mut v);),
             encode: put("push_list", quote!(x), true),
             decode: quote!(p.list(&#mock, errs)),
         },
@@ -230,8 +230,8 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
                 arg_type: quote!(#shape),
                 conv: quote!(v),
                 check: quote! {
-                    check_json_present(&#sdk, self.#f.as_ref(), &mut v);
-                    if let Some(x) = &self.#f { x.validate_into(&mut v); }
+                    check_json_present(#sdk, self.#f.as_ref(), &mut v);
+                    if let Some(x) = &self.#f { x.validate_into_for(profile, &mut v); }
                 },
                 encode: put("push_json", quote!(x), true),
                 decode: quote!(p.json::<#shape>(&#mock, errs)),
@@ -243,7 +243,7 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
                 rust_type: quote!(crate::enums::Open<#e>),
                 arg_type: quote!(impl Into<crate::enums::Open<#e>>),
                 conv: quote!(v.into()),
-                check: quote!(check_string(&#sdk, self.#f.as_ref().map(crate::enums::Open::as_str), &mut v);),
+                check: quote!(check_string(#sdk, self.#f.as_ref().map(crate::enums::Open::as_str), &mut v);),
                 encode: put("push_str", quote!(x.as_str()), true),
                 decode: quote!(p.string(&#mock, errs).map(cmq_sdk::enums::Open::<#e>::from)),
             }
@@ -252,23 +252,27 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
             rust_type: quote!(String),
             arg_type: quote!(impl Into<String>),
             conv: quote!(v.into()),
-            check: quote!(check_string(&#sdk, self.#f.as_deref(), &mut v);),
+            check: quote!(check_string(#sdk, self.#f.as_deref(), &mut v);),
             encode: put("push_str", quote!(x), true),
             decode: quote!(p.string(&#mock, errs)),
         },
     }
 }
 
-/// Annotates parameter `p` of the action whose constraint module is `spec_mod`.
-pub fn build(p: &Param, spec_mod: &str) -> ParamModel {
+/// Annotates parameter `p` of the action whose constraint module is `spec_mod`; `others` are
+/// the same parameter on the other profiles (their differences go into the notes and keep
+/// typed constants out).
+pub fn build(p: &Param, spec_mod: &str, others: &[(&str, &Param)]) -> ParamModel {
     let field = snake(&p.wire);
     let const_name = shouty(&p.wire);
-    let sdk = spec_path("crate", spec_mod, &const_name);
+    let sdk = ident(&super::profiles::binding(&p.wire)).into_token_stream();
     let mock = spec_path("cmq_sdk", spec_mod, &const_name);
     let fr = fragments(p, &sdk, &mock);
     let mut doc = doc_lines(&p.doc);
     doc.push(String::new());
-    doc.extend(notes(p));
+    let other_notes: Vec<(&str, Vec<String>)> =
+        others.iter().map(|(k, q)| (*k, notes(q))).collect();
+    doc.extend(super::profiles::merge_notes(notes(p), &other_notes));
     ParamModel {
         set_field: format!("set_{field}"),
         field,
@@ -276,7 +280,7 @@ pub fn build(p: &Param, spec_mod: &str) -> ParamModel {
         arg_type: Code(fr.arg_type),
         conv: Code(fr.conv),
         spec: SpecConst {
-            expr: spec_expr(&p.wire, p),
+            expr: spec_expr(&p.wire, p, &|id| super::tables::pattern_const(id)),
             const_name,
             doc: format!("Constraints of `{}`.", p.wire),
         },
@@ -284,6 +288,6 @@ pub fn build(p: &Param, spec_mod: &str) -> ParamModel {
         encode: Code(fr.encode),
         decode: Code(fr.decode),
         doc,
-        typed: typed::module(p),
+        typed: typed::common(p, others),
     }
 }

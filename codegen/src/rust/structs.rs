@@ -8,6 +8,7 @@ use serde::Serialize;
 use super::code::{Code, doc_lines, ident, str_lit};
 use super::names::{lower_camel, shouty, snake};
 use super::params::{SpecConst, spec_expr};
+use super::profiles::{self, PatternNames, Tables};
 use crate::model::{Field, Param, Shape};
 use crate::spec::{FieldType, ParamType};
 
@@ -34,6 +35,8 @@ pub struct StructModel {
     pub member_decodes: Vec<Code>,
     /// Typed limits and defaults of validated members.
     pub typed: Vec<super::typed::TypedModule>,
+    /// The member tables per profile (validated shapes).
+    pub tables: Tables,
 }
 
 /// A field of a [`StructModel`].
@@ -64,13 +67,26 @@ pub struct RawKey {
     pub attr: Code,
 }
 
-/// The struct of shape `s`.
-pub fn shape(s: &Shape) -> StructModel {
+/// The struct of a shape; `versions` is the shape on every profile, the default first.
+pub fn shape(versions: &[(&str, &Shape)], names: &PatternNames) -> Option<StructModel> {
+    let ((_, s), others) = versions.split_first()?;
     let mut st = build(&s.id, &s.doc, &s.fields, s.validated);
     if s.validated {
-        members(s, &mut st);
+        members(s, others, &mut st);
+        let lists: Vec<(&str, &[Param])> = versions
+            .iter()
+            .map(|(k, x)| (*k, x.members.as_slice()))
+            .collect();
+        let prefix = lower_camel(&s.id);
+        st.tables = profiles::tables(
+            names,
+            &lists,
+            &|p| format!("{prefix}.{}", p.wire),
+            &format!("the members of `{}`", s.id),
+            &format!("crate::generated::constraints::shapes::{}", snake(&s.id)),
+        );
     }
-    st
+    Some(st)
 }
 
 /// The struct of an output or a shape, without member validation.
@@ -86,6 +102,7 @@ pub fn build(name: &str, doc: &str, fields: &[Field], validated: bool) -> Struct
         validated,
         member_decodes: Vec::new(),
         typed: Vec::new(),
+        tables: profiles::tables(&PatternNames::empty(), &[], &|p| p.wire.clone(), "", ""),
     }
 }
 
@@ -178,15 +195,17 @@ fn field_doc(f: &Field) -> Vec<String> {
     doc
 }
 
-/// Member consts, checks and decoders of a validated shape.
-fn members(s: &Shape, st: &mut StructModel) {
+/// Member consts, checks and decoders of a validated shape (`others`: the shape on the other
+/// profiles).
+fn members(s: &Shape, others: &[(&str, &Shape)], st: &mut StructModel) {
     let module = ident(&snake(&s.id));
-    for p in &s.members {
+    for (i, p) in s.members.iter().enumerate() {
         let konst = shouty(&p.wire);
         let path = {
             let k = ident(&konst);
             quote!(#module::#k)
         };
+        let spec = ident(&profiles::binding(&p.wire)).into_token_stream();
         let f = ident(&snake(&p.wire));
         let (check, decode) = match p.ty {
             ParamType::Int => (quote!(check_int), quote!(json_int)),
@@ -196,29 +215,33 @@ fn members(s: &Shape, st: &mut StructModel) {
             ParamType::Int => quote!(self.#f),
             _ => quote!(self.#f.as_deref()),
         };
-        st.checks.push(Code(quote!(#check(&#path, #value, out);)));
+        st.checks.push(Code(quote!(#check(#spec, #value, out);)));
         st.member_decodes
             .push(Code(quote!(#f: #decode(obj, &#path, out),)));
         if let Some(ri) = &p.required_if {
             st.checks
-                .push(required_when(p, &path, &ri.field, &ri.equals.text()));
+                .push(required_when(p, &spec, &ri.field, &ri.equals.text()));
         }
         let wire = format!("{}.{}", lower_camel(&s.id), p.wire);
-        st.typed.extend(super::typed::module(p));
+        let theirs: Vec<(&str, &Param)> = others
+            .iter()
+            .filter_map(|(k, x)| x.members.get(i).map(|q| (*k, q)))
+            .collect();
+        st.typed.extend(super::typed::common(p, &theirs));
         st.specs.push(SpecConst {
             const_name: konst,
-            expr: spec_expr(&wire, p),
+            expr: spec_expr(&wire, p, &|id| super::tables::pattern_const(id)),
             doc: format!("Constraints of member `{}`.", p.wire),
         });
     }
 }
 
-fn required_when(p: &Param, path: &TokenStream, other: &str, value: &str) -> Code {
+fn required_when(p: &Param, spec: &TokenStream, other: &str, value: &str) -> Code {
     let cond = str_lit(&format!("{other} is {value}"));
     let other = ident(&snake(other));
     let f = ident(&snake(&p.wire));
     let value = str_lit(value).into_token_stream();
     Code(quote! {
-        check_required_when(&#path, #cond, self.#other.map(|x| x.to_string()).as_deref() == Some(#value), self.#f.is_some(), out);
+        check_required_when(#spec, #cond, self.#other.map(|x| x.to_string()).as_deref() == Some(#value), self.#f.is_some(), out);
     })
 }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::code::{self, Code, doc_lines, str_lit};
 use super::names::{camel, shouty};
-use crate::model::Model;
+use crate::model::{Model, Pattern};
 
 /// A top-level code.
 #[derive(Clone, Debug, Serialize)]
@@ -101,21 +101,35 @@ pub(super) fn protocol_errors(m: &Model) -> Vec<NamedError> {
         .collect()
 }
 
+fn pattern_expr(p: &Pattern) -> Code {
+    let id = str_lit(&p.id);
+    let first = code::ranges(&p.first);
+    let rest = code::ranges(&p.rest);
+    let forbid = p.forbid.iter().map(|c| code::char_lit(*c));
+    Code(quote! {
+        CharPattern { id: #id, first: #first, rest: #rest, forbid: &[#(#forbid),*] }
+    })
+}
+
 pub(super) fn patterns(m: &Model) -> Vec<PatternModel> {
     m.patterns
         .iter()
-        .map(|p| {
-            let id = str_lit(&p.id);
-            let first = code::ranges(&p.first);
-            let rest = code::ranges(&p.rest);
-            let forbid = p.forbid.iter().map(|c| code::char_lit(*c));
-            PatternModel {
-                const_name: pattern_const(&p.id),
-                expr: Code(quote! {
-                    CharPattern { id: #id, first: #first, rest: #rest, forbid: &[#(#forbid),*] }
-                }),
-                doc: doc_lines(&p.doc),
-            }
+        .map(|p| PatternModel {
+            const_name: pattern_const(&p.id),
+            expr: pattern_expr(p),
+            doc: doc_lines(&p.doc),
         })
         .collect()
+}
+
+/// Pattern `p` as it is on `profile`, where it differs from the default profile's.
+pub(super) fn profile_pattern(profile: &str, p: &Pattern) -> PatternModel {
+    let mut doc = doc_lines(&p.doc);
+    doc.push(String::new());
+    doc.push(format!("On the `{profile}` profile."));
+    PatternModel {
+        const_name: format!("{}_{}", shouty(profile), pattern_const(&p.id)),
+        expr: pattern_expr(p),
+        doc,
+    }
 }

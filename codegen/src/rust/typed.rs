@@ -126,6 +126,23 @@ pub fn module(p: &Param) -> Option<TypedModule> {
     })
 }
 
+/// The typed constants of `p` that hold on every profile (`others`: `p` on the other profiles).
+pub fn common(p: &Param, others: &[(&str, &Param)]) -> Option<TypedModule> {
+    let mut m = module(p)?;
+    for (_, q) in others {
+        let theirs = module(q);
+        let same = |c: &TypedConst| {
+            theirs.as_ref().is_some_and(|t| {
+                t.consts
+                    .iter()
+                    .any(|d| d.name == c.name && d.value.text() == c.value.text())
+            })
+        };
+        m.consts.retain(same);
+    }
+    (!m.consts.is_empty() || !m.fns.is_empty()).then_some(m)
+}
+
 /// `default_for(other)`: the default that follows another parameter's value.
 fn default_for(p: &Param) -> Option<Code> {
     let by = p.default_by.as_ref()?;

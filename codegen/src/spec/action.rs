@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::profiled::Profiled;
 use super::types::{FieldType, Group, LenUnit, ParamType, Scalar, ViolationKind};
 
 /// Error overrides per violation kind.
@@ -106,28 +107,28 @@ pub struct Param {
     #[serde(default)]
     pub see: Vec<String>,
     /// Inclusive minimum.
-    pub min: Option<i64>,
+    pub min: Option<Profiled<i64>>,
     /// Inclusive maximum.
-    pub max: Option<i64>,
+    pub max: Option<Profiled<i64>>,
     /// Server default.
-    pub default: Option<Scalar>,
+    pub default: Option<Profiled<Scalar>>,
     /// Minimum length.
-    pub min_len: Option<u64>,
+    pub min_len: Option<Profiled<u64>>,
     /// Maximum length.
-    pub max_len: Option<u64>,
+    pub max_len: Option<Profiled<u64>>,
     /// `chars` or `bytes`.
     pub len_unit: Option<LenUnit>,
     /// Pattern id.
-    pub pattern: Option<String>,
+    pub pattern: Option<Profiled<String>>,
     /// Allowed values.
     #[serde(rename = "enum")]
     pub one_of: Option<Vec<Scalar>>,
     /// Most `.` characters.
-    pub max_dots: Option<u64>,
+    pub max_dots: Option<Profiled<u64>>,
     /// Fewest items.
-    pub min_items: Option<u64>,
+    pub min_items: Option<Profiled<u64>>,
     /// Most items.
-    pub max_items: Option<u64>,
+    pub max_items: Option<Profiled<u64>>,
     /// Shape id for `json`.
     pub shape: Option<String>,
     /// Error overrides per violation kind.
@@ -158,58 +159,77 @@ pub struct ParamUse {
     #[serde(default)]
     pub see: Vec<String>,
     /// Inclusive minimum.
-    pub min: Option<i64>,
+    pub min: Option<Profiled<i64>>,
     /// Inclusive maximum.
-    pub max: Option<i64>,
+    pub max: Option<Profiled<i64>>,
     /// Server default.
-    pub default: Option<Scalar>,
+    pub default: Option<Profiled<Scalar>>,
     /// A default that depends on another parameter's value.
     pub default_by: Option<DefaultBy>,
     /// Minimum length.
-    pub min_len: Option<u64>,
+    pub min_len: Option<Profiled<u64>>,
     /// Maximum length.
-    pub max_len: Option<u64>,
+    pub max_len: Option<Profiled<u64>>,
     /// `chars` or `bytes`.
     pub len_unit: Option<LenUnit>,
     /// Pattern id.
-    pub pattern: Option<String>,
+    pub pattern: Option<Profiled<String>>,
     /// Allowed values.
     #[serde(rename = "enum")]
     pub one_of: Option<Vec<Scalar>>,
     /// Most `.` characters.
-    pub max_dots: Option<u64>,
+    pub max_dots: Option<Profiled<u64>>,
     /// Fewest items.
-    pub min_items: Option<u64>,
+    pub min_items: Option<Profiled<u64>>,
     /// Most items.
-    pub max_items: Option<u64>,
+    pub max_items: Option<Profiled<u64>>,
     /// Shape id for `json`.
     pub shape: Option<String>,
     /// Error overrides per violation kind.
     pub errors: Option<ErrorOverrides>,
 }
 
+/// The value of an optional, possibly profiled, field for `profile`.
+fn at<T: Clone>(v: &Option<Profiled<T>>, profile: &str) -> Option<T> {
+    v.as_ref().and_then(|x| x.at(profile)).cloned()
+}
+
 macro_rules! limits_of {
     ($t:ty) => {
         impl $t {
-            /// The constraints it states.
-            pub fn limits(&self) -> Limits {
+            /// The constraints it states for `profile`.
+            pub fn limits(&self, profile: &str) -> Limits {
                 Limits {
-                    min: self.min,
-                    max: self.max,
-                    default: self.default.clone(),
-                    min_len: self.min_len,
-                    max_len: self.max_len,
+                    min: at(&self.min, profile),
+                    max: at(&self.max, profile),
+                    default: at(&self.default, profile),
+                    min_len: at(&self.min_len, profile),
+                    max_len: at(&self.max_len, profile),
                     len_unit: self.len_unit,
-                    pattern: self.pattern.clone(),
+                    pattern: at(&self.pattern, profile),
                     one_of: self.one_of.clone(),
-                    max_dots: self.max_dots,
-                    min_items: self.min_items,
-                    max_items: self.max_items,
+                    max_dots: at(&self.max_dots, profile),
+                    min_items: at(&self.min_items, profile),
+                    max_items: at(&self.max_items, profile),
                     shape: self.shape.clone(),
                 }
             }
         }
     };
+}
+
+impl Field {
+    /// The constraints a member of a validated shape states for `profile`.
+    pub fn limits(&self, profile: &str) -> Limits {
+        Limits {
+            min: at(&self.min, profile),
+            max: at(&self.max, profile),
+            one_of: self.one_of.clone(),
+            pattern: at(&self.pattern, profile),
+            max_len: at(&self.max_len, profile),
+            ..Limits::default()
+        }
+    }
 }
 limits_of!(Param);
 limits_of!(ParamUse);
@@ -339,16 +359,16 @@ pub struct Field {
     #[serde(default)]
     pub required: bool,
     /// Inclusive minimum.
-    pub min: Option<i64>,
+    pub min: Option<Profiled<i64>>,
     /// Inclusive maximum.
-    pub max: Option<i64>,
+    pub max: Option<Profiled<i64>>,
     /// Allowed values.
     #[serde(rename = "enum")]
     pub one_of: Option<Vec<Scalar>>,
     /// Pattern id.
-    pub pattern: Option<String>,
+    pub pattern: Option<Profiled<String>>,
     /// Maximum length.
-    pub max_len: Option<u64>,
+    pub max_len: Option<Profiled<u64>>,
     /// Required when another member has a value.
     pub required_if: Option<RequiredIf>,
     /// Error overrides per violation kind for this member (over the shape's `errors`).

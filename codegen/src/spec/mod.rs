@@ -2,6 +2,7 @@
 //! and the loader that reads them, naming file and JSON path on any error.
 
 mod action;
+pub mod profiled;
 mod protocol;
 mod service;
 mod types;
@@ -14,6 +15,7 @@ pub use action::{
     Action, Attributes, DefaultBy, ErrorOverrides, Field, Limits, OrderRule, Paginated, Param,
     ParamUse, RequiredIf, RequiresRule, Rule, Shape, StateRule,
 };
+pub use profiled::{ProfileDef, Profiled, ProfilesFile, Sourced};
 pub use protocol::{
     Code, CommonParam, Decision, Envelope, ErrorEntry, ErrorsFile, ListEncoding, Pattern, Protocol,
     SignatureMethod,
@@ -30,6 +32,8 @@ use crate::error::{Error, Location};
 pub struct Spec {
     /// The directory it was read from.
     pub dir: PathBuf,
+    /// `profiles.json`.
+    pub profiles: ProfilesFile,
     /// `protocol.json`.
     pub protocol: Protocol,
     /// `errors.json`.
@@ -42,6 +46,8 @@ pub struct Spec {
     pub actions: BTreeMap<String, Action>,
     /// The SHA-256 of every file read, in path order (hex).
     pub hash: String,
+    /// Every file as a JSON document (for lints that walk the text, like the profile lint).
+    pub documents: Vec<(String, serde_json::Value)>,
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(
@@ -66,6 +72,14 @@ fn read_json<T: serde::de::DeserializeOwned>(
     Ok(value)
 }
 
+/// Every file read, as a JSON document (the typed read has already accepted them).
+fn documents(files: &[(String, Vec<u8>)]) -> Vec<(String, serde_json::Value)> {
+    files
+        .iter()
+        .filter_map(|(rel, bytes)| Some((rel.clone(), serde_json::from_slice(bytes).ok()?)))
+        .collect()
+}
+
 fn format_path(p: &str) -> String {
     if p == "." || p.is_empty() {
         "$".to_owned()
@@ -77,6 +91,7 @@ fn format_path(p: &str) -> String {
 /// Reads every spec file under `dir`.
 pub fn load(dir: &Path) -> Result<Spec, Error> {
     let mut files = Vec::new();
+    let profiles = read_json(&dir.join("profiles.json"), &mut files, "profiles.json")?;
     let protocol = read_json(&dir.join("protocol.json"), &mut files, "protocol.json")?;
     let errors = read_json(&dir.join("errors.json"), &mut files, "errors.json")?;
     let attributes = read_json(&dir.join("attributes.json"), &mut files, "attributes.json")?;
@@ -104,12 +119,14 @@ pub fn load(dir: &Path) -> Result<Spec, Error> {
     }
     Ok(Spec {
         dir: dir.to_path_buf(),
+        profiles,
         protocol,
         errors,
         attributes,
         service,
         actions,
         hash: hash_files(&files),
+        documents: documents(&files),
     })
 }
 

@@ -4,6 +4,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::profiled::Profiled;
 use super::types::{EnumCase, ParamType, ViolationKind};
 
 /// `protocol.json`.
@@ -124,11 +125,11 @@ pub struct Pattern {
     /// Where the fact comes from (for maintainers; never rendered).
     pub source: Option<String>,
     /// Classes for the first character (`A-Z` ranges or single characters).
-    pub first: Vec<String>,
+    pub first: Profiled<Vec<String>>,
     /// Classes for later characters.
-    pub rest: Vec<String>,
+    pub rest: Profiled<Vec<String>>,
     /// Characters never allowed.
-    pub forbid: Vec<String>,
+    pub forbid: Profiled<Vec<String>>,
 }
 
 /// A recorded verdict.

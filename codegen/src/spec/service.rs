@@ -5,6 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
+use super::profiled::Profiled;
 use super::types::{FactType, FactValue};
 
 /// `service.json`.
@@ -27,11 +28,12 @@ pub struct Fact {
     /// What it measures.
     #[serde(rename = "type")]
     pub ty: FactType,
-    /// Its value.
-    pub value: FactValue,
+    /// Its value (possibly one per profile).
+    pub value: Profiled<FactValue>,
     /// What it means, for users of the generated crates.
     pub doc: String,
-    /// Where it comes from (required for facts; never rendered).
+    /// Where it comes from (required unless the value is profiled, each profile with its own
+    /// source; never rendered).
     pub source: Option<String>,
     /// Public documentation pages users may read.
     #[serde(default)]
