@@ -1,9 +1,10 @@
 //! The CMQ code generator, in passes:
 //!
 //! 1. **load** ([`spec`]): the files under `spec/` as typed serde structs (file + JSON path on
-//!    any error);
-//! 2. **model** ([`model`]): the language-neutral model — references resolved, overrides
-//!    merged, facts computed — with the value and reference lints ([`lint`]);
+//!    any error): the profiles, the service facts and every API directory (`v2/`);
+//! 2. **model** ([`mod@model`]): the language-neutral model, one per profile, one `Api` per
+//!    API directory — references resolved, overrides merged, facts computed — with the value,
+//!    reference and profile lints ([`lint`]);
 //! 3. **Rust annotation** ([`rust`]): identifiers, types, `ParamSpec` literals, doc lines and
 //!    code fragments as token trees, after the identifier lints ([`rust::names`]);
 //! 4. **render** ([`render`]): tera templates place the annotation; syn + prettyplease format;
@@ -27,6 +28,10 @@ use std::path::Path;
 pub use error::{Error, Finding, Location};
 pub use render::{FileSet, GENERATED_DIRS};
 
+/// The API (spec directory) the generated Rust layers serve. The loader and the model know
+/// every API under `spec/`; one without a generator target is refused (lint).
+pub const RUST_API: &str = "v2";
+
 /// Loads and lints the spec in `spec_dir` and builds its neutral model for every profile, the
 /// default profile first.
 pub fn models(spec_dir: &Path) -> Result<Vec<model::Model>, Error> {
@@ -39,6 +44,15 @@ pub fn models(spec_dir: &Path) -> Result<Vec<model::Model>, Error> {
         .map(|p| model::build(&spec, p, &mut lints))
         .collect();
     model::check_profiles(&models, &mut lints);
+    for api in spec.apis.iter().filter(|a| a.id != RUST_API) {
+        lints.push(
+            api.at("protocol.json", "$"),
+            format!(
+                "API `{}` has no generator target yet (the Rust layers serve `{RUST_API}`)",
+                api.id
+            ),
+        );
+    }
     if let Some(m) = models.first() {
         rust::names::check(m, &mut lints);
     }
@@ -64,12 +78,18 @@ pub fn generate(spec_dir: &Path) -> Result<FileSet, Error> {
     let Some((m, others)) = ms.split_first() else {
         return Ok(FileSet::new());
     };
-    let mut files = render::render(&rust::annotate(m, others))?;
+    let annotated = rust::annotate(m, others, RUST_API).ok_or_else(|| Error::Spec {
+        at: Location::new(format!("{RUST_API}/protocol.json"), "$"),
+        message: format!("the Rust layers serve API `{RUST_API}`, which the spec lacks"),
+    })?;
+    let mut files = render::render(&annotated)?;
     for m in &ms {
-        files.insert(
-            conformance::boundaries_path(&m.profile),
-            conformance::boundaries(m)?,
-        );
+        for api in &m.apis {
+            files.insert(
+                conformance::boundaries_path(&api.id, &m.profile),
+                conformance::boundaries(m, api)?,
+            );
+        }
     }
     Ok(files)
 }

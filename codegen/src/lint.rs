@@ -3,7 +3,7 @@
 //! Every pass pushes its findings into one [`Lints`] collector, so a bad spec yields every
 //! finding at once (sorted, deduplicated), each naming the spec file and JSON path. The checks
 //! on single values live here; reference, duplicate and pagination checks are made while the
-//! neutral model is built ([`crate::model`]); identifier checks (keywords, case-conversion
+//! neutral model is built ([`mod@crate::model`]); identifier checks (keywords, case-conversion
 //! collisions) belong to the Rust annotation pass ([`crate::rust::names`]).
 
 use crate::error::{Error, Finding, Location};

@@ -54,7 +54,7 @@ fn case<'a>(cases: &'a [Value], name: &str) -> Option<&'a Value> {
 }
 
 fn set_delay_max(spec: &Path, max: i64) {
-    let attr = spec.join("attributes.json");
+    let attr = spec.join("v2/attributes.json");
     let mut v: Value =
         serde_json::from_str(&std::fs::read_to_string(&attr).expect("read")).expect("json");
     v["params"]["delaySeconds"]["max"] = serde_json::json!(max);
@@ -68,7 +68,7 @@ fn a_changed_range_changes_the_derived_expectations() {
     set_delay_max(&ws.join("spec"), 7200);
     let after = codegen::generate(&ws.join("spec")).expect("builds");
 
-    let path = codegen::conformance::boundaries_path("tdmq");
+    let path = codegen::conformance::boundaries_path("v2", "tdmq");
     let path = path.as_str();
     assert_ne!(before[path], after[path]);
     let (old, new) = (derived(&before[path]), derived(&after[path]));
@@ -127,12 +127,12 @@ fn a_hand_edit_to_a_generated_validation_is_drift() {
         vec!["cmq-sdk/src/generated/constraints.rs".to_owned()]
     );
     assert!(drift.report().contains("cargo xtask codegen"));
-    let cases = derived(&files[&codegen::conformance::boundaries_path("tdmq")]);
+    let cases = derived(&files[&codegen::conformance::boundaries_path("v2", "tdmq")]);
     let c = case(&cases, "SendMessage/delaySeconds/range/max+1=6048001").expect("case");
     assert_eq!(c["expect"]["error"], "DelaySecondsOutOfRange");
 
     // A hand edit to the derived cases is drift too.
-    let b = ws.join(codegen::conformance::boundaries_path("tdmq"));
+    let b = ws.join(codegen::conformance::boundaries_path("v2", "tdmq"));
     let edited = std::fs::read_to_string(&b)
         .expect("read")
         .replace("\"max+1=6048001\"", "\"max+1=3602\"");
@@ -141,7 +141,7 @@ fn a_hand_edit_to_a_generated_validation_is_drift() {
     assert!(
         drift
             .stale
-            .contains(&codegen::conformance::boundaries_path("tdmq")),
+            .contains(&codegen::conformance::boundaries_path("v2", "tdmq")),
         "{drift:?}"
     );
     let _ = std::fs::remove_dir_all(&ws);
@@ -152,10 +152,11 @@ fn a_hand_edit_to_a_generated_validation_is_drift() {
 #[test]
 fn the_generator_covers_every_constraint_of_the_real_spec() {
     let m = codegen::model(&root().join("spec")).expect("model");
-    let text = codegen::conformance::boundaries(&m).expect("boundaries");
+    let api = &m.apis[0];
+    let text = codegen::conformance::boundaries(&m, api).expect("boundaries");
     let cases = derived(&text);
     let mut missing = Vec::new();
-    for c in codegen::conformance::constraints(&m) {
+    for c in codegen::conformance::constraints(api) {
         let hit = cases.iter().any(|x| {
             x["action"] == c.action.as_str()
                 && x["expect"].is_object()
@@ -168,7 +169,10 @@ fn the_generator_covers_every_constraint_of_the_real_spec() {
     }
     assert!(missing.is_empty(), "no derived case breaks: {missing:#?}");
     // Deterministic.
-    assert_eq!(text, codegen::conformance::boundaries(&m).expect("again"));
+    assert_eq!(
+        text,
+        codegen::conformance::boundaries(&m, api).expect("again")
+    );
 }
 
 /// Each profile has its own derived cases: TDMQ names take `_` and delays up to 6048000 s,
@@ -176,8 +180,8 @@ fn the_generator_covers_every_constraint_of_the_real_spec() {
 #[test]
 fn each_profile_derives_its_own_cases() {
     let files = codegen::generate(&root().join("spec")).expect("builds");
-    let tdmq = derived(&files[&codegen::conformance::boundaries_path("tdmq")]);
-    let legacy = derived(&files[&codegen::conformance::boundaries_path("legacy")]);
+    let tdmq = derived(&files[&codegen::conformance::boundaries_path("v2", "tdmq")]);
+    let legacy = derived(&files[&codegen::conformance::boundaries_path("v2", "legacy")]);
     let name = "CreateQueue/queueName/pattern/char='_'";
     assert_eq!(case(&tdmq, name).expect("tdmq")["expect"], "ok");
     let refused = case(&legacy, name).expect("legacy");
@@ -186,7 +190,7 @@ fn each_profile_derives_its_own_cases() {
     let late = case(&legacy, "SendMessage/delaySeconds/range/max+1=3601").expect("legacy");
     assert_eq!(late["expect"]["error"], "DelaySecondsOutOfRange");
     assert!(case(&tdmq, "SendMessage/delaySeconds/range/max+1=3601").is_none());
-    let text = &files[&codegen::conformance::boundaries_path("legacy")];
+    let text = &files[&codegen::conformance::boundaries_path("v2", "legacy")];
     let v: Value = serde_json::from_str(text).expect("json");
     assert_eq!(v["profile"], "legacy");
 }

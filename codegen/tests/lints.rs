@@ -13,20 +13,20 @@ fn fixture() -> PathBuf {
 fn lint(tag: &str, edit: impl Fn(&str, &mut Value)) -> String {
     let dir = std::env::temp_dir().join(format!("cmq-lint-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("actions")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("v2/actions")).expect("mkdir");
     for rel in [
-        "protocol.json",
-        "errors.json",
-        "attributes.json",
+        "v2/protocol.json",
+        "v2/errors.json",
+        "v2/attributes.json",
         "service.json",
         "profiles.json",
-        "actions/Edge.json",
+        "v2/actions/Edge.json",
     ] {
         let text = std::fs::read_to_string(fixture().join(rel)).expect("read");
         let mut v: Value = serde_json::from_str(&text).expect("json");
         edit(rel, &mut v);
         if !v.is_null() {
-            let target = if rel == "actions/Edge.json" {
+            let target = if rel == "v2/actions/Edge.json" {
                 v.get("__file")
                     .and_then(Value::as_str)
                     .map(str::to_owned)
@@ -51,7 +51,7 @@ fn lint(tag: &str, edit: impl Fn(&str, &mut Value)) -> String {
 
 fn on_action(edit: impl Fn(&mut Value)) -> impl Fn(&str, &mut Value) {
     move |rel, v| {
-        if rel == "actions/Edge.json" {
+        if rel == "v2/actions/Edge.json" {
             edit(v)
         }
     }
@@ -120,7 +120,7 @@ fn rust_keyword() {
 
 #[test]
 fn default_outside_range() {
-    insta::assert_snapshot!(lint("default", |rel, v| if rel == "attributes.json" {
+    insta::assert_snapshot!(lint("default", |rel, v| if rel == "v2/attributes.json" {
         v["params"]["exact"]["default"] = json!(8)
     }));
 }
@@ -148,7 +148,7 @@ fn action_name_differs_from_file_name() {
 
 #[test]
 fn duplicate_error_id() {
-    insta::assert_snapshot!(lint("duperr", |rel, v| if rel == "errors.json" {
+    insta::assert_snapshot!(lint("duperr", |rel, v| if rel == "v2/errors.json" {
         let first = v["errors"][0].clone();
         v["errors"].as_array_mut().expect("array").push(first);
     }));

@@ -23,18 +23,20 @@ fn model(name: &str) -> Model {
 #[test]
 fn the_loader_reads_typed_values_and_hashes_every_file() {
     let s = spec::load(&fixture("edges")).expect("loads");
-    let edge = &s.actions["Edge"];
+    let api = &s.apis[0];
+    assert_eq!(api.id, "v2");
+    let edge = &api.actions["Edge"];
     assert_eq!(edge.group, Group::Queue);
     assert_eq!(edge.params[3].ty, Some(ParamType::Int));
     assert!(matches!(edge.rules[0], spec::Rule::Le(_)));
     assert!(matches!(edge.rules[2], spec::Rule::State(_)));
     assert_eq!(edge.response[0].ty, Some(FieldType::Int));
-    let count = &s.attributes.params["count"];
+    let count = &api.attributes.params["count"];
     let limits = count.limits("tdmq");
     assert_eq!((limits.min, limits.max), (Some(i64::MIN), Some(i64::MAX)));
     assert_eq!(limits.default, Some(Scalar::Int(0)));
-    assert_eq!(s.attributes.params["tag"].len_unit, Some(LenUnit::Bytes));
-    let doc = &s.attributes.shapes["Doc"];
+    assert_eq!(api.attributes.params["tag"].len_unit, Some(LenUnit::Bytes));
+    let doc = &api.attributes.shapes["Doc"];
     assert_eq!(doc.errors[&ViolationKind::Range], "InvalidParameter");
     assert_eq!(s.hash.len(), 64);
     assert_eq!(s.hash, spec::load(&fixture("edges")).expect("again").hash);
@@ -44,23 +46,23 @@ fn the_loader_reads_typed_values_and_hashes_every_file() {
 fn the_loader_refuses_an_unknown_type_with_file_and_path() {
     let dir = std::env::temp_dir().join(format!("cmq-passes-type-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("actions")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("v2/actions")).expect("mkdir");
     for f in [
-        "protocol.json",
-        "errors.json",
-        "attributes.json",
+        "v2/protocol.json",
+        "v2/errors.json",
+        "v2/attributes.json",
         "service.json",
         "profiles.json",
     ] {
         std::fs::copy(fixture("edges").join(f), dir.join(f)).expect("copy");
     }
-    let text = std::fs::read_to_string(fixture("edges/actions/Edge.json")).expect("read");
+    let text = std::fs::read_to_string(fixture("edges/v2/actions/Edge.json")).expect("read");
     let text = text.replacen("\"type\": \"int\"", "\"type\": \"integer\"", 1);
-    std::fs::write(dir.join("actions/Edge.json"), text).expect("write");
+    std::fs::write(dir.join("v2/actions/Edge.json"), text).expect("write");
     let err = spec::load(&dir).expect_err("refused").to_string();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
-        err.starts_with("spec/actions/Edge.json: $.params[3].type: unknown variant `integer`"),
+        err.starts_with("spec/v2/actions/Edge.json: $.params[3].type: unknown variant `integer`"),
         "{err}"
     );
 }
@@ -70,7 +72,8 @@ fn the_loader_refuses_an_unknown_type_with_file_and_path() {
 #[test]
 fn the_model_resolves_references_and_fills_every_error() {
     let m = model("edges");
-    let a = &m.actions[0];
+    let api = &m.apis[0];
+    let a = &api.actions[0];
     assert_eq!(a.name, "Edge");
     let count = a.param("count").expect("count");
     assert!(count.required);
@@ -80,7 +83,7 @@ fn the_model_resolves_references_and_fills_every_error() {
     }
     // Shape members carry the shape's overrides, then the protocol's defaults.
     let doc = a.param("doc").expect("doc");
-    let members = m.members(doc);
+    let members = api.members(doc);
     let keys: Vec<&str> = members.iter().map(|p| p.wire.as_str()).collect();
     assert_eq!(keys, ["mode", "limit"]);
     assert_eq!(members[1].error(ViolationKind::Range), "InvalidParameter");
@@ -92,7 +95,8 @@ fn the_model_resolves_references_and_fills_every_error() {
 #[test]
 fn the_model_locates_rule_operands_and_keeps_state_rules_apart() {
     let m = model("edges");
-    let a = &m.actions[0];
+    let api = &m.apis[0];
+    let a = &api.actions[0];
     assert_eq!(a.rules.len(), 2);
     assert_eq!(a.rules[0].kind(), "le");
     assert_eq!(a.rules[1].kind(), "requires");
@@ -108,7 +112,7 @@ fn the_model_locates_rule_operands_and_keeps_state_rules_apart() {
 #[test]
 fn the_model_knows_paging_long_polls_and_targets() {
     let m = model("naming");
-    let list = m
+    let list = m.apis[0]
         .actions
         .iter()
         .find(|a| a.name == "ListV2Things")
@@ -139,7 +143,7 @@ fn an_unlinted_model_still_collects_every_finding() {
 #[test]
 fn a_parameter_is_annotated_with_its_rust_fragments() {
     let m = model("naming");
-    let r = codegen::rust::annotate(&m, &[]);
+    let r = codegen::rust::annotate(&m, &[], "v2").expect("v2");
     let a = r
         .actions
         .iter()
@@ -185,7 +189,7 @@ fn a_parameter_is_annotated_with_its_rust_fragments() {
 
 #[test]
 fn an_action_is_annotated_with_names_rules_and_paging() {
-    let r = codegen::rust::annotate(&model("edges"), &[]);
+    let r = codegen::rust::annotate(&model("edges"), &[], "v2").expect("v2");
     let a = &r.actions[0];
     assert_eq!(
         (a.input.as_str(), a.request.as_str(), a.snake.as_str()),
@@ -199,7 +203,7 @@ fn an_action_is_annotated_with_names_rules_and_paging() {
         a.doc.last().map(String::as_str),
         Some("- Something stateful. (`InternalError`)")
     );
-    let r = codegen::rust::annotate(&model("naming"), &[]);
+    let r = codegen::rust::annotate(&model("naming"), &[], "v2").expect("v2");
     let list = r
         .actions
         .iter()
@@ -242,7 +246,8 @@ fn rendering_formats_rust_and_refuses_invalid_output() {
         "{err}"
     );
     let files =
-        codegen::render::render(&codegen::rust::annotate(&model("edges"), &[])).expect("renders");
+        codegen::render::render(&codegen::rust::annotate(&model("edges"), &[], "v2").expect("v2"))
+            .expect("renders");
     assert!(files.contains_key("cmq-sdk/src/generated/ops/edge.rs"));
     assert!(files.values().all(|t| t.starts_with("// @generated")));
 }
@@ -254,9 +259,9 @@ fn each_profile_has_its_model_and_the_annotation_keeps_what_differs() {
     let ms = codegen::models(&fixture("edges")).expect("builds");
     let ids: Vec<&str> = ms.iter().map(|m| m.profile.as_str()).collect();
     assert_eq!(ids, ["tdmq", "legacy"]);
-    let high = |m: &Model| m.actions[0].param("high").and_then(|p| p.max);
+    let high = |m: &Model| m.apis[0].actions[0].param("high").and_then(|p| p.max);
     assert_eq!((high(&ms[0]), high(&ms[1])), (Some(1), Some(0)));
-    let r = codegen::rust::annotate(&ms[0], &ms[1..]);
+    let r = codegen::rust::annotate(&ms[0], &ms[1..], "v2").expect("v2");
     let a = &r.actions[0];
     let arms: Vec<&str> = a.tables.arms.iter().map(|x| x.table.as_str()).collect();
     assert_eq!(arms, ["TABLE", "legacy::TABLE"]);
@@ -307,4 +312,44 @@ fn each_profile_has_its_model_and_the_annotation_keeps_what_differs() {
         .map(|p| (p.variant.as_str(), p.attr.as_str()))
         .collect();
     assert_eq!(variants, [("Tdmq", "#[default]"), ("Legacy", "")]);
+}
+
+// ---------------------------------------------------------------------------------- APIs
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("mkdir");
+    for e in std::fs::read_dir(from).expect("read dir") {
+        let p = e.expect("entry").path();
+        let target = to.join(p.file_name().expect("name"));
+        if p.is_dir() {
+            copy_dir(&p, &target);
+        } else {
+            std::fs::copy(&p, &target).expect("copy");
+        }
+    }
+}
+
+/// The loader and the model know every API directory; one the Rust layers do not serve yet is
+/// refused rather than ignored.
+#[test]
+fn every_api_directory_is_loaded_and_one_without_a_target_is_refused() {
+    let dir = std::env::temp_dir().join(format!("cmq-passes-apis-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    copy_dir(&fixture("edges"), &dir);
+    copy_dir(&fixture("edges/v2"), &dir.join("v3"));
+    let s = spec::load(&dir).expect("loads");
+    let ids: Vec<&str> = s.apis.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids, ["v2", "v3"]);
+    let mut l = Lints::default();
+    let m = codegen::model::build(&s, "tdmq", &mut l);
+    assert_eq!(m.apis.len(), 2);
+    assert_eq!(m.apis[1].actions[0].at.file, "v3/actions/Edge.json");
+    let err = codegen::models(&dir)
+        .expect_err("v3 has no target")
+        .to_string();
+    let _ = std::fs::remove_dir_all(&dir);
+    assert!(
+        err.contains("spec/v3/protocol.json: $: API `v3` has no generator target yet"),
+        "{err}"
+    );
 }

@@ -9,7 +9,7 @@ use codegen::Error;
 use codegen::conformance::{
     Constraint, EXPECTED_FAILURES, HAND_WRITTEN, boundaries_path, constraints, error_for,
 };
-use codegen::model::Model;
+use codegen::model::{Api, Model};
 use serde_json::Value;
 
 /// What the corpus exercises.
@@ -144,7 +144,7 @@ fn str_of<'v>(case: &'v Value, key: &str) -> &'v str {
 
 /// The error id a case expects (`expect` or `expected`: an object with `error`, or `code`,
 /// `module` and `message`), if any.
-fn expected_error(m: &Model, case: &Value) -> Option<String> {
+fn expected_error(m: &Api, case: &Value) -> Option<String> {
     let e = case.get("expect").or_else(|| case.get("expected"))?;
     let e = e.get("error").filter(|x| x.is_object()).unwrap_or(e);
     if let Some(id) = e.get("error").and_then(Value::as_str) {
@@ -166,8 +166,8 @@ struct Corpus {
 }
 
 impl Corpus {
-    fn read(root: &Path, m: &Model) -> Result<Corpus, Error> {
-        let path = boundaries_path(&m.profile);
+    fn read(root: &Path, m: &Model, api: &Api) -> Result<Corpus, Error> {
+        let path = boundaries_path(&api.id, &m.profile);
         let derived = read_json(root, &path)?;
         if !str_of(&derived, "@generated").contains(&m.spec_hash) {
             return Err(Error::Render {
@@ -205,7 +205,7 @@ impl Seen {
         }
     }
 
-    fn malformed(&mut self, m: &Model, case: &Value) {
+    fn malformed(&mut self, m: &Api, case: &Value) {
         let action = str_of(case, "action");
         self.params(action, case.get("params"));
         let Some(id) = expected_error(m, case) else {
@@ -236,20 +236,24 @@ impl Seen {
 /// Reads the corpus under `root` (hand-written files and the default profile's derived cases)
 /// and measures it against the spec's constraints.
 pub fn coverage(root: &Path) -> Result<Coverage, Error> {
-    let m = codegen::model(&root.join("spec"))?;
-    let corpus = Corpus::read(root, &m)?;
+    let model = codegen::model(&root.join("spec"))?;
+    let m = model.api(codegen::RUST_API).ok_or_else(|| Error::Spec {
+        at: codegen::Location::new(format!("{}/protocol.json", codegen::RUST_API), "$"),
+        message: "the corpus covers API 2.0, which the spec lacks".into(),
+    })?;
+    let corpus = Corpus::read(root, &model, m)?;
     let mut seen = Seen::default();
     for case in cases_of(&corpus.malformed)
         .iter()
         .chain(cases_of(&corpus.derived))
     {
-        seen.malformed(&m, case);
+        seen.malformed(m, case);
     }
     for case in cases_of(&corpus.requests) {
         seen.params(str_of(case, "action"), case.get("input"));
     }
     for case in cases_of(&corpus.responses) {
-        if let Some(id) = expected_error(&m, case) {
+        if let Some(id) = expected_error(m, case) {
             let action = str_of(case, "action").to_owned();
             seen.errors.entry(action).or_default().insert(id);
         }
@@ -263,10 +267,10 @@ pub fn coverage(root: &Path) -> Result<Coverage, Error> {
         ],
         ..Coverage::default()
     };
-    let all = constraints(&m);
+    let all = constraints(m);
     for a in &m.actions {
         out.actions
-            .push(action_coverage(&m, a, &all, &seen, &mut out.uncovered));
+            .push(action_coverage(m, a, &all, &seen, &mut out.uncovered));
     }
     out.known_gaps = known_gaps(&corpus);
     out.covered_total = (all.len() - out.uncovered.len(), all.len());
@@ -274,7 +278,7 @@ pub fn coverage(root: &Path) -> Result<Coverage, Error> {
 }
 
 fn action_coverage(
-    m: &Model,
+    m: &Api,
     a: &codegen::model::Action,
     all: &[Constraint],
     seen: &Seen,
@@ -365,7 +369,7 @@ mod tests {
     }
 
     fn set_delay_max(spec: &Path, max: i64) {
-        let attr = spec.join("attributes.json");
+        let attr = spec.join("v2/attributes.json");
         let text = std::fs::read_to_string(&attr).expect("read");
         let mut v: Value = serde_json::from_str(&text).expect("json");
         v["params"]["delaySeconds"]["max"] = serde_json::json!(max);
@@ -380,7 +384,7 @@ mod tests {
         assert_eq!(full.covered_total.0, full.covered_total.1);
 
         // Drop every derived case breaking BatchReceiveMessage's pollingWaitSeconds range.
-        let b = ws.join(boundaries_path("tdmq"));
+        let b = ws.join(boundaries_path("v2", "tdmq"));
         let text = std::fs::read_to_string(&b).expect("read");
         let kept: Vec<&str> = text
             .lines()

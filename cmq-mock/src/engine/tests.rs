@@ -97,11 +97,11 @@ fn error_kinds_carry_codes() {
     }
 }
 
-/// Every kind matches its entry in `spec/errors.json` (when the spec sits beside the crate, as
+/// Every kind matches its entry in `spec/v2/errors.json` (when the spec sits beside the crate, as
 /// in the workspace).
 #[test]
 fn error_kinds_match_the_spec() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/errors.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/v2/errors.json");
     let Ok(text) = std::fs::read_to_string(path) else {
         println!("{path} not found; skipped");
         return;

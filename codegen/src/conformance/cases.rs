@@ -1,6 +1,6 @@
 //! Case generation for one action's parameters: the base request plus one mutation per case.
 
-use crate::model::{Action, Model, Param, Rule};
+use crate::model::{Action, Api, Param, Rule};
 use crate::spec::{LenUnit, ParamType, ViolationKind};
 
 use super::values::{
@@ -56,7 +56,7 @@ pub(super) type Apply<'a> = dyn Fn(&str) -> Wire + 'a;
 
 /// The cases of one action.
 pub(super) struct Gen<'m> {
-    pub m: &'m Model,
+    pub m: &'m Api,
     pub a: &'m Action,
     pub base: Wire,
     pub cases: Vec<Case>,
@@ -243,7 +243,7 @@ impl<'m> Gen<'m> {
         list_req: &dyn Fn(&[String], u32) -> Wire,
     ) {
         let wire = f.wire.clone();
-        let bases = self.m.api.list_bases.clone();
+        let bases = self.m.protocol.list_bases.clone();
         for &b in &bases {
             self.push(
                 &wire,
@@ -294,7 +294,7 @@ fn item_counts(f: &Param) -> Vec<(String, u64, bool)> {
     out
 }
 
-fn length_tries(m: &Model, f: &Param) -> Vec<Try<String>> {
+fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let l = ViolationKind::Length;
     if let Some(n) = f.min_len {
@@ -327,7 +327,7 @@ fn length_tries(m: &Model, f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn pattern_tries(m: &Model, f: &Param) -> Vec<Try<String>> {
+fn pattern_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let Some(p) = pattern_of(m, f) else {
         return tries;
@@ -371,7 +371,7 @@ fn pattern_tries(m: &Model, f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn dots_tries(m: &Model, f: &Param) -> Vec<Try<String>> {
+fn dots_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let Some(n) = f.max_dots else {
         return Vec::new();
     };

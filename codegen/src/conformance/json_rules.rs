@@ -3,7 +3,7 @@
 
 use serde_json::Value;
 
-use crate::model::{Action, Model, Operand, Param, RequiredIf, Rule};
+use crate::model::{Action, Api, Operand, Param, RequiredIf, Rule};
 use crate::spec::{ParamType, Scalar, ViolationKind};
 
 use super::cases::{Expect, Gen, err};
@@ -225,7 +225,7 @@ impl Gen<'_> {
 type Operand2<'a> = (&'a Param, Option<&'a Param>);
 
 /// Locates a rule operand among the action's parameters and their members.
-fn locate<'m>(m: &'m Model, a: &'m Action, o: &Operand) -> Option<Operand2<'m>> {
+fn locate<'m>(m: &'m Api, a: &'m Action, o: &Operand) -> Option<Operand2<'m>> {
     let p = a.param(&o.param)?;
     match &o.member {
         None => Some((p, None)),
@@ -246,7 +246,7 @@ fn rule_err(r: &Rule, param: &str) -> Expect {
 
 /// Sets a rule operand (a parameter, or a member of a `json` parameter) to `value`, or to a
 /// valid value.
-fn set_operand(m: &Model, req: &mut Wire, (p, mf): Operand2<'_>, value: Option<i64>) -> Option<()> {
+fn set_operand(m: &Api, req: &mut Wire, (p, mf): Operand2<'_>, value: Option<i64>) -> Option<()> {
     match mf {
         None => match value {
             Some(v) => {

@@ -22,14 +22,19 @@ use std::collections::BTreeMap;
 
 pub use output::boundaries;
 
-use crate::model::{ErrorDef, Model, Param};
+use crate::model::{Api, ErrorDef, Param};
 use crate::spec::{ParamType, ViolationKind};
 use cases::{Case, Expect, Gen};
 
-/// Where the derived cases of `profile` are written, relative to the workspace root
-/// (`spec/conformance/generated/boundaries.tdmq.json`).
-pub fn boundaries_path(profile: &str) -> String {
-    format!("spec/conformance/generated/boundaries.{profile}.json")
+/// Where the derived cases of API `api` on `profile` are written, relative to the workspace
+/// root: `spec/conformance/generated/boundaries.tdmq.json` for API 2.0 (`v2`, the API the
+/// corpus was written for), `boundaries.<api>.<profile>.json` for any other.
+pub fn boundaries_path(api: &str, profile: &str) -> String {
+    if api == "v2" {
+        format!("spec/conformance/generated/boundaries.{profile}.json")
+    } else {
+        format!("spec/conformance/generated/boundaries.{api}.{profile}.json")
+    }
 }
 
 /// Known gaps among the derived cases (case name patterns → why), relative to the root.
@@ -42,7 +47,7 @@ pub const HAND_WRITTEN: &[&str] = &[
     "spec/conformance/malformed.json",
 ];
 
-fn action_cases(m: &Model, a: &crate::model::Action) -> Result<Vec<Case>, String> {
+fn action_cases(m: &Api, a: &crate::model::Action) -> Result<Vec<Case>, String> {
     let mut base = BTreeMap::new();
     for p in a.params.iter().filter(|p| p.required) {
         values::put_valid(m, &mut base, p)
@@ -66,7 +71,7 @@ fn action_cases(m: &Model, a: &crate::model::Action) -> Result<Vec<Case>, String
 
 /// Every derived case with its unique name (`Action/param/constraint/mutation`, `#n` on
 /// repeats).
-fn all_cases(m: &Model) -> Result<Vec<(String, Case)>, String> {
+fn all_cases(m: &Api) -> Result<Vec<(String, Case)>, String> {
     let mut out = Vec::new();
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
     for a in &m.actions {
@@ -132,7 +137,7 @@ fn fact_kinds(f: &Param, member: bool) -> Vec<&'static str> {
 
 /// Every constraint the spec states: per parameter and member, and every `le`/`lt`/`requires`
 /// rule.
-pub fn constraints(m: &Model) -> Vec<Constraint> {
+pub fn constraints(m: &Api) -> Vec<Constraint> {
     let mut out = Vec::new();
     for a in &m.actions {
         let push = |out: &mut Vec<Constraint>, param: String, kind: String| {
@@ -162,7 +167,7 @@ pub fn constraints(m: &Model) -> Vec<Constraint> {
 
 /// The error of the spec whose code, module code and message (`%s` matching any text) equal
 /// these, if any.
-pub fn error_for<'m>(m: &'m Model, code: i64, module: i64, message: &str) -> Option<&'m ErrorDef> {
+pub fn error_for<'m>(m: &'m Api, code: i64, module: i64, message: &str) -> Option<&'m ErrorDef> {
     let text = message.strip_prefix(&format!("({module})"))?;
     m.errors.iter().find(|e| {
         e.code == code

@@ -6,7 +6,7 @@ use serde_json::{Map, Value};
 use super::cases::{Case, Expect};
 use super::{all_cases, boundaries_path};
 use crate::error::Error;
-use crate::model::Model;
+use crate::model::{Api, Model};
 
 /// Values longer than this are written as `{"prefix": p, "repeat": u, "times": n}`.
 const INLINE_MAX: usize = 256;
@@ -34,7 +34,7 @@ fn json_text(v: impl Into<Value>) -> String {
     serde_json::to_string(&v.into()).unwrap_or_default()
 }
 
-fn expect_json(m: &Model, e: &Expect, name: &str) -> Result<String, String> {
+fn expect_json(m: &Api, e: &Expect, name: &str) -> Result<String, String> {
     let Expect::Err { error, param } = e else {
         return Ok(json_text("ok"));
     };
@@ -53,7 +53,7 @@ fn expect_json(m: &Model, e: &Expect, name: &str) -> Result<String, String> {
 }
 
 /// One case as a line of JSON.
-fn case_json(m: &Model, c: &Case, name: &str) -> Result<String, String> {
+fn case_json(m: &Api, c: &Case, name: &str) -> Result<String, String> {
     let params: Vec<String> = c
         .params
         .iter()
@@ -72,12 +72,13 @@ fn case_json(m: &Model, c: &Case, name: &str) -> Result<String, String> {
     ))
 }
 
-/// The derived cases of the model's profile as the JSON text of [`boundaries_path`]:
-/// deterministic, pretty, one case per line, with the `@generated` note (and the spec's hash)
-/// and the profile as top-level fields.
-pub fn boundaries(m: &Model) -> Result<String, Error> {
+/// The derived cases of API `api` on the model's profile as the JSON text of
+/// [`boundaries_path`]: deterministic, pretty, one case per line, with the `@generated` note
+/// (and the spec's hash) and the profile as top-level fields.
+pub fn boundaries(model: &Model, api: &Api) -> Result<String, Error> {
+    let m = api;
     let fail = |message: String| Error::Render {
-        file: boundaries_path(&m.profile),
+        file: boundaries_path(&api.id, &model.profile),
         message,
     };
     let cases = all_cases(m).map_err(fail)?;
@@ -87,12 +88,12 @@ pub fn boundaries(m: &Model) -> Result<String, Error> {
     }
     let note = format!(
         "by cargo xtask codegen from spec (sha256 {}); do not edit. Format: spec/README.md, section Conformance corpus",
-        m.spec_hash
+        model.spec_hash
     );
     Ok(format!(
         "{{\n  \"@generated\": {},\n  \"profile\": {},\n  \"count\": {},\n  \"cases\": [\n{}\n  ]\n}}\n",
         Value::from(note),
-        Value::from(m.profile.as_str()),
+        Value::from(model.profile.as_str()),
         cases.len(),
         lines.join(",\n")
     ))

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde_json::{Map, Value};
 
-use crate::model::{Model, Param, Pattern};
+use crate::model::{Api, Param, Pattern};
 use crate::spec::{EnumCase, LenUnit, ParamType, Scalar, ViolationKind};
 
 /// Wire parameters of one request.
@@ -14,7 +14,7 @@ pub(super) type Wire = BTreeMap<String, String>;
 /// A JSON document as an ordered list of members.
 pub(super) type Doc = Vec<(String, Value)>;
 
-pub(super) fn pattern_of<'m>(m: &'m Model, f: &Param) -> Option<&'m Pattern> {
+pub(super) fn pattern_of<'m>(m: &'m Api, f: &Param) -> Option<&'m Pattern> {
     f.pattern.as_deref().and_then(|id| m.pattern(id))
 }
 
@@ -31,7 +31,7 @@ fn listed(f: &Param, v: &str, case: EnumCase) -> bool {
 }
 
 /// The violation kinds a text value breaks (the empty string breaks no pattern).
-pub(super) fn text_violations(m: &Model, f: &Param, v: &str) -> Vec<ViolationKind> {
+pub(super) fn text_violations(m: &Api, f: &Param, v: &str) -> Vec<ViolationKind> {
     let mut out = Vec::new();
     let len = text_len(f, v);
     if f.min_len.is_some_and(|n| len < n) || f.max_len.is_some_and(|n| len > n) {
@@ -45,7 +45,7 @@ pub(super) fn text_violations(m: &Model, f: &Param, v: &str) -> Vec<ViolationKin
     {
         out.push(ViolationKind::Dots);
     }
-    if !listed(f, v, m.api.enum_case) {
+    if !listed(f, v, m.protocol.enum_case) {
         out.push(ViolationKind::Enum);
     }
     out
@@ -64,7 +64,7 @@ pub(super) fn int_violations(f: &Param, v: i64) -> Vec<ViolationKind> {
 }
 
 /// A character the value may start with / continue with (preferring `a`).
-pub(super) fn filler(m: &Model, f: &Param, first: bool) -> char {
+pub(super) fn filler(m: &Api, f: &Param, first: bool) -> char {
     let p = pattern_of(m, f);
     ['a', 'x', 'A', '0', '-', '_']
         .into_iter()
@@ -73,7 +73,7 @@ pub(super) fn filler(m: &Model, f: &Param, first: bool) -> char {
 }
 
 /// A text of `len` units made of pattern-valid filler characters.
-pub(super) fn text_of_len(m: &Model, f: &Param, len: u64) -> String {
+pub(super) fn text_of_len(m: &Api, f: &Param, len: u64) -> String {
     let mut s = String::new();
     if len > 0 {
         s.push(filler(m, f, true));
@@ -89,7 +89,7 @@ pub(super) fn text_of_len(m: &Model, f: &Param, len: u64) -> String {
 }
 
 /// A valid text for `f`: its enum's first value, else `hint` when valid, else filler.
-pub(super) fn valid_text(m: &Model, f: &Param, hint: &str) -> Option<String> {
+pub(super) fn valid_text(m: &Api, f: &Param, hint: &str) -> Option<String> {
     if let Some(v) = f.one_of.first() {
         let v = v.text();
         return text_violations(m, f, &v).is_empty().then_some(v);
@@ -121,7 +121,7 @@ pub(super) fn valid_int(f: &Param) -> Option<i64> {
 }
 
 /// One item value of a list: `hint` + its 1-based position when valid.
-pub(super) fn valid_item(m: &Model, f: &Param, hint: &str, pos: usize) -> Option<String> {
+pub(super) fn valid_item(m: &Api, f: &Param, hint: &str, pos: usize) -> Option<String> {
     let numbered = format!("{hint}{pos}");
     if f.one_of.is_empty() && text_violations(m, f, &numbered).is_empty() {
         return Some(numbered);
@@ -130,7 +130,7 @@ pub(super) fn valid_item(m: &Model, f: &Param, hint: &str, pos: usize) -> Option
 }
 
 /// A member value as JSON.
-pub(super) fn valid_member(m: &Model, mf: &Param) -> Option<Value> {
+pub(super) fn valid_member(m: &Api, mf: &Param) -> Option<Value> {
     match mf.ty {
         ParamType::Int => valid_int(mf).map(Value::from),
         ParamType::String => valid_text(m, mf, &mf.wire).map(Value::from),
@@ -209,7 +209,7 @@ pub(super) fn unmet_required_if<'f>(doc: &Doc, members: &'f [Param]) -> Vec<&'f 
 }
 
 /// Sets every member some `required_if` asks for in `doc` (except `skip`) to a valid value.
-pub(super) fn fill_required_if(m: &Model, doc: &mut Doc, members: &[Param], skip: Option<&str>) {
+pub(super) fn fill_required_if(m: &Api, doc: &mut Doc, members: &[Param], skip: Option<&str>) {
     for other in unmet_required_if(&doc.clone(), members) {
         if Some(other.wire.as_str()) != skip {
             if let Some(v) = valid_member(m, other) {
@@ -220,7 +220,7 @@ pub(super) fn fill_required_if(m: &Model, doc: &mut Doc, members: &[Param], skip
 }
 
 /// A valid document: every required member, then every member some `required_if` asks for.
-pub(super) fn valid_doc(m: &Model, members: &[Param]) -> Option<Doc> {
+pub(super) fn valid_doc(m: &Api, members: &[Param]) -> Option<Doc> {
     let mut doc = Doc::new();
     for mf in members.iter().filter(|mf| mf.required) {
         doc.push((mf.wire.clone(), valid_member(m, mf)?));
@@ -242,7 +242,7 @@ pub(super) fn valid_doc(m: &Model, members: &[Param]) -> Option<Doc> {
 // Wire parameters.
 
 /// Sets the wire pairs of parameter `f` to a valid value.
-pub(super) fn put_valid(m: &Model, req: &mut Wire, f: &Param) -> Option<()> {
+pub(super) fn put_valid(m: &Api, req: &mut Wire, f: &Param) -> Option<()> {
     match f.ty {
         ParamType::Int => {
             req.insert(f.wire.clone(), valid_int(f)?.to_string());
@@ -255,7 +255,7 @@ pub(super) fn put_valid(m: &Model, req: &mut Wire, f: &Param) -> Option<()> {
             let items = (1..=n)
                 .map(|i| valid_item(m, f, &f.wire, i as usize))
                 .collect::<Option<Vec<_>>>()?;
-            put_list(req, f, &items, m.api.sdk_list_base);
+            put_list(req, f, &items, m.protocol.sdk_list_base);
         }
         ParamType::Json => {
             req.insert(f.wire.clone(), doc_text(&valid_doc(m, m.members(f))?));

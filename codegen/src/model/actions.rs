@@ -159,11 +159,11 @@ pub struct Paging {
 }
 
 pub(super) fn build(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Action> {
-    ctx.spec
+    ctx.api
         .actions
         .iter()
         .map(|(stem, a)| {
-            let at = Location::new(format!("actions/{stem}.json"), "$");
+            let at = ctx.api.at(&format!("actions/{stem}.json"), "$");
             if &a.name != stem {
                 l.push(
                     at.join("name"),
@@ -240,7 +240,7 @@ fn action_params(ctx: &Ctx<'_>, a: &spec::Action, at: &Location, l: &mut Lints) 
         if p.ty == ParamType::Json {
             match &p.shape {
                 None => l.push(pat.clone(), "a `json` parameter needs `shape`".into()),
-                Some(s) if !ctx.spec.attributes.shapes.contains_key(s) => {
+                Some(s) if !ctx.api.attributes.shapes.contains_key(s) => {
                     l.push(pat.join("shape"), format!("unknown shape `{s}`"))
                 }
                 _ => {}
@@ -379,7 +379,7 @@ fn operand(
         let shape = p
             .shape
             .as_deref()
-            .and_then(|s| ctx.spec.attributes.shapes.get(s));
+            .and_then(|s| ctx.api.attributes.shapes.get(s));
         let found = shape.is_some_and(|s| s.fields.iter().any(|f| f.key.as_deref() == Some(m)));
         if !found {
             l.push(

@@ -7,7 +7,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::Location;
 use crate::lint::{self, Lints};
-use crate::spec::{Spec, ViolationKind};
+use crate::spec::{ApiSpec, ViolationKind};
 
 /// A top-level code.
 #[derive(Clone, Debug, Serialize)]
@@ -68,11 +68,11 @@ pub struct Decision {
     pub source: String,
 }
 
-pub(super) fn errors(spec: &Spec, l: &mut Lints) -> Vec<ErrorDef> {
+pub(super) fn errors(api: &ApiSpec, l: &mut Lints) -> Vec<ErrorDef> {
     let mut seen: BTreeMap<&str, usize> = BTreeMap::new();
     let mut out = Vec::new();
-    for (i, e) in spec.errors.errors.iter().enumerate() {
-        let at = Location::new("errors.json", format!("$.errors[{i}]"));
+    for (i, e) in api.errors.errors.iter().enumerate() {
+        let at = api.at("errors.json", format!("$.errors[{i}]"));
         if let Some(j) = seen.insert(&e.id, i) {
             l.push(
                 at.join("id"),
@@ -80,7 +80,7 @@ pub(super) fn errors(spec: &Spec, l: &mut Lints) -> Vec<ErrorDef> {
             );
         }
         lint::check_doc(&e.doc, &at.join("doc"), l);
-        if !spec.errors.codes.iter().any(|c| c.code == e.code) {
+        if !api.errors.codes.iter().any(|c| c.code == e.code) {
             l.push(
                 at.join("code"),
                 format!("code {} is not listed in $.codes", e.code),
@@ -98,11 +98,11 @@ pub(super) fn errors(spec: &Spec, l: &mut Lints) -> Vec<ErrorDef> {
     out
 }
 
-pub(super) fn codes(spec: &Spec, l: &mut Lints) -> Vec<Code> {
+pub(super) fn codes(api: &ApiSpec, l: &mut Lints) -> Vec<Code> {
     let mut seen = BTreeMap::new();
     let mut out = Vec::new();
-    for (i, c) in spec.errors.codes.iter().enumerate() {
-        let at = Location::new("errors.json", format!("$.codes[{i}]"));
+    for (i, c) in api.errors.codes.iter().enumerate() {
+        let at = api.at("errors.json", format!("$.codes[{i}]"));
         lint::check_doc(&c.doc, &at.join("doc"), l);
         if seen.insert(c.code, i).is_some() {
             l.push(at.join("code"), format!("duplicate code {}", c.code));
@@ -118,26 +118,26 @@ pub(super) fn codes(spec: &Spec, l: &mut Lints) -> Vec<Code> {
 }
 
 /// The protocol's default error per violation kind (every kind must have one).
-pub(super) fn violation_defaults(spec: &Spec, l: &mut Lints) -> BTreeMap<ViolationKind, String> {
-    let at = Location::new("protocol.json", "$.violation_errors");
+pub(super) fn violation_defaults(api: &ApiSpec, l: &mut Lints) -> BTreeMap<ViolationKind, String> {
+    let at = api.at("protocol.json", "$.violation_errors");
     for k in ViolationKind::ALL {
-        if !spec.protocol.violation_errors.contains_key(&k) {
+        if !api.protocol.violation_errors.contains_key(&k) {
             l.push(at.clone(), format!("no error for violation kind `{k}`"));
         }
     }
-    spec.protocol.violation_errors.clone()
+    api.protocol.violation_errors.clone()
 }
 
 pub(super) fn check_violation_errors(ctx: &Ctx<'_>, l: &mut Lints) {
-    let at = Location::new("protocol.json", "$.violation_errors");
+    let at = ctx.api.at("protocol.json", "$.violation_errors");
     for (k, v) in &ctx.defaults {
         ctx.check_error_id(v, at.join(k), l);
     }
 }
 
 pub(super) fn protocol_errors(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<ProtocolError> {
-    let at = Location::new("protocol.json", "$.protocol_errors");
-    ctx.spec
+    let at = ctx.api.at("protocol.json", "$.protocol_errors");
+    ctx.api
         .protocol
         .protocol_errors
         .iter()
@@ -151,8 +151,8 @@ pub(super) fn protocol_errors(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<ProtocolError
         .collect()
 }
 
-pub(super) fn decisions(spec: &Spec) -> Vec<Decision> {
-    spec.protocol
+pub(super) fn decisions(api: &ApiSpec) -> Vec<Decision> {
+    api.protocol
         .decisions
         .iter()
         .map(|d| Decision {

@@ -11,6 +11,7 @@ mod errors;
 mod facts;
 mod params;
 mod patterns;
+mod profiles;
 mod shapes;
 
 use std::collections::{BTreeMap, BTreeSet};
@@ -25,9 +26,10 @@ pub use patterns::Pattern;
 pub use shapes::{Field, Shape};
 
 use crate::lint::Lints;
-use crate::spec::{EnumCase, Spec, ViolationKind};
+use crate::spec::{ApiSpec, EnumCase, Spec, ViolationKind};
 
-/// The whole model, for one profile.
+/// The whole model, for one profile: the service's profiles and facts, and each API
+/// (protocol) with everything it owns.
 #[derive(Clone, Debug, Serialize)]
 pub struct Model {
     /// SHA-256 of the spec files.
@@ -36,8 +38,31 @@ pub struct Model {
     pub profile: String,
     /// Every profile, the default first.
     pub profiles: Vec<Profile>,
-    /// The API's protocol facts.
-    pub api: Api,
+    /// Facts of the service (quotas, limits, timings, the push protocol), by id.
+    pub facts: Vec<Fact>,
+    /// The APIs (protocols) of the service, by id (`v2`).
+    pub apis: Vec<Api>,
+}
+
+/// A generation of the service.
+#[derive(Clone, Debug, Serialize)]
+pub struct Profile {
+    /// Its id (`tdmq`).
+    pub id: String,
+    /// What it is.
+    pub doc: String,
+    /// Public documentation pages.
+    pub see: Vec<String>,
+}
+
+/// One API (protocol) of the service: its protocol facts and everything it owns — codes,
+/// errors, patterns, parameters, shapes, actions, decisions.
+#[derive(Clone, Debug, Serialize)]
+pub struct Api {
+    /// Its id, the spec directory's name (`v2`).
+    pub id: String,
+    /// Protocol facts.
+    pub protocol: Protocol,
     /// Top-level codes.
     pub codes: Vec<Code>,
     /// Errors, in spec order.
@@ -56,24 +81,11 @@ pub struct Model {
     pub actions: Vec<Action>,
     /// Recorded decisions.
     pub decisions: Vec<Decision>,
-    /// Facts of the service (quotas, limits, timings, the push protocol), by id.
-    pub facts: Vec<Fact>,
 }
 
-/// A generation of the service.
+/// Protocol facts of an API.
 #[derive(Clone, Debug, Serialize)]
-pub struct Profile {
-    /// Its id (`tdmq`).
-    pub id: String,
-    /// What it is.
-    pub doc: String,
-    /// Public documentation pages.
-    pub see: Vec<String>,
-}
-
-/// Protocol facts of the API.
-#[derive(Clone, Debug, Serialize)]
-pub struct Api {
+pub struct Protocol {
     /// The API's name.
     pub name: String,
     /// What it is.
@@ -97,6 +109,18 @@ pub struct Api {
 }
 
 impl Model {
+    /// The API with id `id`.
+    pub fn api(&self, id: &str) -> Option<&Api> {
+        self.apis.iter().find(|a| a.id == id)
+    }
+
+    /// The fact with id `id`.
+    pub fn fact(&self, id: &str) -> Option<&Fact> {
+        self.facts.iter().find(|f| f.id == id)
+    }
+}
+
+impl Api {
     /// The error with id `id`.
     pub fn error(&self, id: &str) -> Option<&ErrorDef> {
         self.errors.iter().find(|e| e.id == id)
@@ -112,11 +136,6 @@ impl Model {
         self.shapes.iter().find(|s| s.id == id)
     }
 
-    /// The fact with id `id`.
-    pub fn fact(&self, id: &str) -> Option<&Fact> {
-        self.facts.iter().find(|f| f.id == id)
-    }
-
     /// The members of the shape of `json` parameter `p` (empty for other parameters).
     pub fn members(&self, p: &Param) -> &[Param] {
         p.shape
@@ -128,7 +147,8 @@ impl Model {
 
 /// What every pass of the model builder reads: the spec and the sets references resolve in.
 pub(crate) struct Ctx<'s> {
-    pub spec: &'s Spec,
+    /// The API being built.
+    pub api: &'s ApiSpec,
     /// The profile whose values are read.
     pub profile: &'s str,
     /// Every error id.
@@ -151,30 +171,37 @@ impl Ctx<'_> {
 /// Builds the model of `profile`, pushing every finding into `l`. The model is complete only
 /// when `l` stays empty; callers must not use it otherwise.
 pub fn build(spec: &Spec, profile: &str, l: &mut Lints) -> Model {
-    let ctx = Ctx {
-        spec,
-        profile,
-        error_ids: spec.errors.errors.iter().map(|e| e.id.clone()).collect(),
-        defaults: errors::violation_defaults(spec, l),
-        validated: shapes::validated(spec),
-    };
-    errors::check_violation_errors(&ctx, l);
-    let shared_params = params::shared(&ctx, l);
     Model {
         spec_hash: spec.hash.clone(),
         profile: profile.to_owned(),
-        profiles: profiles(spec, l),
-        api: api(spec, l),
-        codes: errors::codes(spec, l),
-        errors: errors::errors(spec, l),
+        profiles: profiles::build(spec, l),
+        facts: facts::build(spec, profile, l),
+        apis: spec.apis.iter().map(|a| build_api(a, profile, l)).collect(),
+    }
+}
+
+fn build_api(api: &ApiSpec, profile: &str, l: &mut Lints) -> Api {
+    let ctx = Ctx {
+        api,
+        profile,
+        error_ids: api.errors.errors.iter().map(|e| e.id.clone()).collect(),
+        defaults: errors::violation_defaults(api, l),
+        validated: shapes::validated(api),
+    };
+    errors::check_violation_errors(&ctx, l);
+    let shared_params = params::shared(&ctx, l);
+    Api {
+        id: api.id.clone(),
+        protocol: protocol(api, l),
+        codes: errors::codes(api, l),
+        errors: errors::errors(api, l),
         protocol_errors: errors::protocol_errors(&ctx, l),
         violation_errors: ctx.defaults.clone(),
-        patterns: patterns::build(spec, profile, l),
+        patterns: patterns::build(api, profile, l),
         shared_params,
         shapes: shapes::build(&ctx, l),
         actions: actions::build(&ctx, l),
-        decisions: errors::decisions(spec),
-        facts: facts::build(spec, profile, l),
+        decisions: errors::decisions(api),
     }
 }
 
@@ -184,7 +211,8 @@ pub fn check_profiles(models: &[Model], l: &mut Lints) {
         return;
     };
     for m in rest {
-        for (a, b) in first.actions.iter().zip(&m.actions) {
+        let pairs = first.apis.iter().zip(&m.apis);
+        for (a, b) in pairs.flat_map(|(x, y)| x.actions.iter().zip(&y.actions)) {
             let same = serde_json::to_value(&a.paging).ok() == serde_json::to_value(&b.paging).ok();
             if !same {
                 l.push(
@@ -199,49 +227,12 @@ pub fn check_profiles(models: &[Model], l: &mut Lints) {
     }
 }
 
-/// The profiles (default first), and the profile lints: known ids, every `by_profile` value
-/// complete.
-fn profiles(spec: &Spec, l: &mut Lints) -> Vec<Profile> {
-    let at = crate::error::Location::new("profiles.json", "$");
-    let ids = spec.profiles.ids();
-    if !spec
-        .profiles
-        .profiles
-        .iter()
-        .any(|p| p.id == spec.profiles.default)
-    {
-        l.push(
-            at.join("default"),
-            format!("`{}` is not a listed profile", spec.profiles.default),
-        );
-    }
-    for (file, doc) in &spec.documents {
-        crate::spec::profiled::check(file, doc, &ids, l);
-    }
-    let mut out: Vec<Profile> = Vec::new();
-    for (i, p) in spec.profiles.profiles.iter().enumerate() {
-        let pat = at.join("profiles").join(format!("[{i}]"));
-        crate::lint::check_doc(&p.doc, &pat.join("doc"), l);
-        crate::lint::check_see(&p.see, &pat.join("see"), l);
-        if out.iter().any(|o| o.id == p.id) {
-            l.push(pat.join("id"), format!("duplicate profile `{}`", p.id));
-        }
-        out.push(Profile {
-            id: p.id.clone(),
-            doc: p.doc.clone(),
-            see: p.see.clone(),
-        });
-    }
-    out.sort_by_key(|p| p.id != spec.profiles.default);
-    out
-}
-
-fn api(spec: &Spec, l: &mut Lints) -> Api {
-    let p = &spec.protocol;
-    let at = crate::error::Location::new("protocol.json", "$");
+fn protocol(api: &ApiSpec, l: &mut Lints) -> Protocol {
+    let p = &api.protocol;
+    let at = api.at("protocol.json", "$");
     crate::lint::check_doc(&p.doc, &at.join("doc"), l);
     crate::lint::check_see(&p.see, &at.join("see"), l);
-    Api {
+    Protocol {
         name: p.name.clone(),
         doc: p.doc.clone(),
         see: p.see.clone(),

@@ -118,7 +118,7 @@ pub(crate) fn check_refs(
         ctx.check_error_id(v, at.join("errors").join(k), l);
     }
     if let Some(p) = pattern {
-        if !ctx.spec.protocol.patterns.contains_key(p) {
+        if !ctx.api.protocol.patterns.contains_key(p) {
             l.push(at.join("pattern"), format!("unknown pattern `{p}`"));
         }
     }
@@ -169,8 +169,8 @@ pub(crate) fn facts(ctx: &Ctx<'_>, d: Def<'_>, required: bool, at: &Location) ->
 /// The shared parameters of `attributes.json`, linted where they are written.
 pub(super) fn shared(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Param> {
     let mut out = Vec::new();
-    for (id, p) in &ctx.spec.attributes.params {
-        let at = Location::new("attributes.json", format!("$.params.{id}"));
+    for (id, p) in &ctx.api.attributes.params {
+        let at = ctx.api.at("attributes.json", format!("$.params.{id}"));
         let limits = p.limits(ctx.profile);
         lint::check_param(p.ty, &p.doc, &limits, &at, l);
         check_refs(ctx, limits.pattern.as_deref(), &p.errors, &at, l);
@@ -193,7 +193,7 @@ pub(super) fn shared(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Param> {
 /// overrides, or the inline definition. `None` (with a finding) when it cannot be resolved.
 pub(super) fn resolve(ctx: &Ctx<'_>, u: &ParamUse, at: &Location, l: &mut Lints) -> Option<Param> {
     let base = match &u.reference {
-        Some(r) => match ctx.spec.attributes.params.get(r) {
+        Some(r) => match ctx.api.attributes.params.get(r) {
             Some(d) => Some(d),
             None => {
                 l.push(at.join("ref"), format!("unknown parameter reference `{r}`"));

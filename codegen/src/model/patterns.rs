@@ -4,7 +4,7 @@ use serde::Serialize;
 
 use crate::error::Location;
 use crate::lint::{self, Lints};
-use crate::spec::{Profiled, Spec};
+use crate::spec::{ApiSpec, Profiled};
 
 /// A character pattern: which characters may start a value, which may follow, which never
 /// appear. An empty class allows every character.
@@ -40,12 +40,12 @@ pub fn in_class(c: char, class: &[(char, char)]) -> bool {
     class.is_empty() || class.iter().any(|&(lo, hi)| lo <= c && c <= hi)
 }
 
-pub(super) fn build(spec: &Spec, profile: &str, l: &mut Lints) -> Vec<Pattern> {
-    spec.protocol
+pub(super) fn build(api: &ApiSpec, profile: &str, l: &mut Lints) -> Vec<Pattern> {
+    api.protocol
         .patterns
         .iter()
         .map(|(id, p)| {
-            let at = Location::new("protocol.json", format!("$.patterns.{id}"));
+            let at = api.at("protocol.json", format!("$.patterns.{id}"));
             lint::check_doc(&p.doc, &at.join("doc"), l);
             Pattern {
                 id: id.clone(),

@@ -9,7 +9,7 @@ use super::Ctx;
 use super::params::{self, Def, Param, RequiredIf};
 use crate::error::Location;
 use crate::lint::{self, Lints};
-use crate::spec::{self, FieldType, ParamType, Spec};
+use crate::spec::{self, ApiSpec, FieldType, ParamType};
 
 /// A response field or a shape's member, with its reference resolved.
 #[derive(Clone, Debug, Serialize)]
@@ -53,13 +53,13 @@ pub struct Shape {
 }
 
 /// Shapes used by `json` parameters.
-pub(super) fn validated(spec: &Spec) -> BTreeSet<String> {
-    let shared = spec
+pub(super) fn validated(api: &ApiSpec) -> BTreeSet<String> {
+    let shared = api
         .attributes
         .params
         .values()
         .filter_map(|p| p.shape.clone());
-    let inline = spec
+    let inline = api
         .actions
         .values()
         .flat_map(|a| a.params.iter().filter_map(|p| p.shape.clone()));
@@ -67,12 +67,12 @@ pub(super) fn validated(spec: &Spec) -> BTreeSet<String> {
 }
 
 pub(super) fn build(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<Shape> {
-    ctx.spec
+    ctx.api
         .attributes
         .shapes
         .iter()
         .map(|(id, s)| {
-            let at = Location::new("attributes.json", format!("$.shapes.{id}"));
+            let at = ctx.api.at("attributes.json", format!("$.shapes.{id}"));
             lint::check_doc(&s.doc, &at.join("doc"), l);
             let validated = ctx.validated.contains(id);
             let pairs = resolved(ctx, &s.fields, &at.join("fields"), l);
@@ -133,7 +133,7 @@ fn resolved<'s>(
 
 fn field(ctx: &Ctx<'_>, f: &spec::Field, at: &Location, l: &mut Lints) -> Option<Field> {
     let base = match &f.reference {
-        Some(r) => match ctx.spec.attributes.params.get(r) {
+        Some(r) => match ctx.api.attributes.params.get(r) {
             Some(p) => Some(p),
             None => {
                 l.push(at.join("ref"), format!("unknown parameter reference `{r}`"));
@@ -164,7 +164,7 @@ fn field(ctx: &Ctx<'_>, f: &spec::Field, at: &Location, l: &mut Lints) -> Option
                 l.push(at.clone(), format!("a `{ty}` field needs `shape`"));
                 return None;
             }
-            Some(s) if !ctx.spec.attributes.shapes.contains_key(s) => {
+            Some(s) if !ctx.api.attributes.shapes.contains_key(s) => {
                 l.push(at.join("shape"), format!("unknown shape `{s}`"));
             }
             Some(_) => {}

@@ -7,7 +7,7 @@ use serde::Serialize;
 
 use super::code::{Code, doc_lines, ident, str_lit};
 use super::names::{enum_name, enum_variant};
-use crate::model::{Model, Param};
+use crate::model::{Api, Param};
 use crate::spec::EnumCase;
 
 /// A string enum.
@@ -40,13 +40,13 @@ pub struct EnumVariant {
 
 /// The enums of every action's string-enum parameters (the first definition names the values),
 /// by name.
-pub fn build(m: &Model) -> Vec<EnumModel> {
+pub fn build(m: &Api) -> Vec<EnumModel> {
     let mut out: BTreeMap<String, EnumModel> = BTreeMap::new();
     for p in m.actions.iter().flat_map(|a| &a.params) {
         if p.is_string_enum() {
             let name = enum_name(&p.wire);
             out.entry(name.clone())
-                .or_insert_with(|| enum_model(name, p, m.api.enum_case));
+                .or_insert_with(|| enum_model(name, p, m.protocol.enum_case));
         }
     }
     out.into_values().collect()

@@ -24,7 +24,7 @@ pub use structs::{FieldModel, RawKey, StructModel};
 pub use tables::{CodeModel, ErrorModel, NamedError, PatternModel};
 pub use typed::{TypedConst, TypedModule};
 
-use crate::model::Model;
+use crate::model::{Api, Model};
 
 /// Everything the templates place, decided.
 #[derive(Clone, Debug, Serialize)]
@@ -73,59 +73,63 @@ pub struct RustModel {
     pub profiles: Vec<profiles::ProfileVariant>,
 }
 
-/// Annotates linted models: `m` is the default profile's, `others` the other profiles'.
-pub fn annotate(m: &Model, others: &[Model]) -> RustModel {
-    let p = profiles::Profiles { default: m, others };
-    let (names, extra) = profiles::PatternNames::new(p);
-    let mut patterns = tables::patterns(m);
+/// Annotates API `api_id` of linted models: `m` is the default profile's, `others` the other
+/// profiles'. `None` when the default profile's model has no such API.
+pub fn annotate(m: &Model, others: &[Model], api_id: &str) -> Option<RustModel> {
+    let api = m.api(api_id)?;
+    let versions: Vec<(&str, &Api)> = std::iter::once(m)
+        .chain(others)
+        .filter_map(|x| Some((x.profile.as_str(), x.api(api_id)?)))
+        .collect();
+    let (names, extra) = profiles::PatternNames::new(&versions);
+    let mut patterns = tables::patterns(api);
     patterns.extend(
         extra
             .iter()
             .map(|(profile, pat)| tables::profile_pattern(profile, pat)),
     );
-    let all: Vec<&Model> = std::iter::once(m).chain(others).collect();
-    let actions = (0..m.actions.len())
+    let actions = (0..api.actions.len())
         .filter_map(|i| {
-            let v: Vec<(&str, &crate::model::Action)> = all
+            let v: Vec<(&str, &crate::model::Action)> = versions
                 .iter()
-                .filter_map(|x| Some((x.profile.as_str(), x.actions.get(i)?)))
+                .filter_map(|(p, x)| Some((*p, x.actions.get(i)?)))
                 .collect();
             actions::build(&v, &names)
         })
         .collect();
-    let shapes = (0..m.shapes.len())
+    let shapes = (0..api.shapes.len())
         .filter_map(|i| {
-            let v: Vec<(&str, &crate::model::Shape)> = all
+            let v: Vec<(&str, &crate::model::Shape)> = versions
                 .iter()
-                .filter_map(|x| Some((x.profile.as_str(), x.shapes.get(i)?)))
+                .filter_map(|(p, x)| Some((*p, x.shapes.get(i)?)))
                 .collect();
             structs::shape(&v, &names)
         })
         .collect();
+    let all: Vec<&Model> = std::iter::once(m).chain(others).collect();
     let (facts, shared_facts, profile_facts) = facts::build(&all);
-    RustModel {
+    let p = &api.protocol;
+    Some(RustModel {
         spec_hash: m.spec_hash.clone(),
-        api_name: m.api.name.clone(),
-        path_lit: Code(quote::ToTokens::into_token_stream(code::str_lit(
-            &m.api.path,
-        ))),
-        max_request_bytes: m.api.max_request_bytes,
-        max_get_url_chars: m.api.max_get_url_chars,
-        api_doc: facts::doc_with_links(&m.api.doc, &m.api.see),
-        enum_case: names::camel(match m.api.enum_case {
+        api_name: p.name.clone(),
+        path_lit: Code(quote::ToTokens::into_token_stream(code::str_lit(&p.path))),
+        max_request_bytes: p.max_request_bytes,
+        max_get_url_chars: p.max_get_url_chars,
+        api_doc: facts::doc_with_links(&p.doc, &p.see),
+        enum_case: names::camel(match p.enum_case {
             crate::spec::EnumCase::Exact => "exact",
             crate::spec::EnumCase::AsciiInsensitive => "ascii_insensitive",
         }),
-        timestamp_skew_seconds: m.api.timestamp_skew_seconds,
-        sdk_list_base: m.api.sdk_list_base,
-        codes: tables::codes(m),
-        errors: tables::errors(m),
-        protocol_errors: tables::protocol_errors(m),
+        timestamp_skew_seconds: p.timestamp_skew_seconds,
+        sdk_list_base: p.sdk_list_base,
+        codes: tables::codes(api),
+        errors: tables::errors(api),
+        protocol_errors: tables::protocol_errors(api),
         patterns,
-        enums: enums::build(m),
+        enums: enums::build(api),
         shapes,
         actions,
-        decisions: m
+        decisions: api
             .decisions
             .iter()
             .map(|d| format!("- {}: {}", d.topic, d.choice))
@@ -134,5 +138,5 @@ pub fn annotate(m: &Model, others: &[Model]) -> RustModel {
         shared_facts,
         profile_facts,
         profiles: profiles::variants(m),
-    }
+    })
 }

@@ -7,7 +7,7 @@ use heck::{ToLowerCamelCase, ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 
 use crate::error::Location;
 use crate::lint::Lints;
-use crate::model::{Field, Model, Param};
+use crate::model::{Api, Field, Model, Param};
 
 /// Rust's reserved words (strict, reserved and 2018+ keywords).
 pub const RUST_KEYWORDS: &[&str] = &[
@@ -48,8 +48,14 @@ pub fn enum_variant(value: &str) -> String {
     value.to_lowercase().to_upper_camel_case()
 }
 
-/// Runs every identifier lint over the model.
-pub fn check(m: &Model, l: &mut Lints) {
+/// Runs every identifier lint over every API of the model.
+pub fn check(model: &Model, l: &mut Lints) {
+    for api in &model.apis {
+        check_api(api, l);
+    }
+}
+
+fn check_api(m: &Api, l: &mut Lints) {
     check_codes(m, l);
     for e in &m.errors {
         check_type_name(&e.id, &e.at.join("id"), l);
@@ -65,7 +71,7 @@ pub fn check(m: &Model, l: &mut Lints) {
     check_enums(m, l);
 }
 
-fn check_codes(m: &Model, l: &mut Lints) {
+fn check_codes(m: &Api, l: &mut Lints) {
     let mut names = BTreeMap::new();
     for (i, c) in m.codes.iter().enumerate() {
         let at = c.at.join("name");
@@ -82,7 +88,7 @@ fn check_codes(m: &Model, l: &mut Lints) {
     }
 }
 
-fn check_actions(m: &Model, l: &mut Lints) {
+fn check_actions(m: &Api, l: &mut Lints) {
     let mut seen: BTreeMap<String, &str> = BTreeMap::new();
     for a in &m.actions {
         let at = a.at.join("name");
@@ -142,7 +148,7 @@ fn check_fields(list: &[Field], l: &mut Lints) {
 }
 
 /// String enums are named after their parameter: one name, one list of values.
-fn check_enums(m: &Model, l: &mut Lints) {
+fn check_enums(m: &Api, l: &mut Lints) {
     let mut enums: BTreeMap<String, (&[crate::spec::Scalar], &Location)> = BTreeMap::new();
     for p in m.actions.iter().flat_map(|a| &a.params) {
         if !p.is_string_enum() {

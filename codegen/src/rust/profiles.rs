@@ -12,16 +12,10 @@ use super::facts::doc_with_links;
 use super::names::{camel, shouty, snake};
 use super::params::{SpecConst, spec_expr};
 use super::tables::pattern_const;
-use crate::model::{Model, Param, Pattern};
+use crate::model::{Api, Model, Param, Pattern};
 
-/// The default profile's model and the others'.
-#[derive(Clone, Copy)]
-pub struct Profiles<'m> {
-    /// The default profile's model.
-    pub default: &'m Model,
-    /// The other profiles' models, in order.
-    pub others: &'m [Model],
-}
+/// An API on every profile: `(profile, api)`, the default profile first.
+pub type Versions<'m> = [(&'m str, &'m Api)];
 
 /// A variant of the generated `Profile` enum.
 #[derive(Clone, Debug, Serialize)]
@@ -72,27 +66,30 @@ impl PatternNames {
         }
     }
 
-    /// The names for every profile of `p`, and the extra patterns to emit (profile, pattern).
-    pub fn new(p: Profiles<'_>) -> (PatternNames, Vec<(String, Pattern)>) {
+    /// The names for every profile of an API, and the extra patterns to emit (profile,
+    /// pattern).
+    pub fn new(versions: &Versions<'_>) -> (PatternNames, Vec<(String, Pattern)>) {
         let mut by_profile = BTreeMap::new();
         let mut extra = Vec::new();
-        let base: BTreeMap<String, String> = p
-            .default
+        let Some(((profile, default), others)) = versions.split_first() else {
+            return (PatternNames::empty(), extra);
+        };
+        let base: BTreeMap<String, String> = default
             .patterns
             .iter()
             .map(|x| (x.id.clone(), pattern_const(&x.id)))
             .collect();
-        by_profile.insert(p.default.profile.clone(), base.clone());
-        for m in p.others {
+        by_profile.insert((*profile).to_owned(), base.clone());
+        for (profile, api) in others {
             let mut names = base.clone();
-            for (a, b) in p.default.patterns.iter().zip(&m.patterns) {
+            for (a, b) in default.patterns.iter().zip(&api.patterns) {
                 if !same_pattern(a, b) {
-                    let name = format!("{}_{}", shouty(&m.profile), pattern_const(&b.id));
+                    let name = format!("{}_{}", shouty(profile), pattern_const(&b.id));
                     names.insert(b.id.clone(), name);
-                    extra.push((m.profile.clone(), b.clone()));
+                    extra.push(((*profile).to_owned(), b.clone()));
                 }
             }
-            by_profile.insert(m.profile.clone(), names);
+            by_profile.insert((*profile).to_owned(), names);
         }
         (PatternNames { by_profile }, extra)
     }

@@ -5,7 +5,7 @@ use serde::Serialize;
 
 use super::code::{self, Code, doc_lines, str_lit};
 use super::names::{camel, shouty};
-use crate::model::{Model, Pattern};
+use crate::model::{Api, Pattern};
 
 /// A top-level code.
 #[derive(Clone, Debug, Serialize)]
@@ -62,7 +62,7 @@ pub fn pattern_const(id: &str) -> String {
     format!("{}_PATTERN", shouty(id))
 }
 
-pub(super) fn codes(m: &Model) -> Vec<CodeModel> {
+pub(super) fn codes(m: &Api) -> Vec<CodeModel> {
     m.codes
         .iter()
         .map(|c| CodeModel {
@@ -73,7 +73,7 @@ pub(super) fn codes(m: &Model) -> Vec<CodeModel> {
         .collect()
 }
 
-pub(super) fn errors(m: &Model) -> Vec<ErrorModel> {
+pub(super) fn errors(m: &Api) -> Vec<ErrorModel> {
     m.errors
         .iter()
         .map(|e| ErrorModel {
@@ -90,7 +90,7 @@ pub(super) fn errors(m: &Model) -> Vec<ErrorModel> {
         .collect()
 }
 
-pub(super) fn protocol_errors(m: &Model) -> Vec<NamedError> {
+pub(super) fn protocol_errors(m: &Api) -> Vec<NamedError> {
     m.protocol_errors
         .iter()
         .map(|p| NamedError {
@@ -111,7 +111,7 @@ fn pattern_expr(p: &Pattern) -> Code {
     })
 }
 
-pub(super) fn patterns(m: &Model) -> Vec<PatternModel> {
+pub(super) fn patterns(m: &Api) -> Vec<PatternModel> {
     m.patterns
         .iter()
         .map(|p| PatternModel {

@@ -34,20 +34,36 @@ pub struct Spec {
     pub dir: PathBuf,
     /// `profiles.json`.
     pub profiles: ProfilesFile,
-    /// `protocol.json`.
-    pub protocol: Protocol,
-    /// `errors.json`.
-    pub errors: ErrorsFile,
-    /// `attributes.json`.
-    pub attributes: Attributes,
     /// `service.json`.
     pub service: ServiceFile,
-    /// `actions/*.json`, keyed by file stem, in name order.
-    pub actions: BTreeMap<String, Action>,
+    /// Each API (protocol) of the service, by directory name (`v2`).
+    pub apis: Vec<ApiSpec>,
     /// The SHA-256 of every file read, in path order (hex).
     pub hash: String,
     /// Every file as a JSON document (for lints that walk the text, like the profile lint).
     pub documents: Vec<(String, serde_json::Value)>,
+}
+
+/// One API (protocol) of the service: a directory of `spec/` such as `v2/`.
+#[derive(Clone, Debug)]
+pub struct ApiSpec {
+    /// Its directory's name (`v2`); spec locations of its files start with it.
+    pub id: String,
+    /// `<id>/protocol.json`.
+    pub protocol: Protocol,
+    /// `<id>/errors.json`.
+    pub errors: ErrorsFile,
+    /// `<id>/attributes.json`.
+    pub attributes: Attributes,
+    /// `<id>/actions/*.json`, keyed by file stem, in name order.
+    pub actions: BTreeMap<String, Action>,
+}
+
+impl ApiSpec {
+    /// The location of `path` in file `file` of this API (`v2/protocol.json`).
+    pub fn at(&self, file: &str, path: impl Into<String>) -> Location {
+        Location::new(format!("{}/{file}", self.id), path)
+    }
 }
 
 fn read_json<T: serde::de::DeserializeOwned>(
@@ -88,16 +104,59 @@ fn format_path(p: &str) -> String {
     }
 }
 
-/// Reads every spec file under `dir`.
+/// Reads every spec file under `dir`: `profiles.json`, `service.json`, and each API directory
+/// (`v2/`: `protocol.json`, `errors.json`, `attributes.json`, `actions/*.json`).
 pub fn load(dir: &Path) -> Result<Spec, Error> {
     let mut files = Vec::new();
     let profiles = read_json(&dir.join("profiles.json"), &mut files, "profiles.json")?;
-    let protocol = read_json(&dir.join("protocol.json"), &mut files, "protocol.json")?;
-    let errors = read_json(&dir.join("errors.json"), &mut files, "errors.json")?;
-    let attributes = read_json(&dir.join("attributes.json"), &mut files, "attributes.json")?;
     let service = read_json(&dir.join("service.json"), &mut files, "service.json")?;
-    let mut actions = BTreeMap::new();
-    let actions_dir = dir.join("actions");
+    let mut apis = Vec::new();
+    for id in api_dirs(dir)? {
+        apis.push(load_api(dir, &id, &mut files)?);
+    }
+    if apis.is_empty() {
+        return Err(Error::Spec {
+            at: Location::new("v2/protocol.json", "$"),
+            message: "no API: expected a directory such as spec/v2/ holding protocol.json".into(),
+        });
+    }
+    Ok(Spec {
+        dir: dir.to_path_buf(),
+        profiles,
+        service,
+        apis,
+        hash: hash_files(&files),
+        documents: documents(&files),
+    })
+}
+
+/// The API directories under `dir` (those holding a `protocol.json`), by name.
+fn api_dirs(dir: &Path) -> Result<Vec<String>, Error> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::Io {
+        path: dir.display().to_string(),
+        source: e,
+    })?;
+    let mut ids: Vec<String> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.join("protocol.json").is_file())
+        .filter_map(|p| p.file_name().and_then(|n| n.to_str()).map(str::to_owned))
+        .collect();
+    ids.sort();
+    Ok(ids)
+}
+
+/// Reads one API directory `dir/id`.
+fn load_api(dir: &Path, id: &str, files: &mut Vec<(String, Vec<u8>)>) -> Result<ApiSpec, Error> {
+    let base = dir.join(id);
+    let rel = |f: &str| format!("{id}/{f}");
+    let protocol = read_json(&base.join("protocol.json"), files, &rel("protocol.json"))?;
+    let errors = read_json(&base.join("errors.json"), files, &rel("errors.json"))?;
+    let attributes = read_json(
+        &base.join("attributes.json"),
+        files,
+        &rel("attributes.json"),
+    )?;
+    let actions_dir = base.join("actions");
     let entries = fs::read_dir(&actions_dir).map_err(|e| Error::Io {
         path: actions_dir.display().to_string(),
         source: e,
@@ -107,26 +166,22 @@ pub fn load(dir: &Path) -> Result<Spec, Error> {
         .filter(|p| p.extension().is_some_and(|x| x == "json"))
         .collect();
     paths.sort();
+    let mut actions = BTreeMap::new();
     for p in paths {
         let stem = p
             .file_stem()
             .and_then(|s| s.to_str())
             .unwrap_or_default()
             .to_owned();
-        let rel = format!("actions/{stem}.json");
-        let action: Action = read_json(&p, &mut files, &rel)?;
+        let action: Action = read_json(&p, files, &rel(&format!("actions/{stem}.json")))?;
         actions.insert(stem, action);
     }
-    Ok(Spec {
-        dir: dir.to_path_buf(),
-        profiles,
+    Ok(ApiSpec {
+        id: id.to_owned(),
         protocol,
         errors,
         attributes,
-        service,
         actions,
-        hash: hash_files(&files),
-        documents: documents(&files),
     })
 }
 
