@@ -109,7 +109,7 @@ fn malformed_cases() {
 
 #[test]
 fn derived_cases() {
-    let corpus = load("spec/conformance/generated/boundaries.json");
+    let corpus = load("spec/conformance/generated/boundaries.tdmq.json");
     let gaps = derived_expected_failures();
     let mut r = Report::default();
     for case in cases(&corpus) {
@@ -126,7 +126,7 @@ fn derived_cases() {
             ));
         }
     }
-    r.finish("generated/boundaries.json (mock)");
+    r.finish("generated/boundaries.tdmq.json (mock)");
 }
 
 // ------------------------------------------------------------------------------ requests

@@ -295,13 +295,17 @@ async fn delayed_messages_and_their_counters() {
     assert_eq!(counters(&q).await, [1, 0, 0, 0, t]);
     let m = q.receive(Some(0)).await.expect("receive").expect("message");
     assert_eq!((m.body.as_str(), m.first_dequeue_time), ("d60", t + 60));
-    // delaySeconds above 3600 is refused by the mock as well as by the SDK.
+    // delaySeconds above the default (TDMQ) profile's 6048000 is refused by the mock as well
+    // as by the SDK.
     assert!(matches!(
-        q.send_delayed("x", 3601).await,
+        q.send_delayed("x", 6_048_001).await,
         Err(Error::Validation(_))
     ));
     expect_err(
-        unvalidated(&mock).queue("q").send_delayed("x", 3601).await,
+        unvalidated(&mock)
+            .queue("q")
+            .send_delayed("x", 6_048_001)
+            .await,
         ErrorId::DelaySecondsOutOfRange,
         "",
     );

@@ -9,6 +9,86 @@ use std::fmt;
 
 use crate::generated::errors::ErrorId;
 
+/// A value of the spec: a default or an allowed value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Scalar {
+    /// An integer.
+    Int(i64),
+    /// A text.
+    Text(&'static str),
+}
+
+impl Scalar {
+    /// The integer, if it is one.
+    pub const fn as_int(self) -> Option<i64> {
+        match self {
+            Scalar::Int(i) => Some(i),
+            Scalar::Text(_) => None,
+        }
+    }
+
+    /// The text, if it is one.
+    pub const fn as_text(self) -> Option<&'static str> {
+        match self {
+            Scalar::Int(_) => None,
+            Scalar::Text(t) => Some(t),
+        }
+    }
+}
+
+impl fmt::Display for Scalar {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Scalar::Int(i) => write!(f, "{i}"),
+            Scalar::Text(t) => f.write_str(t),
+        }
+    }
+}
+
+/// How enum values compare on the wire (the spec's `enum_case`, generated as
+/// [`ENUM_CASE`](crate::generated::constraints::ENUM_CASE)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum EnumCase {
+    /// Exactly as listed.
+    Exact,
+    /// Ignoring ASCII case.
+    AsciiInsensitive,
+}
+
+impl EnumCase {
+    /// True when wire text `value` stands for the listed `allowed`.
+    pub fn matches(self, value: &str, allowed: &str) -> bool {
+        match self {
+            EnumCase::Exact => value == allowed,
+            EnumCase::AsciiInsensitive => value.eq_ignore_ascii_case(allowed),
+        }
+    }
+}
+
+/// How a list action pages: its parameters and response keys, and the offsets and limits the
+/// server assumes and accepts.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Paging {
+    /// The offset parameter.
+    pub offset: &'static str,
+    /// The limit parameter.
+    pub limit: &'static str,
+    /// The response key of the total count.
+    pub total: &'static str,
+    /// The response key of the page's items.
+    pub items: &'static str,
+    /// The offset the server assumes when none is sent.
+    pub default_offset: i64,
+    /// The largest offset accepted, if bounded.
+    pub max_offset: Option<i64>,
+    /// The page size the server assumes when no limit is sent.
+    pub default_limit: i64,
+    /// The smallest limit accepted, if bounded.
+    pub min_limit: Option<i64>,
+    /// The largest page one request may ask for.
+    pub max_limit: i64,
+}
+
 /// How a parameter travels on the wire.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum ParamKind {
@@ -149,8 +229,8 @@ pub struct ParamSpec {
     pub min: Option<i64>,
     /// Inclusive upper bound for integers.
     pub max: Option<i64>,
-    /// The server's default, as wire text.
-    pub default: Option<&'static str>,
+    /// What the server assumes when the parameter is left out.
+    pub default: Option<Scalar>,
     /// Inclusive lower length bound for strings (per item for lists).
     pub min_len: Option<usize>,
     /// Inclusive upper length bound for strings (per item for lists).
@@ -159,8 +239,9 @@ pub struct ParamSpec {
     pub len_unit: LenUnit,
     /// The character pattern, if any.
     pub pattern: Option<CharPattern>,
-    /// The allowed values as wire text (empty: any).
-    pub one_of: &'static [&'static str],
+    /// The allowed values (empty: any); texts compare by
+    /// [`ENUM_CASE`](crate::generated::constraints::ENUM_CASE).
+    pub one_of: &'static [Scalar],
     /// The most `.` characters a value (or item) may hold.
     pub max_dots: Option<usize>,
     /// The fewest list items.
@@ -306,19 +387,31 @@ pub fn check_int(spec: &ParamSpec, value: Option<i64>, out: &mut Vec<Violation>)
             Some(v.to_string()),
         );
     }
-    if !spec.one_of.is_empty() {
-        let text = v.to_string();
-        if !spec.one_of.contains(&text.as_str()) {
-            push(
-                out,
-                spec,
-                spec.wire.to_owned(),
-                ViolationKind::Enum,
-                format!("one of {}", spec.one_of.join(", ")),
-                Some(text),
-            );
-        }
+    if !spec.one_of.is_empty() && !spec.one_of.contains(&Scalar::Int(v)) {
+        push(
+            out,
+            spec,
+            spec.wire.to_owned(),
+            ViolationKind::Enum,
+            one_of_text(spec),
+            Some(v.to_string()),
+        );
     }
+}
+
+fn one_of_text(spec: &ParamSpec) -> String {
+    let values: Vec<String> = spec.one_of.iter().map(ToString::to_string).collect();
+    format!("one of {}", values.join(", "))
+}
+
+/// True when text `v` is one of the spec's values (or when it lists none).
+fn listed(spec: &ParamSpec, v: &str) -> bool {
+    let case = crate::generated::constraints::ENUM_CASE;
+    spec.one_of.is_empty()
+        || spec
+            .one_of
+            .iter()
+            .any(|x| x.as_text().is_some_and(|t| case.matches(v, t)))
 }
 
 fn check_text(spec: &ParamSpec, param: &str, v: &str, out: &mut Vec<Violation>) {
@@ -373,13 +466,13 @@ fn check_text(spec: &ParamSpec, param: &str, v: &str, out: &mut Vec<Violation>) 
             );
         }
     }
-    if !spec.one_of.is_empty() && !spec.one_of.contains(&v) {
+    if !listed(spec, v) {
         push(
             out,
             spec,
             param.to_owned(),
             ViolationKind::Enum,
-            format!("one of {}", spec.one_of.join(", ")),
+            one_of_text(spec),
             Some(shorten(v)),
         );
     }

@@ -57,6 +57,7 @@ pub mod client;
 pub mod constraints;
 pub mod credentials;
 pub mod endpoint;
+pub mod enums;
 pub mod error;
 #[rustfmt::skip]
 pub mod generated;
@@ -74,9 +75,11 @@ pub use api3::Api3Operation;
 pub use client::{Client, ClientBuilder, HttpMethod, ValidationMode};
 pub use credentials::Credentials;
 pub use endpoint::Endpoint;
+pub use enums::Open;
 pub use error::{Api3ServiceError, Error, ErrorCode, ServiceError};
 pub use generated::actions::Action;
 pub use generated::errors::{ErrorId, ServiceCode};
+pub use generated::profiles::Profile;
 pub use handles::{
     BatchDeleteFailure, BatchDeleteReport, Message, Queue, Subscription, SubscriptionSpec, Topic,
 };

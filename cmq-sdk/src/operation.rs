@@ -5,6 +5,7 @@ use serde::ser::SerializeMap;
 
 use crate::constraints::Violations;
 use crate::generated::actions::Action;
+use crate::generated::profiles::Profile;
 use crate::params::Params;
 
 /// A request of one API 2.0 action: validates itself and encodes its wire parameters.
@@ -15,8 +16,11 @@ pub trait Operation: Clone + Send + Sync + 'static {
     type Output: DeserializeOwned + Send + 'static;
     /// The action.
     const ACTION: Action;
-    /// Checks every constraint of the spec; returns every violation.
+    /// Checks every constraint of the spec for the default profile; returns every violation.
     fn validate(&self) -> Result<(), Violations>;
+    /// Checks every constraint of the spec for `profile` (its own constraint table); returns
+    /// every violation.
+    fn validate_for(&self, profile: Profile) -> Result<(), Violations>;
     /// Appends the action's wire parameters.
     fn encode(&self, out: &mut Params);
     /// `None` for actions that do not long-poll; `Some(w)` for those that do, with the request's

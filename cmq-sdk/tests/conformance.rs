@@ -22,7 +22,7 @@ use cmq_sdk::generated::ops::*;
 use cmq_sdk::generated::types::{DeadLetterPolicy, NotifyContentFormat, NotifyStrategy, Protocol};
 use cmq_sdk::params::Params;
 use cmq_sdk::sign::{self, SignatureMethod};
-use cmq_sdk::{Client, Credentials, Error, HttpMethod, Operation};
+use cmq_sdk::{Client, Credentials, Error, HttpMethod, Open, Operation};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------ corpus plumbing
@@ -96,7 +96,11 @@ macro_rules! from_text {
         }
     )*};
 }
-from_text!(NotifyStrategy, NotifyContentFormat, Protocol);
+from_text!(
+    Open<NotifyStrategy>,
+    Open<NotifyContentFormat>,
+    Open<Protocol>
+);
 
 /// What a test does with one typed input.
 trait Visit {
@@ -396,7 +400,7 @@ fn check_violation(expect: &Value, got: Option<Violation>) -> Result<(), String>
 
 #[test]
 fn derived_cases_through_validate() {
-    let corpus = load("spec/conformance/generated/boundaries.json");
+    let corpus = load("spec/conformance/generated/boundaries.tdmq.json");
     let gaps = derived_expected_failures();
     let mut r = Report::default();
     for case in cases(&corpus).iter().filter(|c| c["typed"] == true) {
@@ -405,17 +409,18 @@ fn derived_cases_through_validate() {
             .and_then(|got| check_violation(&case["expect"], got));
         r.record(name, gap(&gaps, name), outcome);
     }
-    r.finish("generated/boundaries.json (SDK validate)");
+    r.finish("generated/boundaries.tdmq.json (SDK validate)");
 }
 
-/// A hand edit to a generated constraint (here `max` of SendMessage's delaySeconds, 3600 →
-/// 7200, as a stale `constraints.rs` would have it) disagrees with the corpus, whose
-/// expectations come from the spec: exactly the `max+1` case notices.
+/// A hand edit to a generated constraint (here `max` of SendMessage's delaySeconds, doubled,
+/// as a stale `constraints.rs` would have it) disagrees with the corpus, whose expectations
+/// come from the spec: exactly the `max+1` case notices.
 #[test]
 fn a_hand_edited_range_disagrees_with_the_corpus() {
     let mut edited = cmq_sdk::generated::constraints::send_message::DELAY_SECONDS;
-    edited.max = Some(7200);
-    let corpus = load("spec/conformance/generated/boundaries.json");
+    let max = edited.max.expect("delaySeconds has a maximum");
+    edited.max = Some(max * 2);
+    let corpus = load("spec/conformance/generated/boundaries.tdmq.json");
     let mut disagree = Vec::new();
     for case in cases(&corpus).iter().filter(|c| {
         text(c, "action") == "SendMessage"
@@ -431,6 +436,6 @@ fn a_hand_edited_range_disagrees_with_the_corpus() {
     }
     assert_eq!(
         disagree,
-        vec!["SendMessage/delaySeconds/range/max+1=3601".to_owned()]
+        vec![format!("SendMessage/delaySeconds/range/max+1={}", max + 1)]
     );
 }

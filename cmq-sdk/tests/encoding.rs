@@ -635,9 +635,9 @@ fn unknown_enum_values_are_sent_as_given() {
     let input = SubscribeInput::new()
         .topic_name("t")
         .subscription_name("s")
-        .protocol(Protocol::Other("https".into()))
+        .protocol(cmq_sdk::Open::Other("https".into()))
         .endpoint("https://example.com")
-        .notify_strategy(NotifyStrategy::from("LINEAR"));
+        .notify_strategy("LINEAR");
     let w = wire(&input);
     assert!(w.contains(&("protocol".into(), "https".into())));
     assert!(w.contains(&("notifyStrategy".into(), "LINEAR".into())));
@@ -652,7 +652,11 @@ fn unknown_enum_values_are_sent_as_given() {
 
 #[test]
 fn send_message_lists_every_violation() {
-    let input = SendMessageInput::new().msg_body("").delay_seconds(3601);
+    // One past the default profile's maximum.
+    let over = cmq_sdk::generated::constraints::send_message::DELAY_SECONDS
+        .max
+        .map_or(i64::MAX, |m| m + 1);
+    let input = SendMessageInput::new().msg_body("").delay_seconds(over);
     let v = input.validate().unwrap_err();
     assert_eq!(v.len(), 3, "{v}");
     let got: Vec<(&str, ViolationKind, ErrorId)> = v
@@ -675,12 +679,12 @@ fn send_message_lists_every_violation() {
             ),
         ]
     );
-    assert_eq!(v.0[2].value.as_deref(), Some("3601"));
+    assert_eq!(v.0[2].value, Some(over.to_string()));
     assert_eq!(v.0[0].value, None);
     let text = v.to_string();
     assert!(text.starts_with("3 invalid parameter(s)"), "{text}");
     assert!(
-        text.contains("queueName") && text.contains("msgBody") && text.contains("3601"),
+        text.contains("queueName") && text.contains("msgBody") && text.contains(&over.to_string()),
         "{text}"
     );
     // The error ids carry the server's codes.
@@ -792,7 +796,7 @@ async fn execute_validates_before_sending() {
     let creds = Credentials::new("AKIDtest", "secret");
     let client = Client::new("http://127.0.0.1:1", creds.clone()).unwrap();
     let err = client
-        .execute(SendMessageInput::new().msg_body("").delay_seconds(3601))
+        .execute(SendMessageInput::new().msg_body("").delay_seconds(-1))
         .await
         .unwrap_err();
     match &err {
@@ -815,7 +819,7 @@ async fn execute_validates_before_sending() {
         .build()
         .unwrap();
     let err = off
-        .execute(SendMessageInput::new().msg_body("").delay_seconds(3601))
+        .execute(SendMessageInput::new().msg_body("").delay_seconds(-1))
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Transport { .. }), "{err:?}");

@@ -591,7 +591,7 @@ async fn handle_requests_carry_their_parameters_and_verify() {
 async fn handle_validation_happens_before_sending() {
     let server = Server::start(vec![Reply::Json(envelope(r#""msgId":"m""#))]).await;
     let q = client(&server).queue("q");
-    let err = q.send_delayed("", 3601).await.unwrap_err();
+    let err = q.send_delayed("", 6_048_001).await.unwrap_err();
     assert_eq!(err.violations().map(|v| v.len()), Some(2), "{err}");
     let err = q.batch_receive(17, Some(31)).await.unwrap_err();
     assert_eq!(err.violations().map(|v| v.len()), Some(2), "{err}");

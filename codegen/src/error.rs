@@ -31,6 +31,14 @@ impl Location {
     }
 }
 
+impl Location {
+    /// The index of the last list step of the path (`$.params[3]` → 3).
+    pub fn index(&self) -> Option<usize> {
+        let (_, tail) = self.path.rsplit_once('[')?;
+        tail.strip_suffix(']')?.parse().ok()
+    }
+}
+
 impl fmt::Display for Location {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "spec/{}: {}", self.file, self.path)

@@ -1,5 +1,15 @@
-//! The CMQ code generator: `spec/` → load → lint → computed model → tera → syn + prettyplease →
-//! a deterministic set of files for `cmq-sdk/src/generated/` and `cmq-mock/src/generated/`.
+//! The CMQ code generator, in passes:
+//!
+//! 1. **load** ([`spec`]): the files under `spec/` as typed serde structs (file + JSON path on
+//!    any error): the profiles, the service facts and every API directory (`v2/`);
+//! 2. **model** ([`mod@model`]): the language-neutral model, one per profile, one `Api` per
+//!    API directory — references resolved, overrides merged, facts computed — with the value,
+//!    reference and profile lints ([`lint`]);
+//! 3. **Rust annotation** ([`rust`]): identifiers, types, `ParamSpec` literals, doc lines and
+//!    code fragments as token trees, after the identifier lints ([`rust::names`]);
+//! 4. **render** ([`render`]): tera templates place the annotation; syn + prettyplease format;
+//! 5. **conformance** ([`conformance`]): boundary cases derived from the neutral model's facts;
+//! 6. **sync** ([`sync`]): compare with or write to the workspace.
 //!
 //! `cargo xtask codegen` writes the files; `cargo xtask codegen --check` compares them. See
 //! `ARCHITECTURE.md` for where each kind of change belongs.
@@ -9,6 +19,7 @@ pub mod error;
 pub mod lint;
 pub mod model;
 pub mod render;
+pub mod rust;
 pub mod spec;
 pub mod sync;
 
@@ -17,20 +28,68 @@ use std::path::Path;
 pub use error::{Error, Finding, Location};
 pub use render::{FileSet, GENERATED_DIRS};
 
-/// Loads, lints and models the spec in `spec_dir`.
-pub fn model(spec_dir: &Path) -> Result<model::Model, Error> {
+/// The API (spec directory) the generated Rust layers serve. The loader and the model know
+/// every API under `spec/`; one without a generator target is refused (lint).
+pub const RUST_API: &str = "v2";
+
+/// Loads and lints the spec in `spec_dir` and builds its neutral model for every profile, the
+/// default profile first.
+pub fn models(spec_dir: &Path) -> Result<Vec<model::Model>, Error> {
     let spec = spec::load(spec_dir)?;
-    model::build(&spec)
+    let mut lints = lint::Lints::default();
+    let models: Vec<model::Model> = spec
+        .profiles
+        .ids()
+        .iter()
+        .map(|p| model::build(&spec, p, &mut lints))
+        .collect();
+    model::check_profiles(&models, &mut lints);
+    for api in spec.apis.iter().filter(|a| a.id != RUST_API) {
+        lints.push(
+            api.at("protocol.json", "$"),
+            format!(
+                "API `{}` has no generator target yet (the Rust layers serve `{RUST_API}`)",
+                api.id
+            ),
+        );
+    }
+    if let Some(m) = models.first() {
+        rust::names::check(m, &mut lints);
+    }
+    lints.finish()?;
+    Ok(models)
 }
 
-/// Generates every file from the spec in `spec_dir`: the Rust layers and the derived
-/// conformance cases ([`conformance::BOUNDARIES_PATH`]).
+/// The neutral model of the default profile (see [`models`]).
+pub fn model(spec_dir: &Path) -> Result<model::Model, Error> {
+    models(spec_dir)?
+        .into_iter()
+        .next()
+        .ok_or_else(|| Error::Spec {
+            at: Location::new("profiles.json", "$.profiles"),
+            message: "no profile".into(),
+        })
+}
+
+/// Generates every file from the spec in `spec_dir`: the Rust layers and, per profile, the
+/// derived conformance cases ([`conformance::boundaries_path`]).
 pub fn generate(spec_dir: &Path) -> Result<FileSet, Error> {
-    let m = model(spec_dir)?;
-    let mut files = render::render(&m)?;
-    files.insert(
-        conformance::BOUNDARIES_PATH.to_owned(),
-        conformance::boundaries(&m)?,
-    );
+    let ms = models(spec_dir)?;
+    let Some((m, others)) = ms.split_first() else {
+        return Ok(FileSet::new());
+    };
+    let annotated = rust::annotate(m, others, RUST_API).ok_or_else(|| Error::Spec {
+        at: Location::new(format!("{RUST_API}/protocol.json"), "$"),
+        message: format!("the Rust layers serve API `{RUST_API}`, which the spec lacks"),
+    })?;
+    let mut files = render::render(&annotated)?;
+    for m in &ms {
+        for api in &m.apis {
+            files.insert(
+                conformance::boundaries_path(&api.id, &m.profile),
+                conformance::boundaries(m, api)?,
+            );
+        }
+    }
     Ok(files)
 }

@@ -1,13 +1,13 @@
 //! The lints: checks that refuse a bad spec before anything is generated.
 //!
-//! Reference checks (unknown params, shapes, errors, patterns), duplicates and case-conversion
-//! collisions are made while the model is built ([`crate::model`]); the checks on single values
-//! live here. Every finding names the spec file and JSON path.
-
-use serde_json::Value;
+//! Every pass pushes its findings into one [`Lints`] collector, so a bad spec yields every
+//! finding at once (sorted, deduplicated), each naming the spec file and JSON path. The checks
+//! on single values live here; reference, duplicate and pagination checks are made while the
+//! neutral model is built ([`mod@crate::model`]); identifier checks (keywords, case-conversion
+//! collisions) belong to the Rust annotation pass ([`crate::rust::names`]).
 
 use crate::error::{Error, Finding, Location};
-use crate::spec::Param;
+use crate::spec::{Limits, ParamType};
 
 /// Collected findings.
 #[derive(Debug, Default)]
@@ -17,6 +17,16 @@ pub struct Lints {
 }
 
 impl Lints {
+    /// Records a finding.
+    pub fn push(&mut self, at: Location, message: String) {
+        self.findings.push(Finding { at, message });
+    }
+
+    /// True when nothing was found so far.
+    pub fn is_empty(&self) -> bool {
+        self.findings.is_empty()
+    }
+
     /// `Ok` when nothing was found, else every finding (sorted, deduplicated).
     pub fn finish(mut self) -> Result<(), Error> {
         if self.findings.is_empty() {
@@ -28,15 +38,6 @@ impl Lints {
     }
 }
 
-/// Rust's reserved words (strict, reserved and 2018+ keywords).
-pub const RUST_KEYWORDS: &[&str] = &[
-    "as", "async", "await", "break", "const", "continue", "crate", "dyn", "else", "enum", "extern",
-    "false", "fn", "for", "if", "impl", "in", "let", "loop", "match", "mod", "move", "mut", "pub",
-    "ref", "return", "self", "Self", "static", "struct", "super", "trait", "true", "type",
-    "unsafe", "use", "where", "while", "abstract", "become", "box", "do", "final", "gen", "macro",
-    "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
-];
-
 /// A doc must be present and non-empty.
 pub fn check_doc(doc: &str, at: &Location, l: &mut Lints) {
     if doc.trim().is_empty() {
@@ -44,60 +45,41 @@ pub fn check_doc(doc: &str, at: &Location, l: &mut Lints) {
     }
 }
 
-/// A type name (action, error id, shape, code name) must be a non-keyword identifier starting
-/// with an ASCII letter.
-pub fn check_type_name(name: &str, at: &Location, l: &mut Lints) {
-    if !is_ident(name) {
-        l.push(at.clone(), format!("`{name}` is not a valid identifier (ASCII letters and digits, starting with a letter)"));
-    } else if RUST_KEYWORDS.contains(&name) {
-        l.push(at.clone(), format!("`{name}` is a Rust keyword"));
+/// Documentation links must be `https://` URLs.
+pub fn check_see(see: &[String], at: &Location, l: &mut Lints) {
+    for (i, u) in see.iter().enumerate() {
+        if !u.starts_with("https://") || u.contains(char::is_whitespace) {
+            l.push(
+                at.join(format!("[{i}]")),
+                format!("`{u}` is not an https:// URL"),
+            );
+        }
     }
 }
 
-/// A field name (after snake-case conversion) must not be a Rust keyword.
-pub fn check_field_name(field: &str, at: &Location, l: &mut Lints) {
-    if RUST_KEYWORDS.contains(&field) {
-        l.push(
-            at.clone(),
-            format!("`{field}` is a Rust keyword after case conversion"),
-        );
-    } else if field.is_empty()
-        || !field
-            .chars()
-            .next()
-            .is_some_and(|c| c.is_ascii_alphabetic())
-    {
-        l.push(
-            at.clone(),
-            format!("`{field}` does not start with a letter after case conversion"),
-        );
+/// Checks one resolved parameter definition: a doc, ordered bounds, bounds that fit the type,
+/// a default inside its range or enum, enum values of the parameter's type.
+pub fn check_param(ty: ParamType, doc: &str, c: &Limits, at: &Location, l: &mut Lints) {
+    check_doc(doc, &at.join("doc"), l);
+    check_bounds(ty, c, at, l);
+    check_default(ty, c, at, l);
+    for (i, v) in c.one_of.iter().flatten().enumerate() {
+        if !matches!(ty, ParamType::Int | ParamType::String) || !v.fits(ty) {
+            l.push(
+                at.join("enum").join(format!("[{i}]")),
+                format!("enum value {} does not fit type `{ty}`", v.json()),
+            );
+        }
     }
 }
 
-fn is_ident(s: &str) -> bool {
-    let mut cs = s.chars();
-    cs.next().is_some_and(|c| c.is_ascii_alphabetic()) && cs.all(|c| c.is_ascii_alphanumeric())
-}
-
-/// Checks one resolved parameter: known type, ordered bounds, default inside its range or enum.
-pub fn check_param(p: &Param, at: &Location, types: &[&str], l: &mut Lints) {
-    check_doc(&p.doc, &at.join("doc"), l);
-    if !types.contains(&p.ty.as_str()) {
-        l.push(
-            at.join("type"),
-            format!(
-                "unknown parameter type `{}` (one of {})",
-                p.ty,
-                types.join(", ")
-            ),
-        );
-    }
-    if let (Some(a), Some(b)) = (p.min, p.max) {
+fn check_bounds(ty: ParamType, c: &Limits, at: &Location, l: &mut Lints) {
+    if let (Some(a), Some(b)) = (c.min, c.max) {
         if a > b {
             l.push(at.join("min"), format!("inverted range: min {a} > max {b}"));
         }
     }
-    if let (Some(a), Some(b)) = (p.min_len, p.max_len) {
+    if let (Some(a), Some(b)) = (c.min_len, c.max_len) {
         if a > b {
             l.push(
                 at.join("min_len"),
@@ -105,7 +87,7 @@ pub fn check_param(p: &Param, at: &Location, types: &[&str], l: &mut Lints) {
             );
         }
     }
-    if let (Some(a), Some(b)) = (p.min_items, p.max_items) {
+    if let (Some(a), Some(b)) = (c.min_items, c.max_items) {
         if a > b {
             l.push(
                 at.join("min_items"),
@@ -113,71 +95,112 @@ pub fn check_param(p: &Param, at: &Location, types: &[&str], l: &mut Lints) {
             );
         }
     }
-    if (p.min.is_some() || p.max.is_some()) && p.ty != "int" {
+    if (c.min.is_some() || c.max.is_some()) && ty != ParamType::Int {
         l.push(
             at.join("min"),
-            format!("min/max apply to `int` parameters, not `{}`", p.ty),
+            format!("min/max apply to `int` parameters, not `{ty}`"),
         );
     }
-    if (p.min_items.is_some() || p.max_items.is_some()) && p.ty != "string_list" {
+    if (c.min_items.is_some() || c.max_items.is_some()) && ty != ParamType::StringList {
         l.push(
             at.join("max_items"),
-            format!(
-                "min_items/max_items apply to `string_list` parameters, not `{}`",
-                p.ty
-            ),
+            format!("min_items/max_items apply to `string_list` parameters, not `{ty}`"),
         );
     }
-    if let Some(d) = &p.default {
-        match (p.ty.as_str(), d) {
-            ("int", Value::Number(n)) => {
-                if let Some(v) = n.as_i64() {
-                    if p.min.is_some_and(|m| v < m) || p.max.is_some_and(|m| v > m) {
-                        l.push(
-                            at.join("default"),
-                            format!(
-                                "default {v} lies outside its range {}..={}",
-                                show(p.min),
-                                show(p.max)
-                            ),
-                        );
-                    }
-                } else {
-                    l.push(at.join("default"), format!("default {n} is not an integer"));
-                }
-            }
-            ("string", Value::String(_)) => {}
-            (ty, v) => l.push(
+}
+
+fn check_default(ty: ParamType, c: &Limits, at: &Location, l: &mut Lints) {
+    let Some(d) = &c.default else {
+        return;
+    };
+    if !d.fits(ty) {
+        l.push(
+            at.join("default"),
+            format!("default {} does not fit type `{ty}`", d.json()),
+        );
+    } else if let Some(v) = d.as_int() {
+        if c.min.is_some_and(|m| v < m) || c.max.is_some_and(|m| v > m) {
+            l.push(
                 at.join("default"),
-                format!("default {v} does not fit type `{ty}`"),
-            ),
-        }
-        if let Some(vals) = &p.one_of {
-            if !vals.contains(d) {
-                l.push(
-                    at.join("default"),
-                    format!("default {d} is not one of the enum values"),
-                );
-            }
+                format!(
+                    "default {v} lies outside its range {}..={}",
+                    show(c.min),
+                    show(c.max)
+                ),
+            );
         }
     }
-    if let Some(vals) = &p.one_of {
-        for (i, v) in vals.iter().enumerate() {
-            let ok = match p.ty.as_str() {
-                "int" => v.is_i64(),
-                "string" => v.is_string(),
-                _ => false,
-            };
-            if !ok {
-                l.push(
-                    at.join("enum").join(format!("[{i}]")),
-                    format!("enum value {v} does not fit type `{}`", p.ty),
-                );
-            }
+    if let Some(vals) = &c.one_of {
+        if !vals.contains(d) {
+            l.push(
+                at.join("default"),
+                format!("default {} is not one of the enum values", d.json()),
+            );
         }
     }
 }
 
 fn show(v: Option<i64>) -> String {
     v.map_or(String::new(), |x| x.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::Scalar;
+
+    fn findings(ty: ParamType, c: &Limits) -> Vec<String> {
+        let mut l = Lints::default();
+        check_param(ty, "A doc.", c, &Location::new("f.json", "$.p"), &mut l);
+        l.findings.iter().map(ToString::to_string).collect()
+    }
+
+    #[test]
+    fn a_sound_parameter_has_no_finding() {
+        let c = Limits {
+            min: Some(0),
+            max: Some(10),
+            default: Some(Scalar::Int(3)),
+            ..Limits::default()
+        };
+        assert!(findings(ParamType::Int, &c).is_empty());
+    }
+
+    #[test]
+    fn bounds_and_defaults_are_checked_against_the_type() {
+        let c = Limits {
+            min: Some(5),
+            max: Some(1),
+            default: Some(Scalar::Int(9)),
+            max_items: Some(2),
+            ..Limits::default()
+        };
+        assert_eq!(
+            findings(ParamType::Int, &c),
+            [
+                "spec/f.json: $.p.min: inverted range: min 5 > max 1",
+                "spec/f.json: $.p.max_items: min_items/max_items apply to `string_list` parameters, not `int`",
+                "spec/f.json: $.p.default: default 9 lies outside its range 5..=1",
+            ]
+        );
+    }
+
+    #[test]
+    fn enum_values_and_defaults_must_fit() {
+        let c = Limits {
+            default: Some(Scalar::Text("c".into())),
+            one_of: Some(vec![Scalar::Text("a".into()), Scalar::Int(2)]),
+            ..Limits::default()
+        };
+        assert_eq!(
+            findings(ParamType::String, &c),
+            [
+                "spec/f.json: $.p.default: default \"c\" is not one of the enum values",
+                "spec/f.json: $.p.enum[1]: enum value 2 does not fit type `string`",
+            ]
+        );
+        let mut l = Lints::default();
+        check_doc(" ", &Location::new("f.json", "$.doc"), &mut l);
+        assert_eq!(l.findings[0].message, "missing doc");
+    }
 }

@@ -1,4 +1,4 @@
-//! Rendering: the model goes through tera templates (which only place what the model decided),
+//! Rendering: the Rust annotation goes through tera templates (which only place what it decided),
 //! then `syn` parses the result and `prettyplease` formats it, so no installed rustfmt is needed
 //! and a template that emits invalid Rust fails here, naming the file.
 
@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 use tera::{Context, Tera};
 
 use crate::error::Error;
-use crate::model::Model;
+use crate::rust::RustModel;
 
 /// The generated files: path relative to the workspace root → contents.
 pub type FileSet = BTreeMap<String, String>;
@@ -43,6 +43,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     (
         "sdk_types.rs.tera",
         include_str!("../templates/sdk_types.rs.tera"),
+    ),
+    (
+        "sdk_facts.rs.tera",
+        include_str!("../templates/sdk_facts.rs.tera"),
+    ),
+    (
+        "sdk_profiles.rs.tera",
+        include_str!("../templates/sdk_profiles.rs.tera"),
     ),
     (
         "sdk_ops_mod.rs.tera",
@@ -115,7 +123,7 @@ pub fn format_rust(file: &str, source: &str, spec_hash: &str) -> Result<String, 
 }
 
 /// Renders every generated file.
-pub fn render(model: &Model) -> Result<FileSet, Error> {
+pub fn render(model: &RustModel) -> Result<FileSet, Error> {
     let t = engine()?;
     let mut out = FileSet::new();
     let mut base = Context::new();
@@ -129,6 +137,8 @@ pub fn render(model: &Model) -> Result<FileSet, Error> {
             "sdk_constraints.rs.tera",
         ),
         ("cmq-sdk/src/generated/types.rs", "sdk_types.rs.tera"),
+        ("cmq-sdk/src/generated/facts.rs", "sdk_facts.rs.tera"),
+        ("cmq-sdk/src/generated/profiles.rs", "sdk_profiles.rs.tera"),
         ("cmq-sdk/src/generated/ops/mod.rs", "sdk_ops_mod.rs.tera"),
         ("cmq-mock/src/generated/mod.rs", "mock_mod.rs.tera"),
         ("cmq-mock/src/generated/decode.rs", "mock_decode.rs.tera"),

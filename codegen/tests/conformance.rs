@@ -1,7 +1,8 @@
 //! Drift and the conformance corpus: a changed range in the spec changes the derived
 //! expectations (`spec/conformance/generated/boundaries.json`); a hand edit to a generated
 //! validation, or to the derived cases, is drift that `codegen::sync::diff` reports; and the
-//! coverage check names a constraint whose malformed cases are gone.
+//! generator covers every constraint of the real spec. (The coverage report over the whole
+//! corpus is `cargo xtask coverage`, tested in `xtask`.)
 
 use std::path::{Path, PathBuf};
 
@@ -53,7 +54,7 @@ fn case<'a>(cases: &'a [Value], name: &str) -> Option<&'a Value> {
 }
 
 fn set_delay_max(spec: &Path, max: i64) {
-    let attr = spec.join("attributes.json");
+    let attr = spec.join("v2/attributes.json");
     let mut v: Value =
         serde_json::from_str(&std::fs::read_to_string(&attr).expect("read")).expect("json");
     v["params"]["delaySeconds"]["max"] = serde_json::json!(max);
@@ -67,13 +68,14 @@ fn a_changed_range_changes_the_derived_expectations() {
     set_delay_max(&ws.join("spec"), 7200);
     let after = codegen::generate(&ws.join("spec")).expect("builds");
 
-    let path = codegen::conformance::BOUNDARIES_PATH;
+    let path = codegen::conformance::boundaries_path("v2", "tdmq");
+    let path = path.as_str();
     assert_ne!(before[path], after[path]);
     let (old, new) = (derived(&before[path]), derived(&after[path]));
     for action in ["SendMessage", "BatchSendMessage"] {
-        let was = case(&old, &format!("{action}/delaySeconds/range/max+1=3601")).expect("old");
+        let was = case(&old, &format!("{action}/delaySeconds/range/max+1=6048001")).expect("old");
         assert_eq!(was["expect"]["error"], "DelaySecondsOutOfRange");
-        assert!(case(&new, &format!("{action}/delaySeconds/range/max+1=3601")).is_none());
+        assert!(case(&new, &format!("{action}/delaySeconds/range/max+1=6048001")).is_none());
         let edge = case(&new, &format!("{action}/delaySeconds/range/max=7200")).expect("new max");
         assert_eq!(edge["expect"], "ok");
         assert_eq!(edge["params"]["delaySeconds"], "7200");
@@ -109,12 +111,12 @@ fn a_hand_edit_to_a_generated_validation_is_drift() {
         .find("wire: \"delaySeconds\"")
         .expect("the delaySeconds constraint");
     let (head, tail) = text.split_at(at);
-    assert!(tail.contains("max: Some(3600)"));
+    assert!(tail.contains("max: Some(6048000)"));
     std::fs::write(
         &table,
         format!(
             "{head}{}",
-            tail.replacen("max: Some(3600)", "max: Some(7200)", 1)
+            tail.replacen("max: Some(6048000)", "max: Some(7200)", 1)
         ),
     )
     .expect("write");
@@ -125,62 +127,23 @@ fn a_hand_edit_to_a_generated_validation_is_drift() {
         vec!["cmq-sdk/src/generated/constraints.rs".to_owned()]
     );
     assert!(drift.report().contains("cargo xtask codegen"));
-    let cases = derived(&files[codegen::conformance::BOUNDARIES_PATH]);
-    let c = case(&cases, "SendMessage/delaySeconds/range/max+1=3601").expect("case");
+    let cases = derived(&files[&codegen::conformance::boundaries_path("v2", "tdmq")]);
+    let c = case(&cases, "SendMessage/delaySeconds/range/max+1=6048001").expect("case");
     assert_eq!(c["expect"]["error"], "DelaySecondsOutOfRange");
 
     // A hand edit to the derived cases is drift too.
-    let b = ws.join(codegen::conformance::BOUNDARIES_PATH);
+    let b = ws.join(codegen::conformance::boundaries_path("v2", "tdmq"));
     let edited = std::fs::read_to_string(&b)
         .expect("read")
-        .replace("\"max+1=3601\"", "\"max+1=3602\"");
+        .replace("\"max+1=6048001\"", "\"max+1=3602\"");
     std::fs::write(&b, edited).expect("write");
     let drift = codegen::sync::diff(&ws, &files).expect("diff");
     assert!(
         drift
             .stale
-            .contains(&codegen::conformance::BOUNDARIES_PATH.to_owned()),
+            .contains(&codegen::conformance::boundaries_path("v2", "tdmq")),
         "{drift:?}"
     );
-    let _ = std::fs::remove_dir_all(&ws);
-}
-
-#[test]
-fn coverage_names_a_constraint_without_malformed_cases() {
-    let ws = workspace("coverage");
-    let full = codegen::conformance::coverage(&ws).expect("coverage");
-    assert!(full.is_complete(), "{}", full.report());
-    assert_eq!(full.covered_total.0, full.covered_total.1);
-
-    // Drop every derived case breaking BatchReceiveMessage's pollingWaitSeconds range.
-    let b = ws.join(codegen::conformance::BOUNDARIES_PATH);
-    let text = std::fs::read_to_string(&b).expect("read");
-    let kept: Vec<&str> = text
-        .lines()
-        .filter(|l| !l.contains("\"name\":\"BatchReceiveMessage/pollingWaitSeconds/range/"))
-        .collect();
-    let mut kept = kept.join("\n");
-    kept = kept.replace("},\n  ]", "}\n  ]");
-    std::fs::write(&b, kept + "\n").expect("write");
-    let partial = codegen::conformance::coverage(&ws).expect("coverage");
-    assert!(!partial.is_complete());
-    let missing: Vec<String> = partial.uncovered.iter().map(ToString::to_string).collect();
-    assert_eq!(
-        missing,
-        vec!["BatchReceiveMessage pollingWaitSeconds range".to_owned()]
-    );
-    assert!(
-        partial
-            .report()
-            .contains("1 constraint(s) without a malformed case"),
-        "{}",
-        partial.report()
-    );
-
-    // A corpus derived from another spec is refused as stale.
-    set_delay_max(&ws.join("spec"), 7200);
-    let err = codegen::conformance::coverage(&ws).expect_err("stale");
-    assert!(err.to_string().contains("cargo xtask codegen"), "{err}");
     let _ = std::fs::remove_dir_all(&ws);
 }
 
@@ -189,10 +152,11 @@ fn coverage_names_a_constraint_without_malformed_cases() {
 #[test]
 fn the_generator_covers_every_constraint_of_the_real_spec() {
     let m = codegen::model(&root().join("spec")).expect("model");
-    let text = codegen::conformance::boundaries(&m).expect("boundaries");
+    let api = &m.apis[0];
+    let text = codegen::conformance::boundaries(&m, api).expect("boundaries");
     let cases = derived(&text);
     let mut missing = Vec::new();
-    for c in codegen::conformance::constraints(&m) {
+    for c in codegen::conformance::constraints(api) {
         let hit = cases.iter().any(|x| {
             x["action"] == c.action.as_str()
                 && x["expect"].is_object()
@@ -205,5 +169,28 @@ fn the_generator_covers_every_constraint_of_the_real_spec() {
     }
     assert!(missing.is_empty(), "no derived case breaks: {missing:#?}");
     // Deterministic.
-    assert_eq!(text, codegen::conformance::boundaries(&m).expect("again"));
+    assert_eq!(
+        text,
+        codegen::conformance::boundaries(&m, api).expect("again")
+    );
+}
+
+/// Each profile has its own derived cases: TDMQ names take `_` and delays up to 6048000 s,
+/// legacy names do not and delays stop at 3600 s.
+#[test]
+fn each_profile_derives_its_own_cases() {
+    let files = codegen::generate(&root().join("spec")).expect("builds");
+    let tdmq = derived(&files[&codegen::conformance::boundaries_path("v2", "tdmq")]);
+    let legacy = derived(&files[&codegen::conformance::boundaries_path("v2", "legacy")]);
+    let name = "CreateQueue/queueName/pattern/char='_'";
+    assert_eq!(case(&tdmq, name).expect("tdmq")["expect"], "ok");
+    let refused = case(&legacy, name).expect("legacy");
+    assert_eq!(refused["expect"]["error"], "QueueNameFormat");
+    assert_eq!(refused["params"]["queueName"], "a_");
+    let late = case(&legacy, "SendMessage/delaySeconds/range/max+1=3601").expect("legacy");
+    assert_eq!(late["expect"]["error"], "DelaySecondsOutOfRange");
+    assert!(case(&tdmq, "SendMessage/delaySeconds/range/max+1=3601").is_none());
+    let text = &files[&codegen::conformance::boundaries_path("v2", "legacy")];
+    let v: Value = serde_json::from_str(text).expect("json");
+    assert_eq!(v["profile"], "legacy");
 }

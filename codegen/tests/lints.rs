@@ -13,18 +13,20 @@ fn fixture() -> PathBuf {
 fn lint(tag: &str, edit: impl Fn(&str, &mut Value)) -> String {
     let dir = std::env::temp_dir().join(format!("cmq-lint-{tag}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(dir.join("actions")).expect("mkdir");
+    std::fs::create_dir_all(dir.join("v2/actions")).expect("mkdir");
     for rel in [
-        "protocol.json",
-        "errors.json",
-        "attributes.json",
-        "actions/Edge.json",
+        "v2/protocol.json",
+        "v2/errors.json",
+        "v2/attributes.json",
+        "service.json",
+        "profiles.json",
+        "v2/actions/Edge.json",
     ] {
         let text = std::fs::read_to_string(fixture().join(rel)).expect("read");
         let mut v: Value = serde_json::from_str(&text).expect("json");
         edit(rel, &mut v);
         if !v.is_null() {
-            let target = if rel == "actions/Edge.json" {
+            let target = if rel == "v2/actions/Edge.json" {
                 v.get("__file")
                     .and_then(Value::as_str)
                     .map(str::to_owned)
@@ -49,7 +51,7 @@ fn lint(tag: &str, edit: impl Fn(&str, &mut Value)) -> String {
 
 fn on_action(edit: impl Fn(&mut Value)) -> impl Fn(&str, &mut Value) {
     move |rel, v| {
-        if rel == "actions/Edge.json" {
+        if rel == "v2/actions/Edge.json" {
             edit(v)
         }
     }
@@ -118,7 +120,7 @@ fn rust_keyword() {
 
 #[test]
 fn default_outside_range() {
-    insta::assert_snapshot!(lint("default", |rel, v| if rel == "attributes.json" {
+    insta::assert_snapshot!(lint("default", |rel, v| if rel == "v2/attributes.json" {
         v["params"]["exact"]["default"] = json!(8)
     }));
 }
@@ -146,7 +148,7 @@ fn action_name_differs_from_file_name() {
 
 #[test]
 fn duplicate_error_id() {
-    insta::assert_snapshot!(lint("duperr", |rel, v| if rel == "errors.json" {
+    insta::assert_snapshot!(lint("duperr", |rel, v| if rel == "v2/errors.json" {
         let first = v["errors"][0].clone();
         v["errors"].as_array_mut().expect("array").push(first);
     }));
@@ -165,5 +167,42 @@ fn wrong_type_names_file_and_path() {
     insta::assert_snapshot!(lint(
         "type",
         on_action(|v| v["params"][1]["min"] = json!("three"))
+    ));
+}
+
+#[test]
+fn fact_without_source_or_of_the_wrong_type() {
+    insta::assert_snapshot!(lint("fact", |rel, v| if rel == "service.json" {
+        v["facts"]["push_user_agent"]["source"] = json!(null);
+        v["facts"]["queues_per_account"]["value"] = json!(-1);
+        v["facts"]["https_endpoints"]["value"] = json!("yes");
+    }));
+}
+
+#[test]
+fn paging_needs_its_parameters_and_fields() {
+    insta::assert_snapshot!(lint(
+        "paging",
+        on_action(|v| v["paginated"] =
+            json!({"offset": "count", "limit": "nope", "total": "n", "items": "maybe"}))
+    ));
+}
+
+#[test]
+fn default_by_needs_string_enums() {
+    insta::assert_snapshot!(lint(
+        "default-by",
+        on_action(|v| v["params"][3]["default_by"] = json!({"param": "name", "values": {"a": "b"}}))
+    ));
+}
+
+#[test]
+fn a_profiled_value_lists_every_profile_and_no_other() {
+    insta::assert_snapshot!(lint(
+        "profiles",
+        on_action(|v| v["params"][4]["max"] = json!({"by_profile": {
+            "tdmq": {"value": 1, "source": "a test"},
+            "beta": {"value": 2, "source": "a test"}
+        }}))
     ));
 }

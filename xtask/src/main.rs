@@ -4,6 +4,8 @@
 //! out of date. `cargo xtask coverage` reports what the conformance corpus exercises and fails
 //! on any constraint of the spec that no malformed case breaks.
 
+mod coverage;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -18,7 +20,7 @@ const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage\n\n  codege
 
 /// Runs `coverage`: the report, and whether every constraint has a malformed case.
 fn coverage(root: &Path) -> (String, bool) {
-    match codegen::conformance::coverage(root) {
+    match coverage::coverage(root) {
         Ok(c) => (c.report(), c.is_complete()),
         Err(e) => (format!("error: {e}"), false),
     }

@@ -22,7 +22,7 @@ use crate::{Client, Error};
 ///     .notify_content_format(NotifyContentFormat::Simplified)
 ///     .filter_tags(["a", "b"]);
 /// let input = spec.into_input();
-/// assert_eq!(input.protocol, Some(Protocol::Http));
+/// assert_eq!(input.protocol, Some(Protocol::Http.into()));
 /// assert_eq!(input.filter_tag, Some(vec!["a".to_owned(), "b".to_owned()]));
 /// ```
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,14 +52,14 @@ impl SubscriptionSpec {
     /// The retry strategy for failed pushes (server default: EXPONENTIAL_DECAY_RETRY).
     #[must_use]
     pub fn notify_strategy(mut self, strategy: NotifyStrategy) -> Self {
-        self.input.notify_strategy = Some(strategy);
+        self.input.notify_strategy = Some(strategy.into());
         self
     }
 
     /// The push body format (JSON or SIMPLIFIED; queues need SIMPLIFIED).
     #[must_use]
     pub fn notify_content_format(mut self, format: NotifyContentFormat) -> Self {
-        self.input.notify_content_format = Some(format);
+        self.input.notify_content_format = Some(format.into());
         self
     }
 

@@ -98,11 +98,11 @@ fn error_kinds_carry_codes() {
     }
 }
 
-/// Every kind matches its entry in `spec/errors.json` (the spec sits beside the crate in the
+/// Every kind matches its entry in `spec/v2/errors.json` (the spec sits beside the crate in the
 /// workspace; without it this test fails rather than pass unchecked).
 #[test]
 fn error_kinds_match_the_spec() {
-    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/errors.json");
+    let path = concat!(env!("CARGO_MANIFEST_DIR"), "/../spec/v2/errors.json");
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("cannot read {path}: {e}"));
     let spec: serde_json::Value = serde_json::from_str(&text).expect("errors.json parses");
     let errors = spec["errors"].as_array().expect("errors list");
