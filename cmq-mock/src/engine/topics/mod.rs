@@ -298,30 +298,6 @@ pub(crate) fn matches_search(name: &str, search_word: Option<&str>) -> bool {
         .is_none_or(|w| name.to_lowercase().contains(&w.to_lowercase()))
 }
 
-/// A protocol the spec knows, else UndefinedProtocol.
-pub(crate) fn check_protocol(p: &Protocol) -> EngineResult<()> {
-    match p {
-        Protocol::Other(_) => Err(e(ErrorKind::UndefinedProtocol)),
-        _ => Ok(()),
-    }
-}
-
-/// A strategy the spec knows, else UndefinedNotifyStrategy.
-pub(crate) fn check_strategy(s: Option<&NotifyStrategy>) -> EngineResult<()> {
-    match s {
-        Some(NotifyStrategy::Other(_)) => Err(e(ErrorKind::UndefinedNotifyStrategy)),
-        _ => Ok(()),
-    }
-}
-
-/// A content format the spec knows, else UndefinedNotifyContentFormat.
-pub(crate) fn check_format(f: Option<&NotifyContentFormat>) -> EngineResult<()> {
-    match f {
-        Some(NotifyContentFormat::Other(_)) => Err(e(ErrorKind::UndefinedNotifyContentFormat)),
-        _ => Ok(()),
-    }
-}
-
 /// The content format a subscription gets when it names none: JSON for `http`, SIMPLIFIED for
 /// `queue`.
 pub(crate) fn default_format(protocol: &Protocol) -> NotifyContentFormat {

@@ -8,8 +8,8 @@ use super::filter::FilterType;
 use super::push::{PushChannel, PushSettings};
 use super::types::{Subscribe, SubscriptionAttributes, SubscriptionSummary, SubscriptionUpdate};
 use super::{
-    SubState, Subscription, check_binding_keys, check_format, check_http_endpoint, check_protocol,
-    check_strategy, check_tags, default_format, e, matches_search, random_id, valid_name,
+    SubState, Subscription, check_binding_keys, check_http_endpoint, check_tags, default_format, e,
+    matches_search, random_id, valid_name,
 };
 use crate::engine::Account;
 use crate::engine::error::{EngineResult, ErrorKind};
@@ -17,9 +17,6 @@ use crate::engine::types::Page;
 
 /// The parameter checks of a subscription (before any state is looked at); its content format.
 fn checked_format(req: &Subscribe) -> EngineResult<NotifyContentFormat> {
-    check_protocol(&req.protocol)?;
-    check_strategy(req.notify_strategy.as_ref())?;
-    check_format(req.notify_content_format.as_ref())?;
     if !valid_name(&req.name) {
         return Err(e(ErrorKind::SubscriptionNameFormat));
     }
@@ -33,7 +30,6 @@ fn checked_format(req: &Subscribe) -> EngineResult<NotifyContentFormat> {
     }
     let format = req
         .notify_content_format
-        .clone()
         .unwrap_or_else(|| default_format(&req.protocol));
     if is_queue && format != NotifyContentFormat::Simplified {
         return Err(e(ErrorKind::QueueProtocolRequiresSimplified));
@@ -70,7 +66,6 @@ impl Account {
         }
         let strategy = req
             .notify_strategy
-            .clone()
             .unwrap_or(NotifyStrategy::ExponentialDecayRetry);
         let mut st = t.lock();
         if st.deleted {
@@ -90,16 +85,13 @@ impl Account {
                 t.name.clone(),
                 req.name.clone(),
                 req.endpoint.clone(),
-                PushSettings {
-                    strategy: strategy.clone(),
-                    format: format.clone(),
-                },
+                PushSettings { strategy, format },
             )
         });
         st.subs.push(Arc::new(Subscription {
             id: id.clone(),
             name: req.name.clone(),
-            protocol: req.protocol.clone(),
+            protocol: req.protocol,
             endpoint: req.endpoint.clone(),
             create_ms: now,
             state: Mutex::new(SubState {
@@ -153,7 +145,7 @@ impl Account {
         Ok(Page::of(subs, offset, limit, |s| SubscriptionSummary {
             subscription_id: s.id.clone(),
             subscription_name: s.name.clone(),
-            protocol: s.protocol.clone(),
+            protocol: s.protocol,
             endpoint: s.endpoint.clone(),
         }))
     }
@@ -172,10 +164,10 @@ impl Account {
             subscription_name: s.name.clone(),
             topic_owner: self.app_id().to_owned(),
             msg_count: s.push.as_ref().map_or(0, |p| p.pending() as u64),
-            protocol: s.protocol.clone(),
+            protocol: s.protocol,
             endpoint: s.endpoint.clone(),
-            notify_strategy: st.strategy.clone(),
-            notify_content_format: st.format.clone(),
+            notify_strategy: st.strategy,
+            notify_content_format: st.format,
             create_time_ms: s.create_ms,
             last_modify_time_ms: st.modify_ms,
             binding_keys: st.binding_keys.clone(),
@@ -192,8 +184,6 @@ impl Account {
         subscription: &str,
         update: &SubscriptionUpdate,
     ) -> EngineResult<()> {
-        check_strategy(update.notify_strategy.as_ref())?;
-        check_format(update.notify_content_format.as_ref())?;
         if let Some(tags) = &update.filter_tags {
             check_tags(tags, ErrorKind::FilterTagNumberExceeded, "filterTag")?;
         }
@@ -213,10 +203,10 @@ impl Account {
         }
         let mut st = s.lock();
         if let Some(v) = &update.notify_strategy {
-            st.strategy = v.clone();
+            st.strategy = *v;
         }
         if let Some(v) = &update.notify_content_format {
-            st.format = v.clone();
+            st.format = *v;
         }
         if let Some(v) = &update.filter_tags {
             st.filter_tags = v.clone();
@@ -227,8 +217,8 @@ impl Account {
         st.modify_ms = self.clock().now_ms();
         if let Some(ch) = &s.push {
             ch.set_settings(PushSettings {
-                strategy: st.strategy.clone(),
-                format: st.format.clone(),
+                strategy: st.strategy,
+                format: st.format,
             });
         }
         Ok(())

@@ -4,6 +4,7 @@
 
 use std::sync::Arc;
 
+use cmq_sdk::enums::{Open, WireEnum};
 use cmq_sdk::error::BatchItemError;
 use cmq_sdk::generated::errors::ErrorId;
 use cmq_sdk::generated::ops::*;
@@ -29,6 +30,21 @@ fn engine_err(e: EngineError) -> ServiceError {
 /// rather than trusted.
 fn req<T>(v: Option<T>, name: &str) -> Result<T, ServiceError> {
     v.ok_or_else(|| ServiceError::about(ErrorId::LackOfRequiredParameter, name))
+}
+
+/// A value the spec lists, else the error the spec names for an unlisted one (the dispatcher
+/// refuses unlisted values first; this keeps the engine's inputs closed whatever reaches here).
+fn known<T: WireEnum>(v: Open<T>, error: ErrorId, name: &str) -> Result<T, ServiceError> {
+    v.known().ok_or_else(|| ServiceError::about(error, name))
+}
+
+/// [`known`] for an optional value.
+fn known_opt<T: WireEnum>(
+    v: Option<Open<T>>,
+    error: ErrorId,
+    name: &str,
+) -> Result<Option<T>, ServiceError> {
+    v.map(|v| known(v, error, name)).transpose()
 }
 
 fn u32_of(v: Option<i64>) -> Option<u32> {
@@ -556,10 +572,22 @@ impl CmqService for Backend {
         let topic = req(i.topic_name, "topicName")?;
         let s = Subscribe {
             name: req(i.subscription_name, "subscriptionName")?,
-            protocol: req(i.protocol, "protocol")?,
+            protocol: known(
+                req(i.protocol, "protocol")?,
+                ErrorId::UndefinedProtocol,
+                "protocol",
+            )?,
             endpoint: req(i.endpoint, "endpoint")?,
-            notify_strategy: i.notify_strategy,
-            notify_content_format: i.notify_content_format,
+            notify_strategy: known_opt(
+                i.notify_strategy,
+                ErrorId::UndefinedNotifyStrategy,
+                "notifyStrategy",
+            )?,
+            notify_content_format: known_opt(
+                i.notify_content_format,
+                ErrorId::UndefinedNotifyContentFormat,
+                "notifyContentFormat",
+            )?,
             filter_tags: tags(i.filter_tag),
             binding_keys: tags(i.binding_key),
         };
@@ -629,8 +657,16 @@ impl CmqService for Backend {
         let topic = req(i.topic_name, "topicName")?;
         let name = req(i.subscription_name, "subscriptionName")?;
         let update = SubscriptionUpdate {
-            notify_strategy: i.notify_strategy,
-            notify_content_format: i.notify_content_format,
+            notify_strategy: known_opt(
+                i.notify_strategy,
+                ErrorId::UndefinedNotifyStrategy,
+                "notifyStrategy",
+            )?,
+            notify_content_format: known_opt(
+                i.notify_content_format,
+                ErrorId::UndefinedNotifyContentFormat,
+                "notifyContentFormat",
+            )?,
             filter_tags: i.filter_tag,
             binding_keys: i.binding_key,
         };
