@@ -7,7 +7,68 @@ use cmq_sdk::generated::ops::*;
 #[allow(unused_imports)]
 use cmq_sdk::generated::types::*;
 use cmq_sdk::constraints::Violation;
+use cmq_sdk::generated::actions::Action;
+use cmq_sdk::operation::{Operation, WireOutput};
 use crate::wire::WireParams;
+/// What [`decode_any`] does with a decoded request: code generic over every action, without a
+/// list of actions.
+pub trait DecodedVisitor {
+    /// The result.
+    type Out;
+    /// Called with the decoded request.
+    fn visit<O>(self, input: O) -> Self::Out
+    where
+        O: Operation,
+        O::Output: WireOutput + serde::Serialize;
+}
+/// Decodes the parameters of `action` into its request type (decoding violations into `errs`)
+/// and hands the request to `v`.
+pub fn decode_any<V: DecodedVisitor>(
+    action: Action,
+    p: &WireParams,
+    errs: &mut Vec<Violation>,
+    v: V,
+) -> V::Out {
+    match action {
+        Action::BatchDeleteMessage => v.visit(batch_delete_message(p, errs)),
+        Action::BatchPublishMessage => v.visit(batch_publish_message(p, errs)),
+        Action::BatchReceiveMessage => v.visit(batch_receive_message(p, errs)),
+        Action::BatchSendMessage => v.visit(batch_send_message(p, errs)),
+        Action::ClearSubscriptionFilterTags => {
+            v.visit(clear_subscription_filter_tags(p, errs))
+        }
+        Action::CreateQueue => v.visit(create_queue(p, errs)),
+        Action::CreateTopic => v.visit(create_topic(p, errs)),
+        Action::DeleteMessage => v.visit(delete_message(p, errs)),
+        Action::DeleteQueue => v.visit(delete_queue(p, errs)),
+        Action::DeleteTopic => v.visit(delete_topic(p, errs)),
+        Action::GetQueueAttributes => v.visit(get_queue_attributes(p, errs)),
+        Action::GetSubscriptionAttributes => {
+            v.visit(get_subscription_attributes(p, errs))
+        }
+        Action::GetTopicAttributes => v.visit(get_topic_attributes(p, errs)),
+        Action::ListDeadLetterSourceQueues => {
+            v.visit(list_dead_letter_source_queues(p, errs))
+        }
+        Action::ListQueue => v.visit(list_queue(p, errs)),
+        Action::ListSubscriptionByTopic => v.visit(list_subscription_by_topic(p, errs)),
+        Action::ListTopic => v.visit(list_topic(p, errs)),
+        Action::PublishMessage => v.visit(publish_message(p, errs)),
+        Action::QueryQueueRoute => v.visit(query_queue_route(p, errs)),
+        Action::QueryTopicRoute => v.visit(query_topic_route(p, errs)),
+        Action::ReceiveMessage => v.visit(receive_message(p, errs)),
+        Action::RewindQueue => v.visit(rewind_queue(p, errs)),
+        Action::SendMessage => v.visit(send_message(p, errs)),
+        Action::SetQueueAttributes => v.visit(set_queue_attributes(p, errs)),
+        Action::SetSubscriptionAttributes => {
+            v.visit(set_subscription_attributes(p, errs))
+        }
+        Action::SetTopicAttributes => v.visit(set_topic_attributes(p, errs)),
+        Action::Subscribe => v.visit(subscribe(p, errs)),
+        Action::UnbindDeadLetterQueue => v.visit(unbind_dead_letter_queue(p, errs)),
+        Action::Unsubscribe => v.visit(unsubscribe(p, errs)),
+    }
+}
 /// Decodes `BatchDeleteMessage`.
 pub fn batch_delete_message(
     #[allow(unused_variables)]

@@ -197,14 +197,15 @@ pub fn check_for(action: Action, profile: Profile, p: &WireParams) -> Vec<Violat
     }
     errs
 }
-/// Runs `action` validating with the default profile (see [`dispatch_for`]).
+/// Runs `action` validating with the service's own profile ([`CmqService::profile`]; see
+/// [`dispatch_for`]).
 pub async fn dispatch<S: CmqService>(
     svc: &S,
     ctx: &RequestContext,
     action: Action,
     p: &WireParams,
 ) -> Result<Vec<u8>, ServiceError> {
-    dispatch_for(svc, ctx, Profile::DEFAULT, action, p).await
+    dispatch_for(svc, ctx, svc.profile(), action, p).await
 }
 /// Runs `action`: decode, validate with `profile`'s table, call the service, encode the
 /// answer's JSON body.

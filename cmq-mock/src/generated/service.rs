@@ -8,6 +8,11 @@ use crate::service::{RequestContext, ServiceError};
 /// One method per CMQ action. The dispatcher has already decoded and validated the request
 /// against the spec; the implementation applies the rules that need state.
 pub trait CmqService: Send + Sync + 'static {
+    /// The service generation this service answers as: [`dispatch`](super::dispatch::dispatch)
+    /// validates requests with its constraint table. The default profile unless overridden.
+    fn profile(&self) -> cmq_sdk::generated::profiles::Profile {
+        cmq_sdk::generated::profiles::Profile::DEFAULT
+    }
     /// Deletes up to 16 received messages by receipt handle; a partial failure answers 6010 with an errorList of the failed handles, a total failure 6020.
     ///
     /// Rules the server checks against its state:

@@ -79,7 +79,90 @@ pub enum Action {
     /// `Unsubscribe`: Deletes a subscription from a topic.
     Unsubscribe,
 }
+/// What [`Action::visit`] does with an action's request type: code generic over every action
+/// (tests, tools) without a list of actions.
+pub trait ActionVisitor {
+    /// The result.
+    type Out;
+    /// Called with the action's request type `O`.
+    fn visit<O>(self) -> Self::Out
+    where
+        O: crate::operation::Operation,
+        O::Output: crate::operation::WireOutput + serde::Serialize;
+}
 impl Action {
+    /// Calls `v` with this action's request type (`SendMessage` → `SendMessageInput`).
+    pub fn visit<V: ActionVisitor>(self, v: V) -> V::Out {
+        match self {
+            Action::BatchDeleteMessage => {
+                v.visit::<crate::generated::ops::BatchDeleteMessageInput>()
+            }
+            Action::BatchPublishMessage => {
+                v.visit::<crate::generated::ops::BatchPublishMessageInput>()
+            }
+            Action::BatchReceiveMessage => {
+                v.visit::<crate::generated::ops::BatchReceiveMessageInput>()
+            }
+            Action::BatchSendMessage => {
+                v.visit::<crate::generated::ops::BatchSendMessageInput>()
+            }
+            Action::ClearSubscriptionFilterTags => {
+                v.visit::<crate::generated::ops::ClearSubscriptionFilterTagsInput>()
+            }
+            Action::CreateQueue => v.visit::<crate::generated::ops::CreateQueueInput>(),
+            Action::CreateTopic => v.visit::<crate::generated::ops::CreateTopicInput>(),
+            Action::DeleteMessage => {
+                v.visit::<crate::generated::ops::DeleteMessageInput>()
+            }
+            Action::DeleteQueue => v.visit::<crate::generated::ops::DeleteQueueInput>(),
+            Action::DeleteTopic => v.visit::<crate::generated::ops::DeleteTopicInput>(),
+            Action::GetQueueAttributes => {
+                v.visit::<crate::generated::ops::GetQueueAttributesInput>()
+            }
+            Action::GetSubscriptionAttributes => {
+                v.visit::<crate::generated::ops::GetSubscriptionAttributesInput>()
+            }
+            Action::GetTopicAttributes => {
+                v.visit::<crate::generated::ops::GetTopicAttributesInput>()
+            }
+            Action::ListDeadLetterSourceQueues => {
+                v.visit::<crate::generated::ops::ListDeadLetterSourceQueuesInput>()
+            }
+            Action::ListQueue => v.visit::<crate::generated::ops::ListQueueInput>(),
+            Action::ListSubscriptionByTopic => {
+                v.visit::<crate::generated::ops::ListSubscriptionByTopicInput>()
+            }
+            Action::ListTopic => v.visit::<crate::generated::ops::ListTopicInput>(),
+            Action::PublishMessage => {
+                v.visit::<crate::generated::ops::PublishMessageInput>()
+            }
+            Action::QueryQueueRoute => {
+                v.visit::<crate::generated::ops::QueryQueueRouteInput>()
+            }
+            Action::QueryTopicRoute => {
+                v.visit::<crate::generated::ops::QueryTopicRouteInput>()
+            }
+            Action::ReceiveMessage => {
+                v.visit::<crate::generated::ops::ReceiveMessageInput>()
+            }
+            Action::RewindQueue => v.visit::<crate::generated::ops::RewindQueueInput>(),
+            Action::SendMessage => v.visit::<crate::generated::ops::SendMessageInput>(),
+            Action::SetQueueAttributes => {
+                v.visit::<crate::generated::ops::SetQueueAttributesInput>()
+            }
+            Action::SetSubscriptionAttributes => {
+                v.visit::<crate::generated::ops::SetSubscriptionAttributesInput>()
+            }
+            Action::SetTopicAttributes => {
+                v.visit::<crate::generated::ops::SetTopicAttributesInput>()
+            }
+            Action::Subscribe => v.visit::<crate::generated::ops::SubscribeInput>(),
+            Action::UnbindDeadLetterQueue => {
+                v.visit::<crate::generated::ops::UnbindDeadLetterQueueInput>()
+            }
+            Action::Unsubscribe => v.visit::<crate::generated::ops::UnsubscribeInput>(),
+        }
+    }
     /// Every action, in name order.
     pub const ALL: &'static [Action] = &[
         Action::BatchDeleteMessage,

@@ -76,6 +76,7 @@ pub mod batch_delete_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `receiptHandle`.
@@ -106,6 +107,7 @@ pub mod batch_delete_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ReceiptHandleError,
         },
     };
     /// Every parameter of `BatchDeleteMessage`, in spec order.
@@ -151,6 +153,7 @@ pub mod batch_delete_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -207,6 +210,7 @@ pub mod batch_publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `msgBody`.
@@ -237,6 +241,7 @@ pub mod batch_publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::MessageBodyEmpty,
         },
     };
     /// Constraints of `msgTag`.
@@ -267,6 +272,7 @@ pub mod batch_publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `routingKey`.
@@ -297,6 +303,7 @@ pub mod batch_publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `BatchPublishMessage`, in spec order.
@@ -342,6 +349,7 @@ pub mod batch_publish_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -412,6 +420,7 @@ pub mod batch_receive_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `numOfMsg`.
@@ -442,6 +451,7 @@ pub mod batch_receive_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `pollingWaitSeconds`.
@@ -472,6 +482,7 @@ pub mod batch_receive_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `BatchReceiveMessage`, in spec order.
@@ -517,6 +528,7 @@ pub mod batch_receive_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -576,6 +588,7 @@ pub mod batch_send_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `msgBody`.
@@ -606,6 +619,7 @@ pub mod batch_send_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::MessageBodyEmpty,
         },
     };
     /// Constraints of `delaySeconds`.
@@ -636,6 +650,7 @@ pub mod batch_send_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `BatchSendMessage`, in spec order.
@@ -681,6 +696,7 @@ pub mod batch_send_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// Constraints of `delaySeconds` on the `legacy` profile.
@@ -711,6 +727,7 @@ pub mod batch_send_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::ValueOutOfRange,
             },
         };
         /// The table of this profile, in spec order.
@@ -774,6 +791,7 @@ pub mod clear_subscription_filter_tags {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `subscriptionName`.
@@ -804,6 +822,7 @@ pub mod clear_subscription_filter_tags {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::SubscriptionNameFormat,
         },
     };
     /// Every parameter of `ClearSubscriptionFilterTags`, in spec order.
@@ -849,6 +868,7 @@ pub mod clear_subscription_filter_tags {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// Constraints of `subscriptionName` on the `legacy` profile.
@@ -879,6 +899,7 @@ pub mod clear_subscription_filter_tags {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::SubscriptionNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -931,6 +952,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `maxMsgHeapNum`.
@@ -961,6 +983,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `pollingWaitSeconds`.
@@ -991,6 +1014,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `visibilityTimeout`.
@@ -1021,6 +1045,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `maxMsgSize`.
@@ -1051,6 +1076,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `msgRetentionSeconds`.
@@ -1081,6 +1107,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `rewindSeconds`.
@@ -1111,6 +1138,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `deadLetterPolicy`.
@@ -1141,6 +1169,7 @@ pub mod create_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::DeadLetterPolicyNotJson,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `CreateQueue`, in spec order.
@@ -1204,6 +1233,7 @@ pub mod create_queue {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -1312,6 +1342,7 @@ pub mod create_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `maxMsgSize`.
@@ -1342,6 +1373,7 @@ pub mod create_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `filterType`.
@@ -1372,6 +1404,7 @@ pub mod create_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `CreateTopic`, in spec order.
@@ -1417,6 +1450,7 @@ pub mod create_topic {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -1476,6 +1510,7 @@ pub mod delete_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `receiptHandle`.
@@ -1506,6 +1541,7 @@ pub mod delete_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ReceiptHandleError,
         },
     };
     /// Every parameter of `DeleteMessage`, in spec order.
@@ -1551,6 +1587,7 @@ pub mod delete_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -1603,6 +1640,7 @@ pub mod delete_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Every parameter of `DeleteQueue`, in spec order.
@@ -1648,6 +1686,7 @@ pub mod delete_queue {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -1693,6 +1732,7 @@ pub mod delete_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Every parameter of `DeleteTopic`, in spec order.
@@ -1738,6 +1778,7 @@ pub mod delete_topic {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -1783,6 +1824,7 @@ pub mod get_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Every parameter of `GetQueueAttributes`, in spec order.
@@ -1828,6 +1870,7 @@ pub mod get_queue_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -1873,6 +1916,7 @@ pub mod get_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `subscriptionName`.
@@ -1903,6 +1947,7 @@ pub mod get_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::SubscriptionNameFormat,
         },
     };
     /// Every parameter of `GetSubscriptionAttributes`, in spec order.
@@ -1948,6 +1993,7 @@ pub mod get_subscription_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// Constraints of `subscriptionName` on the `legacy` profile.
@@ -1978,6 +2024,7 @@ pub mod get_subscription_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::SubscriptionNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -2030,6 +2077,7 @@ pub mod get_topic_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Every parameter of `GetTopicAttributes`, in spec order.
@@ -2075,6 +2123,7 @@ pub mod get_topic_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -2120,6 +2169,7 @@ pub mod list_dead_letter_source_queues {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `searchWord`.
@@ -2150,6 +2200,7 @@ pub mod list_dead_letter_source_queues {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `offset`.
@@ -2180,6 +2231,7 @@ pub mod list_dead_letter_source_queues {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `limit`.
@@ -2210,6 +2262,7 @@ pub mod list_dead_letter_source_queues {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `ListDeadLetterSourceQueues`, in spec order.
@@ -2260,6 +2313,7 @@ pub mod list_dead_letter_source_queues {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -2338,6 +2392,7 @@ pub mod list_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `offset`.
@@ -2368,6 +2423,7 @@ pub mod list_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `limit`.
@@ -2398,6 +2454,7 @@ pub mod list_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `ListQueue`, in spec order.
@@ -2472,6 +2529,7 @@ pub mod list_subscription_by_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `searchWord`.
@@ -2502,6 +2560,7 @@ pub mod list_subscription_by_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `offset`.
@@ -2532,6 +2591,7 @@ pub mod list_subscription_by_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `limit`.
@@ -2562,6 +2622,7 @@ pub mod list_subscription_by_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `ListSubscriptionByTopic`, in spec order.
@@ -2607,6 +2668,7 @@ pub mod list_subscription_by_topic {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -2682,6 +2744,7 @@ pub mod list_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `offset`.
@@ -2712,6 +2775,7 @@ pub mod list_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `limit`.
@@ -2742,6 +2806,7 @@ pub mod list_topic {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `ListTopic`, in spec order.
@@ -2816,6 +2881,7 @@ pub mod publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `msgBody`.
@@ -2846,6 +2912,7 @@ pub mod publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::MessageBodyEmpty,
         },
     };
     /// Constraints of `msgTag`.
@@ -2876,6 +2943,7 @@ pub mod publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `routingKey`.
@@ -2906,6 +2974,7 @@ pub mod publish_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `PublishMessage`, in spec order.
@@ -2951,6 +3020,7 @@ pub mod publish_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -3017,6 +3087,7 @@ pub mod query_queue_route {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Every parameter of `QueryQueueRoute`, in spec order.
@@ -3062,6 +3133,7 @@ pub mod query_queue_route {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -3107,6 +3179,7 @@ pub mod query_topic_route {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Every parameter of `QueryTopicRoute`, in spec order.
@@ -3152,6 +3225,7 @@ pub mod query_topic_route {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -3197,6 +3271,7 @@ pub mod receive_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `pollingWaitSeconds`.
@@ -3227,6 +3302,7 @@ pub mod receive_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `ReceiveMessage`, in spec order.
@@ -3272,6 +3348,7 @@ pub mod receive_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -3324,6 +3401,7 @@ pub mod rewind_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `startConsumeTime`.
@@ -3354,6 +3432,7 @@ pub mod rewind_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `RewindQueue`, in spec order.
@@ -3399,6 +3478,7 @@ pub mod rewind_queue {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -3449,6 +3529,7 @@ pub mod send_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `msgBody`.
@@ -3479,6 +3560,7 @@ pub mod send_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::MessageBodyEmpty,
         },
     };
     /// Constraints of `delaySeconds`.
@@ -3509,6 +3591,7 @@ pub mod send_message {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `SendMessage`, in spec order.
@@ -3554,6 +3637,7 @@ pub mod send_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// Constraints of `delaySeconds` on the `legacy` profile.
@@ -3584,6 +3668,7 @@ pub mod send_message {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::ValueOutOfRange,
             },
         };
         /// The table of this profile, in spec order.
@@ -3643,6 +3728,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Constraints of `maxMsgHeapNum`.
@@ -3673,6 +3759,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `pollingWaitSeconds`.
@@ -3703,6 +3790,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `visibilityTimeout`.
@@ -3733,6 +3821,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `maxMsgSize`.
@@ -3763,6 +3852,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `msgRetentionSeconds`.
@@ -3793,6 +3883,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `rewindSeconds`.
@@ -3823,6 +3914,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `deadLetterPolicy`.
@@ -3853,6 +3945,7 @@ pub mod set_queue_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::DeadLetterPolicyNotJson,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `SetQueueAttributes`, in spec order.
@@ -3916,6 +4009,7 @@ pub mod set_queue_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -4012,6 +4106,7 @@ pub mod set_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `subscriptionName`.
@@ -4042,6 +4137,7 @@ pub mod set_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::SubscriptionNameFormat,
         },
     };
     /// Constraints of `notifyStrategy`.
@@ -4075,6 +4171,7 @@ pub mod set_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `notifyContentFormat`.
@@ -4105,6 +4202,7 @@ pub mod set_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `filterTag`.
@@ -4135,6 +4233,7 @@ pub mod set_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `bindingKey`.
@@ -4165,6 +4264,7 @@ pub mod set_subscription_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `SetSubscriptionAttributes`, in spec order.
@@ -4224,6 +4324,7 @@ pub mod set_subscription_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// Constraints of `subscriptionName` on the `legacy` profile.
@@ -4254,6 +4355,7 @@ pub mod set_subscription_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::SubscriptionNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -4329,6 +4431,7 @@ pub mod set_topic_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `maxMsgSize`.
@@ -4359,6 +4462,7 @@ pub mod set_topic_attributes {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `SetTopicAttributes`, in spec order.
@@ -4404,6 +4508,7 @@ pub mod set_topic_attributes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -4456,6 +4561,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `subscriptionName`.
@@ -4486,6 +4592,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::SubscriptionNameFormat,
         },
     };
     /// Constraints of `protocol`.
@@ -4516,6 +4623,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `endpoint`.
@@ -4546,6 +4654,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::EndpointFormatError,
         },
     };
     /// Constraints of `notifyStrategy`.
@@ -4579,6 +4688,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `notifyContentFormat`.
@@ -4609,6 +4719,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `filterTag`.
@@ -4639,6 +4750,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Constraints of `bindingKey`.
@@ -4669,6 +4781,7 @@ pub mod subscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::ValueOutOfRange,
         },
     };
     /// Every parameter of `Subscribe`, in spec order.
@@ -4732,6 +4845,7 @@ pub mod subscribe {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// Constraints of `subscriptionName` on the `legacy` profile.
@@ -4762,6 +4876,7 @@ pub mod subscribe {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::SubscriptionNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -4864,6 +4979,7 @@ pub mod unbind_dead_letter_queue {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::QueueNameFormat,
         },
     };
     /// Every parameter of `UnbindDeadLetterQueue`, in spec order.
@@ -4909,6 +5025,7 @@ pub mod unbind_dead_letter_queue {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::QueueNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -4954,6 +5071,7 @@ pub mod unsubscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::TopicNameFormat,
         },
     };
     /// Constraints of `subscriptionName`.
@@ -4984,6 +5102,7 @@ pub mod unsubscribe {
             contiguous: ErrorId::ParameterNotConsequent,
             not_repeatable: ErrorId::NotRepeatable,
             json: ErrorId::InvalidParameter,
+            too_long: ErrorId::SubscriptionNameFormat,
         },
     };
     /// Every parameter of `Unsubscribe`, in spec order.
@@ -5029,6 +5148,7 @@ pub mod unsubscribe {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::TopicNameFormat,
             },
         };
         /// Constraints of `subscriptionName` on the `legacy` profile.
@@ -5059,6 +5179,7 @@ pub mod unsubscribe {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::SubscriptionNameFormat,
             },
         };
         /// The table of this profile, in spec order.
@@ -5113,6 +5234,7 @@ pub mod shapes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::DeadLetterPolicyParamsError,
             },
         };
         /// Constraints of member `policy`.
@@ -5143,6 +5265,7 @@ pub mod shapes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::DeadLetterPolicyParamsError,
             },
         };
         /// Constraints of member `maxReceiveCount`.
@@ -5173,6 +5296,7 @@ pub mod shapes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::DeadLetterPolicyParamsError,
             },
         };
         /// Constraints of member `maxTimeToLive`.
@@ -5203,6 +5327,7 @@ pub mod shapes {
                 contiguous: ErrorId::ParameterNotConsequent,
                 not_repeatable: ErrorId::NotRepeatable,
                 json: ErrorId::InvalidParameter,
+                too_long: ErrorId::DeadLetterPolicyParamsError,
             },
         };
         /// The default profile's table, in member order.
@@ -5251,6 +5376,7 @@ pub mod shapes {
                     contiguous: ErrorId::ParameterNotConsequent,
                     not_repeatable: ErrorId::NotRepeatable,
                     json: ErrorId::InvalidParameter,
+                    too_long: ErrorId::DeadLetterPolicyParamsError,
                 },
             };
             /// The table of this profile, in member order.
