@@ -43,6 +43,7 @@ use protocol::v2::{service, wire};
 pub use clock::{Clock, Sleep};
 pub use cmq_sdk::generated::actions::Action;
 pub use cmq_sdk::generated::errors::ErrorId;
+pub use cmq_sdk::generated::profiles::Profile;
 pub use cmq_sdk::generated::types::Protocol;
 pub use engine::{
     DeadLetterPolicy, DeliveryLog, DeliveryOutcome, DeliveryRecord, MessageState, MessageView,
