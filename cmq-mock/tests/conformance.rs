@@ -144,11 +144,7 @@ fn derived_cases() {
     }
     let unmatched: Vec<&String> = gaps
         .keys()
-        .filter(|p| {
-            !all.iter()
-                .flat_map(cases)
-                .any(|c| glob(p, text(c, "name")))
-        })
+        .filter(|p| !all.iter().flat_map(cases).any(|c| glob(p, text(c, "name"))))
         .collect();
     assert!(
         unmatched.is_empty(),
