@@ -551,6 +551,15 @@ async fn profile_flag_sets_the_service_generation() {
             if legacy { delay_error.code() } else { 0 },
             "{v}"
         );
+        if legacy {
+            let module = format!("({})", delay_error.module());
+            assert!(
+                v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(&module)),
+                "{v}"
+            );
+        }
         assert_eq!(post(e.clone(), create_topic).await["code"], 0);
         let v = post(e.clone(), https).await;
         let https_error = ErrorId::EndpointFormatError;
