@@ -29,10 +29,14 @@ fn literals(root: &Path) -> (String, bool) {
     }
 }
 
-/// Runs `coverage`: the report, and whether every constraint has a malformed case.
+/// Runs `coverage`: the report of every profile, and whether every constraint has a malformed
+/// case on every profile.
 fn coverage(root: &Path) -> (String, bool) {
     match coverage::coverage(root) {
-        Ok(c) => (c.report(), c.is_complete()),
+        Ok(all) => (
+            all.iter().map(coverage::Coverage::report).collect(),
+            all.iter().all(coverage::Coverage::is_complete),
+        ),
         Err(e) => (format!("error: {e}"), false),
     }
 }
