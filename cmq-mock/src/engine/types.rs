@@ -45,10 +45,12 @@ pub struct DeadLetterPolicy {
     /// deleted, when it becomes visible again. 1: dead-letter a message that stayed
     /// `max_time_to_live` seconds in the queue without being deleted.
     pub policy: u32,
-    /// Required for policy 0: within [`MAX_RECEIVE_COUNT_RANGE`].
+    /// Required for policy 0: within the spec's range
+    /// (`cmq_sdk::generated::constraints::shapes::dead_letter_policy::max_receive_count`).
     pub max_receive_count: Option<u32>,
-    /// Required for policy 1: within [`MAX_TIME_TO_LIVE_RANGE`] (seconds) and less than
-    /// `msgRetentionSeconds`.
+    /// Required for policy 1: within the spec's range in seconds
+    /// (`cmq_sdk::generated::constraints::shapes::dead_letter_policy::max_time_to_live`) and less
+    /// than `msgRetentionSeconds`.
     pub max_time_to_live: Option<u32>,
 }
 

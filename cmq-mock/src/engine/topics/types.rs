@@ -23,8 +23,8 @@ pub const DEFAULT_TOPIC_MSG_SIZE: u64 = topic_size::DEFAULT as u64;
 pub struct CreateTopic {
     /// The name.
     pub name: String,
-    /// The largest body ([`MIN_TOPIC_MSG_SIZE`]..=[`MAX_TOPIC_MSG_SIZE`], default
-    /// [`DEFAULT_TOPIC_MSG_SIZE`]).
+    /// The largest body (the spec's range of CreateTopic's maxMsgSize; its default when left
+    /// out).
     pub max_msg_size: Option<i64>,
     /// 1: tags, 2: routing keys (default 1).
     pub filter_type: Option<i64>,
