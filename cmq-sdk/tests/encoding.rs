@@ -692,7 +692,9 @@ fn batch_limits_and_list_items() {
         .unwrap_err();
     assert_eq!(v.len(), 1, "{v}");
     assert_eq!(v.0[0].param, "msgTag.2");
-    assert_eq!(v.0[0].kind, ViolationKind::Length);
+    // Too long: the length constraint, with the `length` error (msgTag names no `too_long` one).
+    assert_eq!(v.0[0].kind, ViolationKind::TooLong);
+    assert_eq!(v.0[0].error, ErrorId::ValueOutOfRange);
 }
 
 #[test]
@@ -709,7 +711,8 @@ fn names_follow_the_name_rule() {
         .queue_name(long)
         .validate()
         .unwrap_err();
-    assert_eq!(v.0[0].kind, ViolationKind::Length);
+    assert_eq!(v.0[0].kind, ViolationKind::TooLong);
+    assert_eq!(v.0[0].error, ErrorId::QueueNameFormat);
     assert!(
         CreateQueueInput::new()
             .queue_name("a_b-C9")
