@@ -3,6 +3,11 @@
 //! workspace changes what the mock's engine does, with no runtime file touched. The copy is built
 //! with the workspace's own target directory, so only the workspace crates are compiled again.
 //!
+//! Cargo names a workspace crate's artifacts after its path relative to the workspace root, so a
+//! copy laid out like the workspace would overwrite the workspace's own artifacts in the shared
+//! target directory (and the workspace would then reuse the copy's). The copy therefore keeps its
+//! crates and spec one folder down (`<tmp>/copy/…`), its workspace manifest pointing there.
+//!
 //! Ignored by a plain `cargo test` (it builds cmq-sdk and cmq-mock a second time, about a minute
 //! or two); `.ci/run` runs it: `cargo test -p xtask --test one_source -- --ignored`.
 
@@ -19,24 +24,53 @@ fn root() -> PathBuf {
     manifest.parent().map(Path::to_path_buf).unwrap_or_default()
 }
 
-/// The workspace's sources (manifests, lock file, spec and crates; no `target/`, no dot folders
-/// but `.cargo`), copied to `to`.
-fn copy_workspace(from: &Path, to: &Path) {
+/// Copies the tree at `from` to `to`, without `target/` and dot folders.
+fn copy_tree(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).expect("mkdir");
     for e in std::fs::read_dir(from).expect("read dir") {
         let p = e.expect("entry").path();
         let name = p.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let skip = name == "target" || (name.starts_with('.') && name != ".cargo");
-        if skip {
+        if name == "target" || name.starts_with('.') {
             continue;
         }
-        let target = to.join(name);
         if p.is_dir() {
-            copy_workspace(&p, &target);
+            copy_tree(&p, &to.join(name));
         } else {
-            std::fs::copy(&p, &target).expect("copy");
+            std::fs::copy(&p, to.join(name)).expect("copy");
         }
     }
+}
+
+/// The workspace copied to `to`: the workspace manifest, lock file and `.cargo/` at `to`, the
+/// crates and the spec under `to/copy/`, the manifest's member and path entries pointing there.
+/// Returns `to/copy`, the copy's project root.
+fn copy_workspace(from: &Path, to: &Path) -> PathBuf {
+    let inner = to.join("copy");
+    copy_tree(from, &inner);
+    for f in ["Cargo.toml", "Cargo.lock"] {
+        std::fs::remove_file(inner.join(f)).expect("move the manifest up");
+        std::fs::copy(from.join(f), to.join(f)).expect("copy");
+    }
+    if from.join(".cargo").is_dir() {
+        copy_tree(&from.join(".cargo"), &to.join(".cargo"));
+    }
+    let manifest = std::fs::read_to_string(from.join("Cargo.toml")).expect("read");
+    let moved: Vec<String> = manifest
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("members") {
+                l.replace("[\"", "[\"copy/").replace(", \"", ", \"copy/")
+            } else {
+                l.replace("path = \"", "path = \"copy/")
+            }
+        })
+        .collect();
+    assert!(
+        moved.iter().any(|l| l.contains("\"copy/cmq-mock\"")),
+        "{moved:?}"
+    );
+    std::fs::write(to.join("Cargo.toml"), moved.join("\n") + "\n").expect("write");
+    inner
 }
 
 /// Sets CreateQueue's visibilityTimeout default in the spec under `spec`; returns the old one.
@@ -91,14 +125,14 @@ fn a_default_changed_in_the_spec_changes_the_engine() {
     let ws = root();
     let tmp = std::env::temp_dir().join(format!("cmq-one-source-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&tmp);
-    copy_workspace(&ws, &tmp);
-    let old = set_visibility_default(&tmp.join("spec"), NEW_DEFAULT);
+    let project = copy_workspace(&ws, &tmp);
+    let old = set_visibility_default(&project.join("spec"), NEW_DEFAULT);
     assert_ne!(old, NEW_DEFAULT, "the probe must observe a change");
-    let files = codegen::generate(&tmp.join("spec")).expect("the changed spec generates");
-    let diff = codegen::sync::write(&tmp, &files).expect("write");
+    let files = codegen::generate(&project.join("spec")).expect("the changed spec generates");
+    let diff = codegen::sync::write(&project, &files).expect("write");
     assert!(!diff.is_clean(), "regenerating changed generated files");
     std::fs::write(
-        tmp.join("cmq-mock/tests/one_source_probe.rs"),
+        project.join("cmq-mock/tests/one_source_probe.rs"),
         probe(NEW_DEFAULT),
     )
     .expect("write the probe");
