@@ -48,6 +48,9 @@ async fn admin_raw(mock: &CmqMock, method: &str, path: &str, body: Option<String
     let mut rb = http.request(method, url);
     if let Some(b) = body {
         rb = rb.header("content-type", "application/json").body(b);
+    } else {
+        // A state-changing call without a body says it is meant (see the admin checks).
+        rb = rb.header("x-cmq-mock", "1");
     }
     let r = rb.send().await.expect("admin request");
     let status = r.status().as_u16();

@@ -474,6 +474,7 @@ async fn manual_clock_moves_only_through_the_admin_api() {
     let http = reqwest::Client::new();
     let r = http
         .post(format!("{}/_mock/clock", p.endpoint))
+        .header("content-type", "application/json")
         .body(r#"{"advance_ms": 3600000}"#)
         .send()
         .await

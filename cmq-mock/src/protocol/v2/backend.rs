@@ -181,6 +181,7 @@ fn batch_delete_answer(
         error,
         subject: None,
         error_list: failed,
+        detail: None,
     })
 }
 
