@@ -280,6 +280,7 @@ async fn queue_snapshot_route_shows_every_message_by_state() {
         json!({
             "msgId": inactive,
             "msgBody": "inactive",
+            "msgBodySize": 8,
             "state": "inactive",
             "enqueueTimeMs": t,
             "firstDequeueTimeMs": t,
@@ -292,6 +293,7 @@ async fn queue_snapshot_route_shows_every_message_by_state() {
         json!({
             "msgId": active,
             "msgBody": "active",
+            "msgBodySize": 6,
             "state": "active",
             "enqueueTimeMs": t + 1000,
             "firstDequeueTimeMs": 0,

@@ -103,6 +103,7 @@
 //!   subscriptions, push backlogs) and the delivery log, but keeps the accounts and their keys.
 
 mod account;
+pub mod budget;
 pub mod error;
 pub mod ids;
 pub mod queue;
@@ -118,6 +119,7 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 pub use account::Account;
+pub use queue::MessagePage;
 pub use error::{EngineError, EngineResult, ErrorKind};
 pub use topics::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 pub use topics::push::PushConfig;
@@ -135,6 +137,8 @@ pub(crate) struct Ctx {
     pub(crate) clock: Clock,
     pub(crate) limits: Limits,
     pub(crate) pusher: Arc<Pusher>,
+    /// Every stored message of every queue, against [`Limits::max_messages`] / `max_memory`.
+    pub(crate) budget: Arc<budget::StoreBudget>,
     next_queue_uid: AtomicU32,
 }
 
@@ -197,12 +201,17 @@ impl Engine {
     pub fn with_config(clock: Clock, limits: Limits, push: PushConfig) -> Self {
         let log = Arc::new(DeliveryLog::new());
         let pusher = Arc::new(Pusher::new(push, clock.clone(), log));
+        let budget = Arc::new(budget::StoreBudget::new(
+            limits.max_messages,
+            limits.max_memory,
+        ));
         Self {
             inner: Arc::new(Inner {
                 ctx: Arc::new(Ctx {
                     clock,
                     limits,
                     pusher,
+                    budget,
                     next_queue_uid: AtomicU32::new(1),
                 }),
                 accounts: RwLock::new(HashMap::new()),
@@ -219,6 +228,13 @@ impl Engine {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.inner.ctx.limits
+    }
+
+    /// Messages stored now in every queue of every account (retained deleted ones included),
+    /// and the bytes they count against [`Limits::max_memory`].
+    pub fn stored(&self) -> (u64, u64) {
+        let b = &self.inner.ctx.budget;
+        (b.messages(), b.bytes())
     }
 
     /// Every push and queue fan-out attempt of every account.

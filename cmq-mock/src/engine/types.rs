@@ -30,7 +30,20 @@ pub struct Limits {
     pub recreate_block: Duration,
     /// Source queues one dead-letter queue may serve (4000/10780 beyond it). Default 6.
     pub max_dead_letter_sources: usize,
+    /// Messages the whole engine may store (every queue, every state, retained ones included);
+    /// a send beyond it answers like a full queue (4410/10240). Default 10,000,000. Not a
+    /// service quota but the mock's own ceiling: [`Limits::relaxed`] keeps it.
+    pub max_messages: u64,
+    /// Bytes the whole engine may store, each message counted as its body's length plus
+    /// [`MESSAGE_OVERHEAD_BYTES`](super::budget::MESSAGE_OVERHEAD_BYTES); a send beyond it
+    /// answers like a full queue. Default 2 GiB. [`Limits::relaxed`] keeps it.
+    pub max_memory: u64,
 }
+
+/// The default of [`Limits::max_messages`].
+pub const DEFAULT_MAX_MESSAGES: u64 = 10_000_000;
+/// The default of [`Limits::max_memory`]: 2 GiB.
+pub const DEFAULT_MAX_MEMORY: u64 = 2 << 30;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -43,6 +56,8 @@ impl Default for Limits {
             max_delayed_messages: 20_000,
             recreate_block: Duration::from_secs(10),
             max_dead_letter_sources: 6,
+            max_messages: DEFAULT_MAX_MESSAGES,
+            max_memory: DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -55,7 +70,8 @@ impl Limits {
 
     /// Quotas lifted for tests: unlimited queues, topics, subscriptions, batch body total,
     /// delayed messages and dead-letter sources, and no recreate block. The batch size stays 16
-    /// (a protocol rule).
+    /// (a protocol rule), and so do the engine's own ceilings ([`Limits::max_messages`],
+    /// [`Limits::max_memory`]).
     pub fn relaxed() -> Self {
         Self {
             max_queues_per_account: usize::MAX,
@@ -66,6 +82,8 @@ impl Limits {
             max_delayed_messages: usize::MAX,
             recreate_block: Duration::ZERO,
             max_dead_letter_sources: usize::MAX,
+            max_messages: DEFAULT_MAX_MESSAGES,
+            max_memory: DEFAULT_MAX_MEMORY,
         }
     }
 }
@@ -341,8 +359,10 @@ pub struct MessageView {
     pub seq: u64,
     /// `msgId`.
     pub msg_id: String,
-    /// The body.
+    /// The body (cut to a prefix in paged previews, see [`MessageView::body_len`]).
     pub body: String,
+    /// The body's whole length in bytes.
+    pub body_len: usize,
     /// State.
     pub state: MessageState,
     /// When it was enqueued.

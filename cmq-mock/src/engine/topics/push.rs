@@ -24,6 +24,10 @@
 //! ordered by publish time, so the front is always the next to expire — up to the millisecond
 //! skew between concurrent publishers).
 //!
+//! Bounds: a subscription's backlog holds at most [`PushConfig::max_backlog`] messages (the
+//! oldest not being attempted is dropped, and logged `Dropped`, to make room), and one push
+//! takes at most [`PushConfig::real_time_limit`] of real time even on a manual clock.
+//!
 //! Choices where the reference is silent: a 3xx answer is a failure (redirects are not
 //! followed); the `x-cmq-request-id` is a fresh random id per attempt; the JSON body's
 //! `TopicOwner` is a string; `x-cmq-message-tag` is omitted when the message has no tags (and
@@ -71,7 +75,19 @@ pub struct PushConfig {
     pub seed: Option<u64>,
     /// Honour `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` for pushes (off: push straight to the endpoint).
     pub use_system_proxy: bool,
+    /// The most messages one subscription's push backlog holds (10,000). When a message arrives
+    /// at a full backlog, the oldest message not being attempted is dropped and logged
+    /// [`DeliveryOutcome::Dropped`]: a dead endpoint cannot make the mock hold a day of
+    /// publishes.
+    pub max_backlog: usize,
+    /// The longest one push may take in **real** time (120 s), whatever the clock: on a manual
+    /// clock that nobody advances, a hanging endpoint fails as a timeout after this instead of
+    /// stalling its subscription forever.
+    pub real_time_limit: Duration,
 }
+
+/// The default of [`PushConfig::max_backlog`].
+pub const DEFAULT_PUSH_BACKLOG: usize = 10_000;
 
 impl Default for PushConfig {
     fn default() -> Self {
@@ -86,6 +102,8 @@ impl Default for PushConfig {
             message_lifetime: Duration::from_secs(86_400),
             seed: None,
             use_system_proxy: false,
+            max_backlog: DEFAULT_PUSH_BACKLOG,
+            real_time_limit: Duration::from_secs(120),
         }
     }
 }
@@ -169,6 +187,7 @@ impl Pusher {
         self.client.get_or_init(|| {
             let mut builder = reqwest::Client::builder()
                 .connect_timeout(self.config.connect_timeout)
+                .timeout(self.config.real_time_limit)
                 .redirect(reqwest::redirect::Policy::none());
             if !self.config.use_system_proxy {
                 builder = builder.no_proxy();
@@ -224,6 +243,7 @@ impl Pusher {
             biased;
             r = request => match r {
                 Ok(resp) => Ok(resp.status().as_u16()),
+                Err(e) if e.is_timeout() => Err(PushFailure::Timeout),
                 Err(e) => Err(PushFailure::Transport(describe(&e))),
             },
             _ = self.clock.sleep(self.config.timeout) => Err(PushFailure::Timeout),
@@ -422,15 +442,23 @@ impl PushChannel {
     }
 
     /// Queues `msg` and starts the worker if it is not running. A stopped channel releases the
-    /// message at once. Without a tokio runtime the message waits until a later enqueue made
-    /// inside one starts the worker.
+    /// message at once. A full backlog ([`PushConfig::max_backlog`]) first drops its oldest
+    /// message not being attempted (logged [`DeliveryOutcome::Dropped`]). Without a tokio
+    /// runtime the message waits until a later enqueue made inside one starts the worker.
     pub fn enqueue(self: &Arc<Self>, msg: Arc<PushMessage>, pusher: &Arc<Pusher>) {
+        let mut dropped = None;
         let spawn_on = {
             let mut q = self.lock_queue();
             if q.stopped {
                 drop(q);
                 msg.release();
                 return;
+            }
+            if q.items.len() >= pusher.config.max_backlog.max(1) {
+                // The head is being attempted (or waits for its retry) once it has attempts.
+                let busy_head = q.items.front().is_some_and(|e| e.attempts > 0);
+                let victim = if busy_head && q.items.len() > 1 { 1 } else { 0 };
+                dropped = q.items.remove(victim);
             }
             q.items.push_back(Entry { msg, attempts: 0 });
             if q.worker_running {
@@ -441,6 +469,16 @@ impl PushChannel {
                 rt
             }
         };
+        if let Some(e) = dropped {
+            e.msg.release();
+            let now = pusher.clock.now_ms();
+            pusher.log.record(self.record(
+                &e.msg.msg_id,
+                e.attempts,
+                now,
+                DeliveryOutcome::Dropped,
+            ));
+        }
         if let Some(rt) = spawn_on {
             rt.spawn(self.clone().run(pusher.clone()));
         }
