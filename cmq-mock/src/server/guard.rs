@@ -27,8 +27,10 @@ use hyper::{Method, StatusCode};
 /// type).
 pub const ADMIN_HEADER: &str = "x-cmq-mock";
 
-/// Who may reach the admin API (`/_mock/…`).
-#[derive(Clone, PartialEq, Eq)]
+/// Who may reach the admin API (`/_mock/…`). In JSON (a config file's `"admin"`), every field
+/// is optional.
+#[derive(Clone, PartialEq, Eq, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct AdminAccess {
     /// Serve the admin API at all (default true).
     pub enabled: bool,
