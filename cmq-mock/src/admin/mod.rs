@@ -14,7 +14,7 @@
 //! | `GET /_mock/deliveries?offset=O&limit=L` / `DELETE /_mock/deliveries` | the push and fan-out log / clear it |
 //! | `GET /_mock/faults` / `POST /_mock/faults` (a rule) / `DELETE /_mock/faults` | list / arm / clear |
 //! | `GET /_mock/journal?offset=O&limit=L` / `DELETE /_mock/journal` | requests seen / clear |
-//! | `GET /_mock/stats` | stored messages and bytes against their ceilings, the journal's size |
+//! | `GET /_mock/stats` | stored messages and bytes against their ceilings, the journal's size, armed faults, receives waiting |
 //! | `POST /_mock/reset` | delete every queue, topic and message; clear faults, journal, deliveries |
 //!
 //! Listings are paged: `offset` (default 0) and `limit` (default 100; at most 1000 messages or
@@ -222,6 +222,7 @@ impl Admin {
             "journalBytes": self.journal.bytes(),
             "journalByteBudget": self.journal.byte_budget(),
             "faultRules": self.faults.rules().len(),
+            "waitingReceives": self.engine.waiting_receives(),
         })
     }
 }

@@ -237,6 +237,19 @@ impl Engine {
         (b.messages(), b.bytes())
     }
 
+    /// Receives waiting (long polling) on any queue of any account now.
+    pub fn waiting_receives(&self) -> usize {
+        let accounts: Vec<Arc<Account>> = self
+            .inner
+            .accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        accounts.iter().map(|a| a.waiting_receives()).sum()
+    }
+
     /// Every push and queue fan-out attempt of every account.
     pub fn deliveries(&self) -> &Arc<DeliveryLog> {
         self.inner.ctx.pusher.log()

@@ -140,7 +140,7 @@ impl<S: CmqService> Shared<S> {
             Raw::TooLarge => return early(ServiceError::about(protocol::TOO_LARGE, "request")),
             Raw::BadMethod => return early(ServiceError::about(protocol::BAD_METHOD, method)),
             Raw::TimedOut(d) => {
-                let what = format!("request (its body did not arrive within {} s)", d.as_secs());
+                let what = format!("request (its body did not arrive within {d:?})");
                 return early(ServiceError::about(protocol::TOO_LARGE, what));
             }
         };

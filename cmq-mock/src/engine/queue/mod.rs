@@ -202,6 +202,11 @@ impl Queue {
         self.lock().deleted
     }
 
+    /// Receives waiting (long polling) on this queue now.
+    pub fn waiting_receives(&self) -> usize {
+        self.lock().waiters
+    }
+
     // ---------------------------------------------------------------- control (account only)
 
     pub(crate) fn config(&self) -> EngineResult<QueueConfig> {
