@@ -103,9 +103,7 @@ impl Budgets {
 /// `G`/`GiB`, or `KB`/`MB`/`GB` (powers of 1000); case and spaces do not matter.
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     let n: u64 = digits
         .parse()
@@ -127,9 +125,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Parses a duration: seconds, or a number followed by `ms`, `s` or `m`.
 pub fn parse_duration(text: &str) -> Result<Duration, String> {
     let t = text.trim();
-    let split = t
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(t.len());
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
     let (digits, unit) = t.split_at(split);
     let n: u64 = digits
         .parse()
@@ -212,7 +208,10 @@ mod tests {
         assert!(serde_json::from_str::<Budgets>(r#"{"max_parms": 1}"#).is_err());
         assert!(serde_json::from_str::<Budgets>(r#"{"journal_bytes": "big"}"#).is_err());
         let text = serde_json::to_string(&Budgets::default()).unwrap_or_default();
-        assert_eq!(serde_json::from_str::<Budgets>(&text).ok(), Some(Budgets::default()));
+        assert_eq!(
+            serde_json::from_str::<Budgets>(&text).ok(),
+            Some(Budgets::default())
+        );
         assert!(Budgets::default().idle_timeout > Duration::from_secs(90));
     }
 }

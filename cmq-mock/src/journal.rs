@@ -224,11 +224,7 @@ impl Journal {
     /// An enabled journal keeping the last `capacity` records (0 keeps none) within
     /// [`DEFAULT_JOURNAL_BYTES`].
     pub fn with_capacity(capacity: usize) -> Self {
-        Self::with_budget(
-            capacity,
-            DEFAULT_JOURNAL_BYTES,
-            DEFAULT_JOURNAL_VALUE_BYTES,
-        )
+        Self::with_budget(capacity, DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_VALUE_BYTES)
     }
 
     /// A journal keeping at most `capacity` records and `bytes` bytes, cutting values longer
@@ -322,8 +318,10 @@ impl Journal {
     }
 
     /// Records an authenticated request (or one served with authentication off): its
-    /// parameters are kept by value, cut to the value budget.
-    pub(crate) fn record_request(
+    /// parameters are kept by value, cut to the value budget. (The server records every request
+    /// itself; this is public for the benchmarks.)
+    #[doc(hidden)]
+    pub fn record_request(
         &self,
         time_ms: u64,
         account: Option<String>,

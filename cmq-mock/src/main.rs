@@ -301,10 +301,16 @@ mod tests {
         ]);
         let text = format!("{a:?}");
         assert!(text.contains("AKIDone"), "{text}");
-        assert!(!text.contains("very-secret-key") && !text.contains("tok-123"), "{text}");
+        assert!(
+            !text.contains("very-secret-key") && !text.contains("tok-123"),
+            "{text}"
+        );
         let b = builder(&a).unwrap_or_else(|e| panic!("{e}"));
         let text = format!("{b:?}");
-        assert!(!text.contains("very-secret-key") && !text.contains("tok-123"), "{text}");
+        assert!(
+            !text.contains("very-secret-key") && !text.contains("tok-123"),
+            "{text}"
+        );
     }
 
     #[test]

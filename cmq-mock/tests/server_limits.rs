@@ -64,7 +64,12 @@ async fn a_16_mib_body_gets_its_cmq_answer_and_the_connection_lives_on() {
     send(&mut s, &sock::post(&h.host, &form(&p), "")).await;
     let a = read_answer(&mut s).await;
     assert_eq!(a.json()["code"], 0, "{:?}", a.json());
-    assert!(h.svc.seen().iter().any(|x| x.ends_with("after the big one")));
+    assert!(
+        h.svc
+            .seen()
+            .iter()
+            .any(|x| x.ends_with("after the big one"))
+    );
 }
 
 #[tokio::test]
@@ -123,7 +128,11 @@ async fn slow_headers_are_cut_by_the_header_timeout() {
     let mut stalled = Vec::new();
     for _ in 0..6 {
         let mut s = connect(addr).await;
-        send(&mut s, format!("POST {PATH} HTTP/1.1\r\nHost: x\r\n").as_bytes()).await;
+        send(
+            &mut s,
+            format!("POST {PATH} HTTP/1.1\r\nHost: x\r\n").as_bytes(),
+        )
+        .await;
         stalled.push(s);
     }
     // Once the header timeout frees the slots, a normal request is served.

@@ -53,7 +53,9 @@ pub(crate) fn states(query: &str) -> Result<Vec<MessageState>, String> {
             .into_iter()
             .find(|st| state_name(*st) == s)
             .map(|st| vec![st])
-            .ok_or_else(|| format!("state must be active, inactive, delayed or deleted, not {s:?}")),
+            .ok_or_else(|| {
+                format!("state must be active, inactive, delayed or deleted, not {s:?}")
+            }),
     }
 }
 

@@ -119,8 +119,8 @@ use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 pub use account::Account;
-pub use queue::MessagePage;
 pub use error::{EngineError, EngineResult, ErrorKind};
+pub use queue::MessagePage;
 pub use topics::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 pub use topics::push::PushConfig;
 pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};

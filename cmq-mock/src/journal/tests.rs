@@ -11,7 +11,13 @@ fn params(n: u64) -> WireParams {
 }
 
 fn rec(j: &Journal, n: u64) {
-    j.record_request(n, Some("AKIDa".into()), params(n), Some(0), format!("r-{n}"));
+    j.record_request(
+        n,
+        Some("AKIDa".into()),
+        params(n),
+        Some(0),
+        format!("r-{n}"),
+    );
 }
 
 #[test]
@@ -98,7 +104,10 @@ fn redaction_and_serde() {
         text,
         r#"{"time_ms":1,"account":"AKIDa","action":"SendMessage","params":[["Action","SendMessage"],["Signature","***"],["msgBody","m1"]],"code":0,"request_id":"r-1"}"#
     );
-    assert_eq!(serde_json::from_str::<JournalRecord>(&text).ok(), Some(r.clone()));
+    assert_eq!(
+        serde_json::from_str::<JournalRecord>(&text).ok(),
+        Some(r.clone())
+    );
     // A record given as a view is kept as such.
     j.clear();
     j.record(r.clone());

@@ -137,7 +137,8 @@ mod tests {
     async fn a_body_that_stalls_times_out() {
         // One chunk, then nothing: the deadline (virtual time) ends the wait.
         use futures_util::StreamExt;
-        let first: Result<Frame<Bytes>, std::io::Error> = Ok(Frame::data(Bytes::from_static(b"a=1")));
+        let first: Result<Frame<Bytes>, std::io::Error> =
+            Ok(Frame::data(Bytes::from_static(b"a=1")));
         let stalled = futures_util::stream::iter([first]).chain(futures_util::stream::pending());
         let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         let body = StreamBody::new(stalled);

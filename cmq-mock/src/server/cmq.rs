@@ -192,7 +192,10 @@ impl<S: CmqService> Shared<S> {
                     request_id: &request_id,
                     client_request_id: crid,
                 };
-                (Some(code), Some(serde_json::to_vec(&env).unwrap_or_default()))
+                (
+                    Some(code),
+                    Some(serde_json::to_vec(&env).unwrap_or_default()),
+                )
             }
             InjectedFailure::DropConnection => (None, None),
         };

@@ -55,7 +55,10 @@ impl std::fmt::Debug for AdminAccess {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AdminAccess")
             .field("enabled", &self.enabled)
-            .field("token", &self.token.as_ref().map(|_| crate::journal::REDACTED))
+            .field(
+                "token",
+                &self.token.as_ref().map(|_| crate::journal::REDACTED),
+            )
             .field("hosts", &self.hosts)
             .finish()
     }
@@ -128,7 +131,7 @@ fn host_allowed(access: &AdminAccess, addr: Option<SocketAddr>, host: &str) -> b
         || access.hosts.iter().any(|h| h.eq_ignore_ascii_case(&name))
 }
 
-fn header<'a>(headers: &'a HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&'a str> {
+fn header(headers: &HeaderMap, name: impl hyper::header::AsHeaderName) -> Option<&str> {
     headers.get(name).and_then(|v| v.to_str().ok())
 }
 
@@ -192,8 +195,8 @@ pub(crate) fn check(
         }
     }
     let reads = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let marked = headers.contains_key(ADMIN_HEADER)
-        || header(headers, CONTENT_TYPE).is_some_and(is_json);
+    let marked =
+        headers.contains_key(ADMIN_HEADER) || header(headers, CONTENT_TYPE).is_some_and(is_json);
     if !reads && !marked {
         return refuse(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -6,7 +6,9 @@ use bytes::Bytes;
 use cmq_sdk::generated::MAX_REQUEST_BYTES;
 use futures_util::FutureExt;
 use http_body_util::Full;
-use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, WWW_AUTHENTICATE};
+use hyper::header::{
+    CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HOST, HeaderValue, WWW_AUTHENTICATE,
+};
 use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 
@@ -89,7 +91,11 @@ impl<S: CmqService> Shared<S> {
             .unwrap_or("");
         let method = parts.method.as_str();
         let declared = declared_length(&parts);
-        let limit = if method == "POST" { MAX_REQUEST_BYTES } else { 0 };
+        let limit = if method == "POST" {
+            MAX_REQUEST_BYTES
+        } else {
+            0
+        };
         let read = read_body(body, limit, declared, self.body_deadline()).await;
         let mut last = None;
         let body_bytes;
@@ -162,23 +168,30 @@ impl<S: CmqService> Shared<S> {
                     .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
             // A body that was sent is never read: then this is the connection's last answer.
-            return if unread { closing(r, conn, true) } else { Ok(r) };
+            return if unread {
+                closing(r, conn, true)
+            } else {
+                Ok(r)
+            };
         }
         let deadline = self.body_deadline();
-        let bytes = match read_body(body, ADMIN_MAX_BODY_BYTES, declared_length(parts), deadline)
-            .await
-        {
-            Ok(b) => b,
-            Err(BodyError::TooLarge { drained }) => {
-                let r = error_response(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
-                return if drained { Ok(r) } else { closing(r, conn, true) };
-            }
-            Err(BodyError::TimedOut) => {
-                let r = error_response(StatusCode::REQUEST_TIMEOUT, "request body too slow");
-                return closing(r, conn, false);
-            }
-            Err(BodyError::Broken) => return Err(DropConnection),
-        };
+        let bytes =
+            match read_body(body, ADMIN_MAX_BODY_BYTES, declared_length(parts), deadline).await {
+                Ok(b) => b,
+                Err(BodyError::TooLarge { drained }) => {
+                    let r = error_response(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
+                    return if drained {
+                        Ok(r)
+                    } else {
+                        closing(r, conn, true)
+                    };
+                }
+                Err(BodyError::TimedOut) => {
+                    let r = error_response(StatusCode::REQUEST_TIMEOUT, "request body too slow");
+                    return closing(r, conn, false);
+                }
+                Err(BodyError::Broken) => return Err(DropConnection),
+            };
         let fut = admin.handle(
             parts.method.as_str(),
             parts.uri.path(),

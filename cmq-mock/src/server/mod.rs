@@ -415,4 +415,3 @@ fn panic_text(p: &(dyn std::any::Any + Send)) -> &str {
         .or_else(|| p.downcast_ref::<String>().map(String::as_str))
         .unwrap_or("(not a string)")
 }
-

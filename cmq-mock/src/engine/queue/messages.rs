@@ -52,9 +52,11 @@ impl Queue {
                 ),
             ));
         }
-        let bytes: u64 = bodies.iter().map(|b| crate::engine::budget::cost(b.len())).sum();
-        st.budget
-            .try_add(bodies.len() as u64, bytes, now / 1000)?;
+        let bytes: u64 = bodies
+            .iter()
+            .map(|b| crate::engine::budget::cost(b.len()))
+            .sum();
+        st.budget.try_add(bodies.len() as u64, bytes, now / 1000)?;
         let due = now.saturating_add(u64::from(delay_seconds) * 1000);
         let mut ids = Vec::with_capacity(bodies.len());
         let mut visible = 0;

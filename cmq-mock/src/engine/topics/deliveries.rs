@@ -178,7 +178,13 @@ impl DeliveryLog {
     /// Up to `limit` retained records from the `offset`-th oldest on, and how many are retained.
     pub fn page(&self, offset: usize, limit: usize) -> (Vec<DeliveryRecord>, usize) {
         let st = self.lock();
-        let page = st.records.iter().skip(offset).take(limit).cloned().collect();
+        let page = st
+            .records
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect();
         (page, st.records.len())
     }
 

@@ -437,13 +437,19 @@ mod tests {
             Some("a.b")
         );
         // Case matters (PHP keys are case-sensitive).
-        assert_eq!(WireParams::parse(b"nonce=1&Nonce=2").first_duplicate(), None);
+        assert_eq!(
+            WireParams::parse(b"nonce=1&Nonce=2").first_duplicate(),
+            None
+        );
         // Many parameters take the hashing path, with the same answers.
         let mut many: String = (0..40).map(|i| format!("p{i}=v&")).collect();
         assert_eq!(WireParams::parse(many.as_bytes()).first_duplicate(), None);
         many.push_str("p_7=again");
         many = many.replacen("p7=", "p.7=", 1);
-        assert_eq!(WireParams::parse(many.as_bytes()).first_duplicate(), Some("p_7"));
+        assert_eq!(
+            WireParams::parse(many.as_bytes()).first_duplicate(),
+            Some("p_7")
+        );
     }
 
     #[test]
@@ -461,7 +467,10 @@ mod tests {
         );
         assert_eq!(cut, vec![(0, 5), (1, 10)]);
         assert!(p.heap_bytes() >= 18);
-        assert_eq!(format!("{p:?}"), r#"[("a", "short"), ("b", "ééééé"), ("c", "xyz")]"#);
+        assert_eq!(
+            format!("{p:?}"),
+            r#"[("a", "short"), ("b", "ééééé"), ("c", "xyz")]"#
+        );
     }
 
     #[test]

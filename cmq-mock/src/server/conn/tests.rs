@@ -12,7 +12,10 @@ fn backoff_doubles_to_a_second_and_resets() {
         })
         .collect();
     let ms: Vec<u128> = waits.iter().map(|w| w.0).collect();
-    assert_eq!(ms, vec![5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000, 1000]);
+    assert_eq!(
+        ms,
+        vec![5, 10, 20, 40, 80, 160, 320, 640, 1000, 1000, 1000, 1000]
+    );
     assert!(waits[0].1 && waits[1..].iter().all(|w| !w.1));
     b.reset();
     assert_eq!(b.on_error(), (Duration::from_millis(5), true));
@@ -68,9 +71,7 @@ async fn eviction_picks_the_longest_idle_connection() {
         let n = c.evict.notified();
         let mut n = pin!(n);
         let waker = futures_util::task::noop_waker();
-        n.as_mut()
-            .poll(&mut Context::from_waker(&waker))
-            .is_ready()
+        n.as_mut().poll(&mut Context::from_waker(&waker)).is_ready()
     };
     assert!(fired(&a));
     assert!(!fired(&b) && !fired(&busy));

@@ -28,7 +28,12 @@ fn status(access: &AdminAccess, method: Method, list: &[(&'static str, &str)]) -
 #[test]
 fn loopback_names_with_the_right_port() {
     let a = AdminAccess::default();
-    for host in ["127.0.0.1:8641", "localhost:8641", "LOCALHOST:8641", "[::1]:8641"] {
+    for host in [
+        "127.0.0.1:8641",
+        "localhost:8641",
+        "LOCALHOST:8641",
+        "[::1]:8641",
+    ] {
         assert_eq!(status(&a, Method::GET, &[("host", host)]), 200, "{host}");
     }
     for host in [
@@ -50,7 +55,13 @@ fn the_listen_address_and_listed_names() {
     let a = AdminAccess::default();
     let bound: SocketAddr = "10.1.2.3:80".parse().unwrap_or_else(|_| unreachable!());
     let ok = |access: &AdminAccess, host: &str| {
-        check(access, Some(bound), &Method::GET, &headers(&[("host", host)])).is_ok()
+        check(
+            access,
+            Some(bound),
+            &Method::GET,
+            &headers(&[("host", host)]),
+        )
+        .is_ok()
     };
     assert!(ok(&a, "10.1.2.3"));
     assert!(ok(&a, "10.1.2.3:80"));
@@ -68,7 +79,15 @@ fn the_listen_address_and_listed_names() {
     assert!(ok(&any, "whatever.example:1"));
     // An unspecified listen address is no host name.
     let wild: SocketAddr = "0.0.0.0:80".parse().unwrap_or_else(|_| unreachable!());
-    assert!(check(&a, Some(wild), &Method::GET, &headers(&[("host", "0.0.0.0")])).is_err());
+    assert!(
+        check(
+            &a,
+            Some(wild),
+            &Method::GET,
+            &headers(&[("host", "0.0.0.0")])
+        )
+        .is_err()
+    );
 }
 
 #[test]
@@ -76,7 +95,11 @@ fn origin_must_be_the_mock_itself() {
     let a = AdminAccess::default();
     let host = ("host", "127.0.0.1:8641");
     assert_eq!(
-        status(&a, Method::GET, &[host, ("origin", "http://127.0.0.1:8641")]),
+        status(
+            &a,
+            Method::GET,
+            &[host, ("origin", "http://127.0.0.1:8641")]
+        ),
         200
     );
     for origin in [
@@ -86,7 +109,11 @@ fn origin_must_be_the_mock_itself() {
         "null",
         "http://127.0.0.1:3000",
     ] {
-        assert_eq!(status(&a, Method::GET, &[host, ("origin", origin)]), 403, "{origin}");
+        assert_eq!(
+            status(&a, Method::GET, &[host, ("origin", origin)]),
+            403,
+            "{origin}"
+        );
     }
     for site in ["cross-site", "same-site"] {
         assert_eq!(
@@ -154,7 +181,11 @@ fn token_when_configured() {
         200
     );
     assert_eq!(
-        status(&a, Method::GET, &[host, ("authorization", "bearer  s3cret ")]),
+        status(
+            &a,
+            Method::GET,
+            &[host, ("authorization", "bearer  s3cret ")]
+        ),
         200
     );
     // The token does not lift the other checks.

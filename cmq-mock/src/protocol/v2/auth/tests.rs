@@ -468,7 +468,13 @@ fn nonce_is_required() {
     let mut empty = doc_pairs("HmacSHA1");
     set(&mut empty, "Nonce", "");
     for pairs in [no_nonce, empty] {
-        let e = match v.verify("POST", HOST, PATH, &signed("POST", pairs, false), &accounts()) {
+        let e = match v.verify(
+            "POST",
+            HOST,
+            PATH,
+            &signed("POST", pairs, false),
+            &accounts(),
+        ) {
             Ok(a) => panic!("accepted as {a}"),
             Err(e) => e,
         };
