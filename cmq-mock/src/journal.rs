@@ -26,7 +26,7 @@
 //! [`REDACTED`].
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
@@ -114,6 +114,8 @@ fn cut(s: &str, max: usize) -> &str {
 
 /// What a record keeps, as recorded (formatted into a [`JournalRecord`] when read).
 struct Entry {
+    /// Global arrival order (readers merge the shards by it).
+    seq: u64,
     time_ms: u64,
     account: Option<String>,
     /// `None`: refused before authentication, parameters not kept.
@@ -187,14 +189,37 @@ struct Ring {
     bytes: usize,
 }
 
+/// A journal this large (records and bytes) is split into [`SHARDS`] shards.
+const SHARD_ABOVE: (usize, usize) = (4096, 4 << 20);
+
+/// How many shards a large journal has.
+const SHARDS: usize = 4;
+
+/// Which shard this thread records into: threads take turns, so the server's worker threads
+/// usually record (and free what they evict) in shards of their own.
+fn my_shard(n: usize) -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static MINE: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    MINE.with(|m| *m) % n
+}
+
 /// The journal of one server (wrap it in an `Arc`).
+///
+/// A large journal (at least 4096 records and 4 MiB) is split into four shards, each with a
+/// quarter of both budgets, and each thread records into one of them; so concurrent requests do
+/// not contend on one lock, and a record is usually freed by the thread that made it. Readers
+/// merge the shards in arrival order. The journal then keeps *about* the last `capacity`
+/// records (each shard forgets its own oldest first). A smaller journal has one shard and keeps
+/// exactly the last `capacity` records.
 pub struct Journal {
     enabled: AtomicBool,
     capacity: usize,
     byte_budget: usize,
     value_bytes: usize,
     total: AtomicU64,
-    ring: Mutex<Ring>,
+    shards: Box<[Mutex<Ring>]>,
 }
 
 impl std::fmt::Debug for Journal {
@@ -230,16 +255,25 @@ impl Journal {
     /// A journal keeping at most `capacity` records and `bytes` bytes, cutting values longer
     /// than `value_bytes`. A zero `capacity` or `bytes` keeps nothing (recording is off).
     pub fn with_budget(capacity: usize, bytes: usize, value_bytes: usize) -> Self {
+        let n = if capacity >= SHARD_ABOVE.0 && bytes >= SHARD_ABOVE.1 {
+            SHARDS
+        } else {
+            1
+        };
         Self {
             enabled: AtomicBool::new(capacity > 0 && bytes > 0),
             capacity,
             byte_budget: bytes,
             value_bytes,
             total: AtomicU64::new(0),
-            ring: Mutex::new(Ring {
-                entries: VecDeque::with_capacity(capacity.min(1024)),
-                bytes: 0,
-            }),
+            shards: (0..n)
+                .map(|_| {
+                    Mutex::new(Ring {
+                        entries: VecDeque::with_capacity((capacity / n).min(1024)),
+                        bytes: 0,
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -250,9 +284,25 @@ impl Journal {
         j
     }
 
-    fn lock(&self) -> MutexGuard<'_, Ring> {
+    fn lock(&self, shard: usize) -> MutexGuard<'_, Ring> {
         // Every update leaves the ring consistent: a poisoned lock is still usable.
-        self.ring.lock().unwrap_or_else(|e| e.into_inner())
+        self.shards[shard].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every shard locked, in order (readers only; a writer holds one shard at a time).
+    fn lock_all(&self) -> Vec<MutexGuard<'_, Ring>> {
+        (0..self.shards.len()).map(|i| self.lock(i)).collect()
+    }
+
+    /// `f` over every kept entry in arrival order.
+    fn in_order<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &Entry>) -> T) -> T {
+        let guards = self.lock_all();
+        if let [one] = guards.as_slice() {
+            return f(&mut one.entries.iter());
+        }
+        let mut all: Vec<&Entry> = guards.iter().flat_map(|g| g.entries.iter()).collect();
+        all.sort_unstable_by_key(|e| e.seq);
+        f(&mut all.into_iter())
     }
 
     /// Turns recording on or off (records already kept stay).
@@ -285,22 +335,24 @@ impl Journal {
 
     /// The bytes the kept records hold now (counted as for the budget).
     pub fn bytes(&self) -> usize {
-        self.lock().bytes
+        (0..self.shards.len()).map(|i| self.lock(i).bytes).sum()
     }
 
-    fn push(&self, entry: Entry) {
-        self.total.fetch_add(1, Ordering::Relaxed);
+    fn push(&self, mut entry: Entry) {
+        entry.seq = self.total.fetch_add(1, Ordering::Relaxed);
         let entry = entry.weigh();
-        if entry.bytes > self.byte_budget {
+        let n = self.shards.len();
+        let (capacity, budget) = (self.capacity.div_ceil(n), self.byte_budget / n);
+        if entry.bytes > budget {
             return;
         }
         let mut evicted: Vec<Entry> = Vec::new();
         let first = {
-            let mut r = self.lock();
+            let mut r = self.lock(my_shard(n));
             r.bytes += entry.bytes;
             r.entries.push_back(entry);
             let mut first = None;
-            while r.entries.len() > self.capacity || r.bytes > self.byte_budget {
+            while r.entries.len() > capacity || r.bytes > budget {
                 let Some(old) = r.entries.pop_front() else {
                     break;
                 };
@@ -345,6 +397,7 @@ impl Journal {
             code,
             request_id,
             bytes: 0,
+            seq: 0,
         });
     }
 
@@ -369,6 +422,7 @@ impl Journal {
             code: Some(code),
             request_id,
             bytes: 0,
+            seq: 0,
         });
     }
 
@@ -398,38 +452,33 @@ impl Journal {
 
     /// The records kept, oldest first.
     pub fn records(&self) -> Vec<JournalRecord> {
-        self.lock().entries.iter().map(Entry::view).collect()
+        self.in_order(|all| all.map(Entry::view).collect())
     }
 
     /// Up to `limit` records from the `offset`-th oldest on, oldest first.
     pub fn page(&self, offset: usize, limit: usize) -> Vec<JournalRecord> {
-        self.lock()
-            .entries
-            .iter()
-            .skip(offset)
-            .take(limit)
-            .map(Entry::view)
-            .collect()
+        self.in_order(|all| all.skip(offset).take(limit).map(Entry::view).collect())
     }
 
     /// The records of `action` (compared ignoring ASCII case), oldest first.
     pub fn records_of(&self, action: &str) -> Vec<JournalRecord> {
-        self.lock()
-            .entries
-            .iter()
-            .filter(|e| e.action_is(action))
-            .map(Entry::view)
-            .collect()
+        self.in_order(|all| {
+            all.filter(|e| e.action_is(action))
+                .map(Entry::view)
+                .collect()
+        })
     }
 
     /// How many records are kept.
     pub fn len(&self) -> usize {
-        self.lock().entries.len()
+        (0..self.shards.len())
+            .map(|i| self.lock(i).entries.len())
+            .sum()
     }
 
     /// True when no record is kept.
     pub fn is_empty(&self) -> bool {
-        self.lock().entries.is_empty()
+        self.len() == 0
     }
 
     /// How many requests were recorded since the journal was made (forgotten ones included).
@@ -439,8 +488,10 @@ impl Journal {
 
     /// Forgets every record.
     pub fn clear(&self) {
-        let old = std::mem::take(&mut *self.lock());
-        drop(old);
+        for i in 0..self.shards.len() {
+            let old = std::mem::take(&mut *self.lock(i));
+            drop(old);
+        }
     }
 }
 

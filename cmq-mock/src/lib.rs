@@ -77,6 +77,7 @@ pub use server::{AdminAccess, ServerLimits};
 /// may change in any release.
 #[doc(hidden)]
 pub mod internal {
+    pub use crate::admin::Admin;
     pub use crate::engine::{
         Account, CreateTopic, Engine, EngineError, EngineResult, ErrorKind, Limits,
         QueueConfigUpdate, Subscribe,
@@ -84,6 +85,7 @@ pub mod internal {
     pub use crate::generated::{decode, dispatch, service::CmqService};
     pub use crate::journal::redacted;
     pub use crate::protocol::v2::auth::Verifier;
+    pub use crate::protocol::v2::backend::Backend;
     pub use crate::protocol::v2::service::RequestContext;
     pub use crate::protocol::v2::wire::TooManyParams;
     pub use crate::server::{AdminRoutes, RunningServer, Server};

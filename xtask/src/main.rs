@@ -4,6 +4,9 @@
 //! out of date. `cargo xtask coverage` reports what the conformance corpus exercises and fails
 //! on any constraint of the spec that no malformed case breaks.
 
+mod fuzz;
+mod soak;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -14,7 +17,7 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage\n\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned\n  coverage         per action, the parameters, constraints and errors the conformance corpus\n                   (spec/conformance/) exercises; fail on a constraint without a malformed case";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage | fuzz [..] | soak [..]\n\n  fuzz             the fuzz harness of the mock's parsers and verifiers (see xtask/src/fuzz.rs)\n  soak             producers x crashing consumers against the mock (see xtask/src/soak.rs)\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned\n  coverage         per action, the parameters, constraints and errors the conformance corpus\n                   (spec/conformance/) exercises; fail on a constraint without a malformed case";
 
 /// Runs `coverage`: the report, and whether every constraint has a malformed case.
 fn coverage(root: &Path) -> (String, bool) {
@@ -67,6 +70,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let check = match args.as_slice() {
+        ["fuzz", rest @ ..] => return fuzz::run(&workspace_root(), rest),
+        ["soak", rest @ ..] => return soak::run(&workspace_root(), rest),
         ["codegen"] => false,
         ["codegen", "--check"] => true,
         ["coverage"] => {

@@ -130,3 +130,40 @@ fn disabled_records_nothing() {
     }
     assert!(format!("{j:?}").contains("byte_budget"));
 }
+
+#[test]
+fn a_large_journal_is_sharded_and_read_in_order() {
+    let j = std::sync::Arc::new(Journal::new());
+    assert_eq!(j.shards.len(), SHARDS);
+    // Four threads record into (usually) different shards; readers see arrival order.
+    let handles: Vec<_> = (0..4)
+        .map(|t| {
+            let j = j.clone();
+            std::thread::spawn(move || {
+                for n in 0..500 {
+                    rec(&j, t * 1000 + n);
+                }
+            })
+        })
+        .collect();
+    for h in handles {
+        assert!(h.join().is_ok());
+    }
+    assert_eq!(j.len(), 2000);
+    let ids: Vec<String> = j.records().into_iter().map(|r| r.request_id).collect();
+    assert_eq!(ids.len(), 2000);
+    // Each thread's records keep their order.
+    for t in 0..4u64 {
+        let mine: Vec<&String> = ids
+            .iter()
+            .filter(|id| id[2..].parse::<u64>().is_ok_and(|n| n / 1000 == t))
+            .collect();
+        let want: Vec<String> = (0..500).map(|n| format!("r-{}", t * 1000 + n)).collect();
+        assert_eq!(mine, want.iter().collect::<Vec<_>>());
+    }
+    assert_eq!(j.page(1990, 50).len(), 10);
+    j.clear();
+    assert!(j.is_empty());
+    // Small journals keep exactly their last records.
+    assert_eq!(Journal::with_capacity(100).shards.len(), 1);
+}

@@ -96,3 +96,18 @@ async fn deadlines_follow_the_phase() {
     c.enter(BUSY);
     assert_eq!(c.deadline(&limits), None);
 }
+
+#[test]
+fn the_tick_is_a_third_of_the_shortest_timeout() {
+    assert_eq!(tick(&ServerLimits::default()), Duration::from_secs(10));
+    let fast = ServerLimits {
+        idle_timeout: Duration::from_millis(300),
+        ..ServerLimits::default()
+    };
+    assert_eq!(tick(&fast), Duration::from_millis(100));
+    let zero = ServerLimits {
+        header_timeout: Duration::ZERO,
+        ..ServerLimits::default()
+    };
+    assert_eq!(tick(&zero), Duration::from_millis(1));
+}
