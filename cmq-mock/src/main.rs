@@ -235,46 +235,64 @@ async fn run(args: Args) -> ExitCode {
     for w in warnings(&args) {
         eprintln!("{w}");
     }
-    println!(
+    // The handlers are in place before anyone can read the address and send a signal.
+    let signalled = shutdown_signal();
+    say(&format!(
         "cmq-mock {} (spec {})",
         env!("CARGO_PKG_VERSION"),
         &cmq_mock::SPEC_SHA256[..12]
-    );
-    println!(
+    ));
+    say(&format!(
         "account: SecretId={} SecretKey={}",
         mock.secret_id(),
         mock.secret_key()
-    );
+    ));
     match args.admin {
-        Switch::On => println!("admin: {}/_mock/", mock.endpoint()),
-        Switch::Off => println!("admin: off"),
+        Switch::On => say(&format!("admin: {}/_mock/", mock.endpoint())),
+        Switch::Off => say("admin: off"),
     }
-    println!("listening on {}", mock.endpoint());
-    wait_for_signal().await;
-    println!("shutting down");
+    say(&format!("listening on {}", mock.endpoint()));
+    signalled.await;
+    say("shutting down");
     mock.shutdown().await;
     ExitCode::SUCCESS
 }
 
-async fn wait_for_signal() {
+/// Prints a line to stdout; a closed stdout (whoever started the mock stopped reading) is no
+/// reason to fail.
+fn say(line: &str) {
+    use std::io::Write;
+    let mut out = std::io::stdout().lock();
+    let _ = writeln!(out, "{line}").and_then(|()| out.flush());
+}
+
+/// Installs the SIGINT and SIGTERM handlers now; the future completes on the first signal.
+fn shutdown_signal() -> impl std::future::Future<Output = ()> {
     #[cfg(unix)]
     {
         use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
+        let term = signal(SignalKind::terminate()).ok();
+        let int = signal(SignalKind::interrupt()).ok();
+        async move {
+            let wait = |s: Option<tokio::signal::unix::Signal>| async move {
+                match s {
+                    Some(mut s) => {
+                        s.recv().await;
+                    }
+                    None => std::future::pending().await,
                 }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
+            };
+            tokio::select! {
+                () = wait(term) => {}
+                () = wait(int) => {}
             }
         }
     }
     #[cfg(not(unix))]
     {
-        let _ = tokio::signal::ctrl_c().await;
+        async {
+            let _ = tokio::signal::ctrl_c().await;
+        }
     }
 }
 

@@ -572,3 +572,20 @@ async fn auth_off_warns_and_admin_can_be_turned_off_or_locked() {
     assert_eq!(r.status().as_u16(), 200);
     stop_with(p, "TERM");
 }
+
+#[test]
+fn a_closed_stdout_does_not_crash_the_shutdown() {
+    let mut child = spawn(&["--listen", "127.0.0.1:0"]);
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        let n = reader.read_line(&mut line).expect("read");
+        assert!(n > 0, "exited before listening");
+    }
+    // Whoever started it stops reading; its last line then goes to a closed pipe.
+    drop(reader);
+    signal(&child, "TERM");
+    assert_eq!(wait_exit(&mut child).code(), Some(0));
+}

@@ -125,16 +125,21 @@ impl Target {
             .spawn()
             .map_err(|e| format!("cannot run {path}: {e}"))?;
         let stdout = child.stdout.take().ok_or("no stdout")?;
-        let endpoint = tokio::task::spawn_blocking(move || {
-            BufReader::new(stdout)
-                .lines()
-                .map_while(Result::ok)
-                .find_map(|l| l.split("listening on ").nth(1).map(|e| e.trim().to_owned()))
-        })
-        .await
-        .ok()
-        .flatten()
-        .ok_or("the mock printed no `listening on` line")?;
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        // Reads stdout to its end (the mock must never write into a closed pipe).
+        std::thread::spawn(move || {
+            let mut tx = Some(tx);
+            for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+                if let Some(e) = line.split("listening on ").nth(1) {
+                    if let Some(tx) = tx.take() {
+                        let _ = tx.send(e.trim().to_owned());
+                    }
+                }
+            }
+        });
+        let endpoint = rx
+            .await
+            .map_err(|_| "the mock printed no `listening on` line".to_owned())?;
         Ok((Target::Binary(child), endpoint))
     }
 
