@@ -175,10 +175,13 @@ impl Gen {
         }
     }
 
-    /// A value shaped for `spec`: in and around its bounds.
+    /// A value shaped for `spec`: in and around its bounds (names of existing resources often).
     pub fn value_for(&mut self, spec: &ParamSpec) -> String {
         if self.chance(0.1) {
             return self.text(40);
+        }
+        if spec.wire.ends_with("Name") && self.chance(0.6) {
+            return (*self.pick(&["q0", "q1", "orders", "t0", "t1", "s0"])).to_owned();
         }
         match spec.kind {
             ParamKind::Int => self.number_text(spec.min, spec.max),
@@ -285,6 +288,43 @@ impl Gen {
         }
         if mode == 4 && self.chance(0.3) {
             out.extend_from_slice(b"%4");
+        }
+        out
+    }
+
+    /// `bytes` encoded so that it decodes back to itself (what a correct client sends):
+    /// separators, `%`, `+` and non-graphic bytes escaped, others escaped at random, spaces as
+    /// `+` or `%20`.
+    pub fn encode_exact(&mut self, bytes: &[u8]) -> Vec<u8> {
+        const HEX: &[u8; 16] = b"0123456789ABCDEF";
+        let mut out = Vec::with_capacity(bytes.len() * 2);
+        let all = self.chance(0.2);
+        for &b in bytes {
+            if b == b' ' && self.chance(0.5) {
+                out.push(b'+');
+            } else if all
+                || matches!(b, b'&' | b'=' | b'%' | b'+' | b'#')
+                || !b.is_ascii_graphic()
+                || self.chance(0.05)
+            {
+                out.extend_from_slice(&[b'%', HEX[usize::from(b >> 4)], HEX[usize::from(b & 15)]]);
+            } else {
+                out.push(b);
+            }
+        }
+        out
+    }
+
+    /// Pairs as a form body that decodes back to exactly them.
+    pub fn form_exact(&mut self, pairs: &[(String, String)]) -> Vec<u8> {
+        let mut out = Vec::new();
+        for (i, (k, v)) in pairs.iter().enumerate() {
+            if i > 0 {
+                out.push(b'&');
+            }
+            out.extend(self.encode_exact(k.as_bytes()));
+            out.push(b'=');
+            out.extend(self.encode_exact(v.as_bytes()));
         }
         out
     }

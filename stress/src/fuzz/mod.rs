@@ -17,7 +17,7 @@ use generate::Gen;
 use targets::World;
 
 /// One target: its name and its case function.
-pub type Target = (&'static str, fn(&mut World, &mut Gen) -> Result<(), String>);
+pub type Target = (&'static str, fn(&mut World, &mut Gen) -> targets::Outcome);
 
 /// Every target, in the order they run.
 pub const TARGETS: &[Target] = &[
@@ -31,7 +31,7 @@ pub const TARGETS: &[Target] = &[
 
 /// What one target's run found.
 #[derive(Debug, Default)]
-pub struct Outcome {
+pub struct Report {
     /// The target.
     pub name: &'static str,
     /// Cases run.
@@ -44,6 +44,21 @@ pub struct Outcome {
     pub failures: u64,
     /// The first few problems: `(case seed, what happened)`.
     pub examples: Vec<(u64, String)>,
+    /// How the cases ended, by label.
+    pub ends: std::collections::BTreeMap<&'static str, u64>,
+}
+
+impl Report {
+    /// The most common endings, as `label 41.2%, …`.
+    pub fn ends_line(&self) -> String {
+        let mut v: Vec<(&&str, &u64)> = self.ends.iter().collect();
+        v.sort_by(|a, b| b.1.cmp(a.1));
+        v.iter()
+            .take(8)
+            .map(|(k, n)| format!("{k} {:.1}%", **n as f64 * 100.0 / self.cases.max(1) as f64))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
 }
 
 thread_local! {
@@ -51,13 +66,13 @@ thread_local! {
 }
 
 /// Runs `cases` cases of `target`, the case seeds drawn from `seed`.
-pub fn run(target: &Target, cases: u64, seed: u64) -> Outcome {
+pub fn run(target: &Target, cases: u64, seed: u64) -> Report {
     let (name, f) = *target;
     let mut world = World::new();
     let mut seeds = fastrand::Rng::with_seed(seed ^ fnv(name));
-    let mut out = Outcome {
+    let mut out = Report {
         name,
-        ..Outcome::default()
+        ..Report::default()
     };
     let started = Instant::now();
     for _ in 0..cases {
@@ -66,7 +81,10 @@ pub fn run(target: &Target, cases: u64, seed: u64) -> Outcome {
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut world, &mut g)));
         out.cases += 1;
         let problem = match r {
-            Ok(Ok(())) => None,
+            Ok(Ok(end)) => {
+                *out.ends.entry(end).or_default() += 1;
+                None
+            }
             Ok(Err(e)) => {
                 out.failures += 1;
                 Some(e)
@@ -178,6 +196,7 @@ pub fn main_with(args: &[String]) -> Result<bool, String> {
             "{:<10} {:>10} {:>9.1} {:>7} {:>9}",
             r.name, r.cases, r.seconds, r.panics, r.failures
         );
+        println!("    ends: {}", r.ends_line());
         for (seed, what) in &r.examples {
             println!("    case seed {seed}: {what}");
         }

@@ -1,5 +1,6 @@
-//! The fuzz targets. Each runs one case from a seeded [`Gen`] and returns `Err` when a property
-//! does not hold (a panic is caught by the driver). Properties, beyond "no panic":
+//! The fuzz targets. Each runs one case from a seeded [`Gen`] and returns how the case ended (a
+//! label the driver tallies, to show how deep the cases go) or `Err` when a property does not
+//! hold (a panic is caught by the driver). Properties, beyond "no panic":
 //!
 //! * `wire`: the parser agrees with `form_urlencoded` on every input; the parameter cap refuses
 //!   exactly the forms with more pairs; the duplicate finder agrees with a naive one.
@@ -17,7 +18,10 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use bytes::Bytes;
-use cmq_mock::internal::{Admin, Backend, Engine, Limits, RequestContext, Server, Verifier};
+use cmq_mock::Protocol;
+use cmq_mock::internal::{
+    Admin, Backend, CreateTopic, Engine, Limits, RequestContext, Server, Subscribe, Verifier,
+};
 use cmq_mock::internal::{AdminRoutes, dispatch};
 use cmq_mock::{Clock, Faults, Journal, WireParams};
 use cmq_sdk::Action;
@@ -27,6 +31,9 @@ use http_body_util::Full;
 use serde_json::{Value, json};
 
 use super::generate::{COMMON, Corpus, Gen, Pairs};
+
+/// How a case ended (a label the driver tallies), or the property it broke.
+pub type Outcome = Result<&'static str, String>;
 
 const ID: &str = "AKIDfuzzaccount";
 const KEY: &str = "fuzz-secret-key";
@@ -116,6 +123,13 @@ impl World {
             let _ = a.create_queue(q, &Default::default());
         }
         let _ = a.send_message("q0", "hello", 0);
+        for t in ["t0", "t1"] {
+            let _ = a.create_topic(&CreateTopic {
+                name: t.into(),
+                ..CreateTopic::default()
+            });
+        }
+        let _ = a.subscribe("t0", &Subscribe::new("s0", Protocol::Queue, "q1"));
     }
 
     /// Forgets everything every few thousand cases, so memory stays flat over a long run.
@@ -189,7 +203,7 @@ fn form_bytes(w: &World, g: &mut Gen) -> Vec<u8> {
 }
 
 /// `wire`: the form parser against `form_urlencoded`, the cap and the duplicate finder.
-pub fn wire(w: &mut World, g: &mut Gen) -> Result<(), String> {
+pub fn wire(w: &mut World, g: &mut Gen) -> Outcome {
     let bytes = form_bytes(w, g);
     let ours = WireParams::parse(&bytes);
     let reference: Pairs = form_urlencoded::parse(&bytes)
@@ -223,11 +237,16 @@ pub fn wire(w: &mut World, g: &mut Gen) -> Result<(), String> {
     {
         return Err("len or heap_bytes inconsistent".into());
     }
-    Ok(())
+    Ok(match (reference.len(), naive.is_some()) {
+        (0, _) => "no parameter",
+        (_, true) => "a duplicate name",
+        (1..=9, _) => "1-9 parameters",
+        _ => "10+ parameters",
+    })
 }
 
 /// `dispatch`: decode, validate and run every action on the engine.
-pub fn dispatch(w: &mut World, g: &mut Gen) -> Result<(), String> {
+pub fn dispatch(w: &mut World, g: &mut Gen) -> Outcome {
     w.tick();
     let (action, pairs) = if g.chance(0.4) {
         let (a, p) = w.corpus.pick(g, 0.6);
@@ -247,9 +266,10 @@ pub fn dispatch(w: &mut World, g: &mut Gen) -> Result<(), String> {
     // A receive that would wait is dropped (cancelling a wait is safe).
     let answer = dispatch::dispatch(&*w.backend, &ctx, action, &params).now_or_never();
     match answer {
-        None | Some(Err(_)) => Ok(()),
+        None => Ok("waiting (long poll)"),
+        Some(Err(e)) => Ok(e.error.id()),
         Some(Ok(body)) => match serde_json::from_slice::<Value>(&body) {
-            Ok(v) if v["code"] == 0 => Ok(()),
+            Ok(v) if v["code"] == 0 => Ok("success"),
             other => Err(format!(
                 "{action:?}: a success that is not code 0: {other:?}"
             )),
@@ -257,25 +277,14 @@ pub fn dispatch(w: &mut World, g: &mut Gen) -> Result<(), String> {
     }
 }
 
-/// Headers a browser, an SDK or an attacker may send.
-fn headers(g: &mut Gen, b: &mut hyper::http::request::Builder) {
-    let hosts = [
-        HOST,
-        "localhost:8641",
-        "[::1]:8641",
-        "evil.example:8641",
-        "127.0.0.1",
-        "[::1",
-        ":",
-        "",
-    ];
-    if g.chance(0.9) {
-        let h = if g.chance(0.9) {
-            (*g.pick(&hosts)).to_owned()
-        } else {
-            g.text(20)
-        };
-        *b = std::mem::take(b).header("host", h);
+/// Headers a browser, an SDK or an attacker may send; `host` is the `Host` to send (if any).
+fn headers(
+    g: &mut Gen,
+    mut b: hyper::http::request::Builder,
+    host: Option<String>,
+) -> hyper::http::request::Builder {
+    if let Some(h) = host {
+        b = b.header("host", h);
     }
     let extra: [(&str, &[&str]); 6] = [
         (
@@ -312,82 +321,150 @@ fn headers(g: &mut Gen, b: &mut hyper::http::request::Builder) {
         ),
     ];
     for (name, values) in extra {
-        if g.chance(0.2) {
+        if g.chance(0.15) {
             let v = if g.chance(0.8) {
                 (*g.pick(values)).to_owned()
             } else {
                 g.text(12)
             };
-            *b = std::mem::take(b).header(name, v);
+            b = b.header(name, v);
         }
+    }
+    b
+}
+
+/// `s` with every byte a URI cannot carry as is percent-encoded.
+fn uri_safe(s: &[u8]) -> String {
+    let mut out = String::with_capacity(s.len());
+    for &c in s {
+        if c.is_ascii_alphanumeric() || b"-._~!$&'()*+,;=:@/?%".contains(&c) {
+            out.push(char::from(c));
+        } else {
+            out.push_str(&format!("%{c:02X}"));
+        }
+    }
+    out
+}
+
+/// A random `Host` header, or none.
+fn random_host(g: &mut Gen) -> Option<String> {
+    let hosts = [
+        HOST,
+        "localhost:8641",
+        "[::1]:8641",
+        "evil.example:8641",
+        "127.0.0.1",
+        "[::1",
+        ":",
+        "",
+    ];
+    match g.below(10) {
+        0 => None,
+        1 => Some(g.text(20)),
+        _ => Some((*g.pick(&hosts)).to_owned()),
     }
 }
 
-/// `admission`: whole HTTP requests through the server's front, admin routes included.
-pub fn admission(w: &mut World, g: &mut Gen) -> Result<(), String> {
-    w.tick();
+/// A request as an SDK sends it: signed for [`HOST`], by GET or POST; half of them a real
+/// request of the corpus.
+fn sdk_request(w: &World, g: &mut Gen) -> (String, String, Option<String>, Bytes) {
+    let p = if g.chance(0.5) {
+        w.corpus.pick_small(g, 0.0, 4096).1
+    } else {
+        let a = *g.pick(Action::ALL);
+        g.params_for(a)
+    };
+    if g.chance(0.8) {
+        let p = signed(g, "POST", p);
+        let form = g.form_exact(&p);
+        (
+            "POST".into(),
+            "/v2/index.php".into(),
+            Some(HOST.into()),
+            Bytes::from(form),
+        )
+    } else {
+        let p = signed(g, "GET", p);
+        let form = g.form_exact(&p);
+        let uri = format!("/v2/index.php?{}", uri_safe(&form));
+        ("GET".into(), uri, Some(HOST.into()), Bytes::new())
+    }
+}
+
+/// Anything at all: methods, paths (admin ones too), queries, hosts, bodies, sizes.
+fn any_request(w: &World, g: &mut Gen) -> (String, String, Option<String>, Bytes) {
     let method = *g.pick(&[
-        "GET", "POST", "POST", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH",
+        "GET", "POST", "POST", "PUT", "DELETE", "HEAD", "OPTIONS", "PATCH",
     ]);
+    let admin = [
+        "clock",
+        "queues",
+        "queues/q0",
+        "faults",
+        "journal",
+        "reset",
+        "stats",
+        "deliveries",
+        "x",
+    ];
     let path = match g.below(6) {
         0..=2 => "/v2/index.php".to_owned(),
         3 => "/".to_owned(),
-        4 => format!(
-            "/_mock/{}",
-            g.pick(&[
-                "clock",
-                "queues",
-                "queues/q0",
-                "faults",
-                "journal",
-                "reset",
-                "stats",
-                "deliveries",
-                "x"
-            ])
-        ),
-        _ => format!("/{}", g.text(10).replace(['?', '#', ' '], "")),
+        4 => format!("/_mock/{}", g.pick(&admin)),
+        _ => format!("/{}", uri_safe(g.text(10).as_bytes()).replace('?', "")),
     };
-    let body_form = if g.chance(0.3) {
-        let a = *g.pick(Action::ALL);
-        let p = g.params_for(a);
-        let p = signed(g, method, p);
-        g.form(&p)
-    } else {
-        form_bytes(w, g)
-    };
+    let form = form_bytes(w, g);
     let query = if method == "GET" && g.chance(0.7) {
-        String::from_utf8_lossy(&body_form).replace(['#', ' '], "")
+        uri_safe(&form)
     } else {
-        g.text(8).replace(['#', ' '], "")
+        uri_safe(g.text(8).as_bytes())
     };
     let uri = if query.is_empty() {
-        path.clone()
+        path
     } else {
         format!("{path}?{query}")
     };
+    let host = if uri.starts_with("/_mock") && g.chance(0.7) {
+        Some(HOST.to_owned())
+    } else {
+        random_host(g)
+    };
     let body = match g.below(20) {
         0 => w.oversized.clone(),
-        1..=4 => Bytes::from(g.json(3).to_string()),
-        _ => Bytes::from(body_form),
+        1..=5 => Bytes::from(g.json(3).to_string()),
+        _ => Bytes::from(form),
     };
-    let mut b = hyper::Request::builder().method(method).uri(uri.as_str());
-    headers(g, &mut b);
+    (method.into(), uri, host, body)
+}
+
+/// `admission`: whole HTTP requests through the server's front, admin routes included.
+pub fn admission(w: &mut World, g: &mut Gen) -> Outcome {
+    w.tick();
+    let (method, uri, host, body) = if g.chance(0.3) {
+        sdk_request(w, g)
+    } else {
+        any_request(w, g)
+    };
+    let path = uri.split('?').next().unwrap_or("").to_owned();
+    let b = hyper::Request::builder()
+        .method(method.as_str())
+        .uri(uri.as_str());
+    let b = headers(g, b, host);
     let Ok(req) = b.body(Full::new(body)) else {
-        return Ok(()); // not a request hyper could have parsed
+        return Ok("not an HTTP request");
     };
     let answer = w.server.http(Some(w.addr), req).now_or_never();
     w.keep_time_sane();
     let Some(answer) = answer else {
-        return Ok(()); // waiting (a long poll, an injected latency): dropped
+        return Ok("waiting (long poll or latency)");
     };
     let Some(resp) = answer else {
-        return Ok(()); // the connection is closed (an injected fault)
+        return Ok("connection dropped");
     };
     check_response(&path, resp)
 }
 
-fn check_response(path: &str, resp: hyper::Response<Full<Bytes>>) -> Result<(), String> {
+fn check_response(path: &str, resp: hyper::Response<Full<Bytes>>) -> Outcome {
     use http_body_util::BodyExt;
     let status = resp.status().as_u16();
     let ct = resp
@@ -411,11 +488,21 @@ fn check_response(path: &str, resp: hyper::Response<Full<Bytes>>) -> Result<(), 
     if admin && status == 500 {
         return Err(format!("{path}: admin answered 500: {v}"));
     }
-    Ok(())
+    Ok(match (admin, status, v["code"].as_i64()) {
+        (true, 200, _) => "admin 200",
+        (true, 403, _) => "admin 403",
+        (true, 404, _) => "admin 404",
+        (true, _, _) => "admin other",
+        (false, _, Some(0)) => "CMQ success",
+        (false, _, Some(4100)) => "CMQ 4100 (authentication)",
+        (false, _, Some(7000)) => "CMQ 7000",
+        (false, _, Some(c)) if c >= 6000 => "CMQ 6xxx",
+        (false, _, _) => "CMQ 4xxx",
+    })
 }
 
 /// `sign-v1`: the API 2.0 signer and verifier.
-pub fn sign_v1(w: &mut World, g: &mut Gen) -> Result<(), String> {
+pub fn sign_v1(w: &mut World, g: &mut Gen) -> Outcome {
     let pairs: Pairs = (0..g.below(12))
         .map(|_| {
             let k = g.name(COMMON);
@@ -460,20 +547,17 @@ pub fn sign_v1(w: &mut World, g: &mut Gen) -> Result<(), String> {
     }
     let mut junk = good.into_pairs();
     g.mutate_pairs(&mut junk);
-    let _ = verifier.verify(
-        method,
-        &host,
-        &path,
-        &WireParams::from_pairs(junk),
-        &w.accounts,
-    );
-    Ok(())
+    let junk = WireParams::from_pairs(junk);
+    match verifier.verify(method, &host, &path, &junk, &w.accounts) {
+        Ok(_) => Ok("a mutated request still verified"),
+        Err(e) => Ok(e.error.id()),
+    }
 }
 
 /// A TC3 `Authorization` value: well formed with random parts, or mangled.
-fn tc3_authorization(g: &mut Gen) -> String {
+fn tc3_authorization(g: &mut Gen, ts: u64) -> String {
     let date = if g.chance(0.7) {
-        "2026-11-25".to_owned()
+        tc3::utc_date(ts)
     } else {
         g.text(10)
     };
@@ -501,7 +585,7 @@ fn tc3_authorization(g: &mut Gen) -> String {
 }
 
 /// `sign-tc3`: the API 3.0 signer and verifier.
-pub fn sign_tc3(_w: &mut World, g: &mut Gen) -> Result<(), String> {
+pub fn sign_tc3(_w: &mut World, g: &mut Gen) -> Outcome {
     let body = g.json(3).to_string().into_bytes();
     let host = if g.chance(0.5) {
         "tdmq.tencentcloudapi.com".to_owned()
@@ -547,7 +631,7 @@ pub fn sign_tc3(_w: &mut World, g: &mut Gen) -> Result<(), String> {
         return Err("a changed body verifies".into());
     }
     // Anything at all: no panic.
-    let auth = tc3_authorization(g);
+    let auth = tc3_authorization(g, ts);
     let ts2 = if g.chance(0.5) {
         ts_text.clone()
     } else {
@@ -574,9 +658,13 @@ pub fn sign_tc3(_w: &mut World, g: &mut Gen) -> Result<(), String> {
         headers: &hs[..n],
         body: &other_body,
     };
-    let _ = tc3::verify(&random, KEY);
     let _ = tc3::parse_authorization(&auth);
-    Ok(())
+    Ok(match tc3::verify(&random, KEY) {
+        Ok(_) => "random request verified",
+        Err(tc3::Tc3Error::MissingHeader(_)) => "missing header",
+        Err(tc3::Tc3Error::SignatureMismatch) => "signature mismatch",
+        Err(_) => "malformed",
+    })
 }
 
 /// A JSON body an admin route might get: shaped like a fault rule or a clock move, or anything.
@@ -616,7 +704,7 @@ fn admin_body(g: &mut Gen) -> Vec<u8> {
 }
 
 /// `admin`: the admin routes and their JSON bodies.
-pub fn admin(w: &mut World, g: &mut Gen) -> Result<(), String> {
+pub fn admin(w: &mut World, g: &mut Gen) -> Outcome {
     w.tick();
     let method = *g.pick(&["GET", "POST", "DELETE", "PUT", "GET"]);
     let route = *g.pick(&[
@@ -658,5 +746,9 @@ pub fn admin(w: &mut World, g: &mut Gen) -> Result<(), String> {
     }
     serde_json::from_slice::<Value>(&out).map_err(|e| format!("{method} {path}: not JSON: {e}"))?;
     w.keep_time_sane();
-    Ok(())
+    Ok(match status {
+        200 => "200",
+        400 => "400",
+        _ => "404",
+    })
 }
