@@ -3,6 +3,7 @@
 //! its answer instead of a reset connection, and the whole body must arrive before a deadline.
 
 use bytes::Bytes;
+use futures_util::FutureExt;
 use http_body_util::BodyExt;
 use hyper::body::Body;
 
@@ -26,12 +27,13 @@ pub(crate) enum BodyError {
 }
 
 /// Reads `body`, keeping at most `limit` bytes. `declared` is its `Content-Length`, when sent;
-/// `deadline` the instant by which it must have arrived.
+/// the whole body must arrive within `timeout` (counted from the first wait: a body that came
+/// with its headers never reads the clock).
 pub(crate) async fn read_body<B>(
     mut body: B,
     limit: usize,
     declared: Option<u64>,
-    deadline: tokio::time::Instant,
+    timeout: std::time::Duration,
 ) -> Result<Bytes, BodyError>
 where
     B: Body<Data = Bytes> + Unpin,
@@ -48,15 +50,25 @@ where
     let mut first: Option<Bytes> = None;
     let mut buf: Vec<u8> = Vec::new();
     let mut total: u64 = 0;
+    let mut deadline: Option<tokio::time::Instant> = None;
     loop {
-        let frame = match tokio::time::timeout_at(deadline, body.frame()).await {
-            Err(_) => return Err(BodyError::TimedOut),
-            Ok(None) => break,
-            Ok(Some(Err(e))) => {
+        let next = match body.frame().now_or_never() {
+            Some(ready) => ready,
+            None => {
+                let at = *deadline.get_or_insert_with(|| tokio::time::Instant::now() + timeout);
+                match tokio::time::timeout_at(at, body.frame()).await {
+                    Err(_) => return Err(BodyError::TimedOut),
+                    Ok(next) => next,
+                }
+            }
+        };
+        let frame = match next {
+            None => break,
+            Some(Err(e)) => {
                 tracing::trace!(error = %e, "cmq-mock: request body broke");
                 return Err(BodyError::Broken);
             }
-            Ok(Some(Ok(frame))) => frame,
+            Some(Ok(frame)) => frame,
         };
         let Ok(data) = frame.into_data() else {
             continue;
@@ -94,8 +106,8 @@ mod tests {
     use hyper::body::Frame;
     use std::time::Duration;
 
-    fn later() -> tokio::time::Instant {
-        tokio::time::Instant::now() + Duration::from_secs(3600)
+    fn later() -> Duration {
+        Duration::from_secs(3600)
     }
 
     type Chunks = StreamBody<
@@ -140,9 +152,8 @@ mod tests {
         let first: Result<Frame<Bytes>, std::io::Error> =
             Ok(Frame::data(Bytes::from_static(b"a=1")));
         let stalled = futures_util::stream::iter([first]).chain(futures_util::stream::pending());
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(60);
         let body = StreamBody::new(stalled);
-        let r = read_body(body, 1024, Some(100), deadline).await;
+        let r = read_body(body, 1024, Some(100), Duration::from_secs(60)).await;
         assert_eq!(r, Err(BodyError::TimedOut));
     }
 }

@@ -85,7 +85,10 @@ impl ConnState {
     }
 
     fn enter(&self, phase: u8) {
-        self.since_ms.store(self.now_ms(), Ordering::Relaxed);
+        // A busy connection has no deadline: no need to read the clock.
+        if phase != BUSY {
+            self.since_ms.store(self.now_ms(), Ordering::Relaxed);
+        }
         self.phase.store(phase, Ordering::Relaxed);
     }
 

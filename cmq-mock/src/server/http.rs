@@ -68,10 +68,6 @@ fn closing(mut r: Response<Full<Bytes>>, conn: Option<&ConnState>, linger: bool)
 }
 
 impl<S: CmqService> Shared<S> {
-    fn body_deadline(&self) -> tokio::time::Instant {
-        tokio::time::Instant::now() + self.limits.body_timeout
-    }
-
     /// Answers one request; `conn` is the connection it came on (none in process).
     pub(crate) async fn http<B>(&self, req: Request<B>, conn: Option<&ConnState>) -> HttpResult
     where
@@ -96,7 +92,7 @@ impl<S: CmqService> Shared<S> {
         } else {
             0
         };
-        let read = read_body(body, limit, declared, self.body_deadline()).await;
+        let read = read_body(body, limit, declared, self.limits.body_timeout).await;
         let mut last = None;
         let body_bytes;
         let raw = match (method, read) {
@@ -174,9 +170,9 @@ impl<S: CmqService> Shared<S> {
                 Ok(r)
             };
         }
-        let deadline = self.body_deadline();
+        let timeout = self.limits.body_timeout;
         let bytes =
-            match read_body(body, ADMIN_MAX_BODY_BYTES, declared_length(parts), deadline).await {
+            match read_body(body, ADMIN_MAX_BODY_BYTES, declared_length(parts), timeout).await {
                 Ok(b) => b,
                 Err(BodyError::TooLarge { drained }) => {
                     let r = error_response(StatusCode::PAYLOAD_TOO_LARGE, "request body too large");
