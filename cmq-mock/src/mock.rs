@@ -222,8 +222,7 @@ impl CmqMockBuilder {
         self
     }
 
-    /// The budgets in force so far (to change one field: `b.budgets(Budgets { .., ..b.current_budgets().clone() })`,
-    /// or use the single-budget methods).
+    /// The budgets set so far (the single-budget methods below change one field each).
     pub fn current_budgets(&self) -> &Budgets {
         &self.budgets
     }

@@ -2,8 +2,8 @@
 //! hyper, and bounding each in time.
 //!
 //! * **Slots.** A connection holds one of `max_connections` slots while it lives. At the cap, the
-//!   connection idle the longest (between requests, or connected without sending anything) is
-//!   closed to make room for the new one; when no connection is idle, the new one waits (the
+//!   connection idle the longest (between requests, or connected without sending anything, and
+//!   with its last answer flushed) is closed to make room for the new one; when no connection is idle, the new one waits (the
 //!   accept loop stops accepting, so further clients wait in the kernel's listen backlog) until
 //!   a slot frees up. So idle or stalled clients cannot lock out a working one, and the mock
 //!   never holds more than `max_connections + 1` sockets.
@@ -63,6 +63,9 @@ pub(crate) struct ConnState {
     epoch: Instant,
     /// Set by the accept loop to close this connection if it is still idle.
     evict: Notify,
+    /// True from the moment an answer is ready until hyper has flushed it to the socket: such
+    /// a connection is not idle enough to be closed for room.
+    flushing: AtomicBool,
     /// Set by a handler: linger after the last answer.
     linger: AtomicBool,
 }
@@ -74,6 +77,7 @@ impl ConnState {
             since_ms: AtomicU64::new(0),
             epoch,
             evict: Notify::new(),
+            flushing: AtomicBool::new(false),
             linger: AtomicBool::new(false),
         };
         s.enter(IDLE);
@@ -94,6 +98,11 @@ impl ConnState {
 
     fn phase(&self) -> u8 {
         self.phase.load(Ordering::Relaxed)
+    }
+
+    /// Idle, with its last answer written out: closing it loses nothing.
+    fn evictable(&self) -> bool {
+        self.phase() == IDLE && !self.flushing.load(Ordering::Relaxed)
     }
 
     /// When the current phase times out, if it can.
@@ -142,7 +151,7 @@ impl Registry {
         let conns = self.conns.lock().unwrap_or_else(|e| e.into_inner());
         let oldest = conns
             .values()
-            .filter(|c| c.phase() == IDLE)
+            .filter(|c| c.evictable())
             .min_by_key(|c| c.since_ms.load(Ordering::Relaxed));
         match oldest {
             Some(c) => {
@@ -316,6 +325,7 @@ async fn serve_connection<S: CmqService>(
             async move {
                 state.enter(BUSY);
                 let r = shared.http(req, Some(&state)).await;
+                state.flushing.store(true, Ordering::Relaxed);
                 state.enter(IDLE);
                 r
             }
@@ -368,7 +378,7 @@ where
             return Poll::Ready(End::Done);
         }
         while evicted.as_mut().poll(cx).is_ready() {
-            if state.phase() == IDLE {
+            if state.evictable() {
                 return Poll::Ready(End::Evicted);
             }
             // It got busy meanwhile: keep it, and listen for the next eviction.
@@ -445,7 +455,13 @@ impl AsyncWrite for Watched {
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        Pin::new(&mut self.get_mut().inner).poll_flush(cx)
+        let this = self.get_mut();
+        let r = Pin::new(&mut this.inner).poll_flush(cx);
+        if let Poll::Ready(Ok(())) = r {
+            // hyper flushes once what it buffered is written: the answer is out.
+            this.state.flushing.store(false, Ordering::Relaxed);
+        }
+        r
     }
 
     fn poll_write_vectored(
