@@ -9,8 +9,8 @@ use common::*;
 use std::time::{Duration, Instant};
 
 use cmq_mock::{
-    Budgets, CmqMock, DeliveryOutcome, MESSAGE_OVERHEAD_BYTES, MockConfig, PushReceiver, Reply,
-    StartError,
+    Budgets, CmqMock, DeliveryOutcome, MESSAGE_OVERHEAD_BYTES, MockConfig, PushConfig, PushFailure,
+    PushReceiver, Reply, StartError,
 };
 use cmq_sdk::ErrorId;
 use serde_json::{Value, json};
@@ -120,6 +120,30 @@ async fn a_full_push_backlog_drops_its_oldest_waiting_message() {
             .len(),
         2
     );
+}
+
+#[tokio::test]
+async fn a_hanging_endpoint_cannot_stall_a_manual_clock_forever() {
+    let rx = PushReceiver::start().await.expect("receiver");
+    rx.set_default(Reply::Hang);
+    // Nobody advances the manual clock: only the real-time limit ends the attempt.
+    let (mock, _) = mock_with(|b| {
+        b.push_config(PushConfig {
+            real_time_limit: Duration::from_millis(200),
+            ..PushConfig::default()
+        })
+    })
+    .await;
+    let t = client(&mock).topic("t");
+    t.create().await.expect("topic");
+    t.subscribe_http("hook", rx.url("/h")).await.expect("sub");
+    let id = t.publish("m").await.expect("publish");
+    let rec = mock
+        .deliveries()
+        .wait_for(|r| r.msg_id == id, WAIT)
+        .await
+        .expect("the attempt ends");
+    assert_eq!(rec.outcome, DeliveryOutcome::Failed(PushFailure::Timeout));
 }
 
 #[tokio::test]
