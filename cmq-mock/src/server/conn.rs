@@ -149,10 +149,12 @@ impl Registry {
     /// Asks the connection idle the longest to close; false when none is idle.
     pub(crate) fn evict_one(&self) -> bool {
         let conns = self.conns.lock().unwrap_or_else(|e| e.into_inner());
+        // Oldest first; among connections idle since the same millisecond, the first accepted.
         let oldest = conns
-            .values()
-            .filter(|c| c.evictable())
-            .min_by_key(|c| c.since_ms.load(Ordering::Relaxed));
+            .iter()
+            .filter(|(_, c)| c.evictable())
+            .min_by_key(|(id, c)| (c.since_ms.load(Ordering::Relaxed), **id))
+            .map(|(_, c)| c);
         match oldest {
             Some(c) => {
                 c.evict.notify_one();
@@ -277,8 +279,20 @@ pub(crate) async fn serve<S: CmqService>(shared: Arc<Shared<S>>, mut listener: T
     while let Some((stream, permit)) = gate.next(&mut listener).await {
         // Forget the connections that ended (their slots are already free).
         while conns.try_join_next().is_some() {}
-        let registry = gate.registry.clone();
-        conns.spawn(serve_connection(shared.clone(), stream, permit, registry));
+        // Known to the registry from the moment it is accepted, so eviction goes in order.
+        let state = Arc::new(ConnState::new(shared.epoch));
+        let id = gate.registry.insert(state.clone());
+        let registered = Registered {
+            registry: gate.registry.clone(),
+            id,
+        };
+        conns.spawn(serve_connection(
+            shared.clone(),
+            stream,
+            permit,
+            state,
+            registered,
+        ));
     }
     drop(listener);
     let drained = tokio::time::timeout(shared.grace, async {
@@ -302,15 +316,27 @@ enum End {
     TimedOut(u8),
 }
 
+/// A connection's place in the registry, given up when the connection ends (or its task is
+/// cancelled).
+struct Registered {
+    registry: Arc<Registry>,
+    id: u64,
+}
+
+impl Drop for Registered {
+    fn drop(&mut self) {
+        self.registry.remove(self.id);
+    }
+}
+
 async fn serve_connection<S: CmqService>(
     shared: Arc<Shared<S>>,
     stream: TcpStream,
     _permit: OwnedSemaphorePermit,
-    registry: Arc<Registry>,
+    state: Arc<ConnState>,
+    _registered: Registered,
 ) {
     let _ = stream.set_nodelay(true);
-    let state = Arc::new(ConnState::new(shared.epoch));
-    let id = registry.insert(state.clone());
     let io = Watched {
         inner: stream,
         state: state.clone(),
@@ -338,7 +364,6 @@ async fn serve_connection<S: CmqService>(
     if end != End::Done {
         tracing::debug!(?end, "cmq-mock: connection closed");
     }
-    registry.remove(id);
 }
 
 /// How often a connection looks at its phase's deadline: a third of the shortest timeout (so a
