@@ -181,6 +181,13 @@ async fn admin_inspection_is_paged_with_body_previews() {
         .await
         .expect("GET");
     assert_eq!(r.status().as_u16(), 400);
+    // The journal and the delivery log page the same way (a plain GET gets up to 10,000).
+    let all = admin_get(&mock, "/_mock/journal").await;
+    assert_eq!(all.as_array().map(Vec::len), Some(5));
+    let page = admin_get(&mock, "/_mock/journal?offset=1&limit=2").await;
+    assert_eq!(page.as_array().map(Vec::len), Some(2));
+    assert_eq!(page[0]["request_id"], all[1]["request_id"]);
+    assert_eq!(admin_get(&mock, "/_mock/deliveries?limit=1").await, json!([]));
 }
 
 #[tokio::test]

@@ -17,8 +17,9 @@
 //! | `GET /_mock/stats` | stored messages and bytes against their ceilings, the journal's size, armed faults, receives waiting |
 //! | `POST /_mock/reset` | delete every queue, topic and message; clear faults, journal, deliveries |
 //!
-//! Listings are paged: `offset` (default 0) and `limit` (default 100; at most 1000 messages or
-//! 10,000 records). A page of messages is copied under its queue's lock, and only the page: the
+//! Listings are paged: `offset` (default 0) and `limit` (messages: default 100, at most 1000;
+//! journal and delivery records: default and most 10,000, so that a plain GET returns a
+//! default-sized journal whole). A page of messages is copied under its queue's lock, and only the page: the
 //! state's index is walked to `offset + limit`, bodies are cut to a 256-byte preview (full bodies
 //! with `bodies=full`, up to 4 MiB of bodies per page), and the JSON is built after the lock is
 //! released.
@@ -38,8 +39,8 @@ use crate::journal::Journal;
 use crate::protocol::v2::auth::Verifier;
 use crate::server::AdminRoutes;
 use views::{
-    MAX_MESSAGE_LIMIT, MAX_RECORD_LIMIT, PAGE_BYTES, PREVIEW_BYTES, delivery_json, pages_json,
-    paging, query_param, states,
+    DEFAULT_LIMIT, MAX_MESSAGE_LIMIT, MAX_RECORD_LIMIT, PAGE_BYTES, PREVIEW_BYTES, delivery_json,
+    pages_json, paging, paging_or, query_param, states,
 };
 
 /// The most fault rules armed at once.
@@ -181,7 +182,7 @@ impl Admin {
             return err(404, format!("no queue {name}"));
         };
         let full = query_param(query, "bodies").is_some_and(|b| b == "full");
-        let (offset, limit) = match paging(query, MAX_MESSAGE_LIMIT) {
+        let (offset, limit) = match paging_or(query, DEFAULT_LIMIT, MAX_MESSAGE_LIMIT) {
             Ok(p) => p,
             Err(e) => return err(400, e),
         };

@@ -7,7 +7,8 @@ use crate::engine::{
     QueueAttributes,
 };
 
-/// The page size when a listing names none.
+/// The page size of messages when a listing names none (records: the largest page, so that a
+/// plain `GET /_mock/journal` still returns a default-sized journal whole).
 pub(crate) const DEFAULT_LIMIT: usize = 100;
 /// The largest page of messages (previews).
 pub(crate) const MAX_MESSAGE_LIMIT: usize = 1000;
@@ -25,8 +26,14 @@ pub(crate) fn query_param(query: &str, name: &str) -> Option<String> {
         .map(|(_, v)| v.into_owned())
 }
 
-/// `?offset=&limit=` (limit at most `max`); a value that is not a number is an error.
+/// `?offset=&limit=` (limit `max` when absent, at most `max`); a value that is not a number is
+/// an error.
 pub(crate) fn paging(query: &str, max: usize) -> Result<(usize, usize), String> {
+    paging_or(query, max, max)
+}
+
+/// `?offset=&limit=` (limit `default` when absent, at most `max`).
+pub(crate) fn paging_or(query: &str, default: usize, max: usize) -> Result<(usize, usize), String> {
     let num = |name: &str, default: usize| match query_param(query, name) {
         None => Ok(default),
         Some(v) => v
@@ -35,7 +42,7 @@ pub(crate) fn paging(query: &str, max: usize) -> Result<(usize, usize), String> 
             .map_err(|_| format!("{name} must be a whole number, not {v:?}")),
     };
     let offset = num("offset", 0)?;
-    let limit = num("limit", DEFAULT_LIMIT)?;
+    let limit = num("limit", default)?;
     Ok((offset, limit.min(max)))
 }
 
@@ -173,7 +180,8 @@ mod tests {
 
     #[test]
     fn paging_parameters() {
-        assert_eq!(paging("", 1000), Ok((0, DEFAULT_LIMIT)));
+        assert_eq!(paging_or("", DEFAULT_LIMIT, 1000), Ok((0, DEFAULT_LIMIT)));
+        assert_eq!(paging("", 10_000), Ok((0, 10_000)));
         assert_eq!(paging("offset=5&limit=7", 1000), Ok((5, 7)));
         assert_eq!(paging("limit=99999", 1000), Ok((0, 1000)));
         assert!(paging("offset=-1", 1000).is_err());
