@@ -187,7 +187,10 @@ async fn admin_inspection_is_paged_with_body_previews() {
     let page = admin_get(&mock, "/_mock/journal?offset=1&limit=2").await;
     assert_eq!(page.as_array().map(Vec::len), Some(2));
     assert_eq!(page[0]["request_id"], all[1]["request_id"]);
-    assert_eq!(admin_get(&mock, "/_mock/deliveries?limit=1").await, json!([]));
+    assert_eq!(
+        admin_get(&mock, "/_mock/deliveries?limit=1").await,
+        json!([])
+    );
 }
 
 #[tokio::test]
