@@ -426,13 +426,15 @@ pub struct Corpus {
 }
 
 impl Corpus {
-    /// Reads `requests.json`, `malformed.json` and `generated/boundaries.json`.
+    /// Reads `requests.json`, `malformed.json` and the derived cases of every profile
+    /// (`generated/boundaries.<profile>.json`).
     pub fn load() -> Self {
         let mut cases = Vec::new();
         for file in [
             "spec/conformance/requests.json",
             "spec/conformance/malformed.json",
-            "spec/conformance/generated/boundaries.json",
+            "spec/conformance/generated/boundaries.tdmq.json",
+            "spec/conformance/generated/boundaries.legacy.json",
         ] {
             let doc = cmq_conformance::load(file);
             for c in cmq_conformance::cases(&doc) {

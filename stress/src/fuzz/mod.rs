@@ -63,6 +63,7 @@ impl Report {
 
 thread_local! {
     static LAST_PANIC: std::cell::RefCell<Option<String>> = const { std::cell::RefCell::new(None) };
+    static IN_CASE: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
 }
 
 /// Runs `cases` cases of `target`, the case seeds drawn from `seed`.
@@ -78,7 +79,9 @@ pub fn run(target: &Target, cases: u64, seed: u64) -> Report {
     for _ in 0..cases {
         let case_seed = if cases == 1 { seed } else { seeds.u64(..) };
         let mut g = Gen::new(case_seed);
+        IN_CASE.with(|c| c.set(true));
         let r = std::panic::catch_unwind(AssertUnwindSafe(|| f(&mut world, &mut g)));
+        IN_CASE.with(|c| c.set(false));
         out.cases += 1;
         let problem = match r {
             Ok(Ok(end)) => {
@@ -179,7 +182,13 @@ pub fn main_with(args: &[String]) -> Result<bool, String> {
             .or_else(|| info.payload().downcast_ref::<String>().cloned())
             .unwrap_or_default();
         let at = info.location().map(|l| l.to_string()).unwrap_or_default();
-        LAST_PANIC.with(|p| *p.borrow_mut() = Some(format!("{msg} at {at}")));
+        let text = format!("{msg} at {at}");
+        if IN_CASE.with(std::cell::Cell::get) {
+            LAST_PANIC.with(|p| *p.borrow_mut() = Some(text));
+        } else {
+            // Outside a case (building the world, reading the corpus): say it plainly.
+            eprintln!("panic outside a fuzz case: {text}");
+        }
     }));
     let _rt = targets::runtime().enter();
     println!(
