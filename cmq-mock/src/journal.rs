@@ -67,8 +67,9 @@ pub struct JournalRecord {
     /// kept.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub params_omitted: bool,
-    /// The answer's `code`; `None` when the connection was dropped without an answer (fault
-    /// injection).
+    /// The answer's `code`; `None` when the connection was dropped before the request was
+    /// carried out (fault injection). A request whose answer was dropped after it was carried
+    /// out (`drop_answer`) has the code it would have answered.
     pub code: Option<i64>,
     /// The answer's `requestId`.
     pub request_id: String,
