@@ -589,6 +589,17 @@ impl CmqMock {
         self.engine().deliveries()
     }
 
+    /// Waits until no push can happen before the clock moves (every push worker finished, or
+    /// asleep until a time the clock has not reached); false when `guard` (real time, a hang
+    /// guard only) passed first. With a manual clock, checking `deliveries()` after it proves
+    /// that nothing was pushed, retried or dropped at the clock's current time, without
+    /// watching a window of real time.
+    pub async fn pushes_idle(&self, guard: Duration) -> bool {
+        tokio::time::timeout(guard, self.engine().pushes_idle())
+            .await
+            .is_ok()
+    }
+
     /// Fault injection (next N calls answer a code, latency, dropped connections).
     pub fn faults(&self) -> &Arc<Faults> {
         self.server.faults()

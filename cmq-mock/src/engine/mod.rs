@@ -261,6 +261,16 @@ impl Engine {
         self.inner.ctx.pusher.log()
     }
 
+    /// Completes once no push can happen before the clock moves or a message is published:
+    /// every push worker has finished or sleeps until a time the clock has not reached (a retry,
+    /// an expiry). On a manual clock, a delivery record absent then stays absent until the clock
+    /// is advanced: the exact form of "nothing is pushed before T". A push in flight (waiting
+    /// for its endpoint) is not idle.
+    pub async fn pushes_idle(&self) {
+        let ctx = &self.inner.ctx;
+        ctx.pusher.activity.idle(&ctx.clock).await
+    }
+
     /// Adds an account, or replaces the key of an existing one (keeping its queues and topics).
     /// The first account added is the default one.
     pub fn add_account(&self, secret_id: &str, secret_key: &str) -> Arc<Account> {
