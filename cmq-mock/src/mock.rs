@@ -401,12 +401,13 @@ impl CmqMockBuilder {
                 .with_default_account(default_account.clone()),
         );
         let admin = Arc::new(Admin::new(
-            engine.clone(),
+            backend.clone(),
             clock.clone(),
             faults.clone(),
             journal.clone(),
             verifier.clone(),
         ));
+        let dashboard = self.access.enabled;
         let server = Server::new(backend.clone(), Arc::new(engine), clock.clone())
             .with_verifier(verifier)
             .with_faults(faults)
@@ -420,8 +421,12 @@ impl CmqMockBuilder {
             backend,
             clock,
             accounts,
+            dashboard,
         };
         mock.create_all(&self.config, &default_account).await?;
+        if let Some(url) = mock.dashboard_url() {
+            tracing::info!("cmq-mock dashboard: {url}");
+        }
         Ok(mock)
     }
 }
@@ -433,6 +438,8 @@ pub struct CmqMock {
     backend: Arc<Backend>,
     clock: Clock,
     accounts: Vec<AccountConfig>,
+    /// The admin API, and with it the dashboard, is served.
+    dashboard: bool,
 }
 
 /// One resource of a [`MockConfig`]: wire parameters as a JSON object.
@@ -527,6 +534,22 @@ impl CmqMock {
     /// `http://127.0.0.1:PORT` (the SDK adds `/v2/index.php`).
     pub fn endpoint(&self) -> String {
         self.server.endpoint()
+    }
+
+    /// The dashboard's address, `http://127.0.0.1:PORT/_mock/ui/` (open it in a browser while
+    /// a test holds the mock); `None` when the admin API is off
+    /// ([`CmqMockBuilder::admin`]`(false)`), which turns the dashboard off too.
+    pub fn dashboard_url(&self) -> Option<String> {
+        let mut addr = self.addr();
+        if addr.ip().is_unspecified() {
+            // Listening on every interface: loopback reaches it, and passes the Host check.
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        self.dashboard
+            .then(|| format!("http://{addr}{}", crate::admin::ui::UI_PATH))
     }
 
     /// The bound address.

@@ -132,7 +132,7 @@ pub use topics::push::PushConfig;
 pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};
 pub use types::{
     DeadLetterPolicy, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
-    QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, ReceivedMessage,
+    QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, QueueTraffic, ReceivedMessage,
 };
 
 use crate::clock::Clock;
