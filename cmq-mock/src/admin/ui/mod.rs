@@ -60,14 +60,17 @@ const fn fnv1a(bytes: &[u8]) -> u64 {
     hash
 }
 
-/// `"` + 16 lower-case hex digits + `"`, at compile time.
-const fn etag_of(bytes: &[u8]) -> [u8; 18] {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
+/// Hex digits of a 64-bit hash.
+const DIGITS: usize = 2 * std::mem::size_of::<u64>();
+
+/// `"` + the hash's lower-case hex digits + `"`, at compile time.
+const fn etag_of(bytes: &[u8]) -> [u8; DIGITS + 2] {
+    const HEX: &[u8] = b"0123456789abcdef";
     let hash = fnv1a(bytes);
-    let mut out = [b'"'; 18];
+    let mut out = [b'"'; DIGITS + 2];
     let mut i = 0;
-    while i < 16 {
-        out[1 + i] = HEX[((hash >> (60 - 4 * i)) & 0xf) as usize];
+    while i < DIGITS {
+        out[1 + i] = HEX[((hash >> ((DIGITS - 1 - i) * 4)) & 0xf) as usize];
         i += 1;
     }
     out
@@ -76,7 +79,7 @@ const fn etag_of(bytes: &[u8]) -> [u8; 18] {
 macro_rules! asset {
     ($name:literal, $file:literal, $type:literal) => {{
         const BODY: &[u8] = include_bytes!(concat!("assets/", $file));
-        const TAG: [u8; 18] = etag_of(BODY);
+        const TAG: [u8; DIGITS + 2] = etag_of(BODY);
         Asset {
             name: $name,
             content_type: $type,
@@ -198,6 +201,7 @@ mod tests {
             assert_eq!(a.etag.len(), 18);
             assert!(a.etag.starts_with('"') && a.etag.ends_with('"'));
             assert!(a.etag[1..17].bytes().all(|b| b.is_ascii_hexdigit()));
+            assert_eq!(a.etag, format!("\"{:016x}\"", fnv1a(a.body)));
         }
         assert_ne!(ASSETS[0].etag, ASSETS[1].etag);
         // FNV-1a's published test vector.
