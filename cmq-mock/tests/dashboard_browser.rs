@@ -150,16 +150,19 @@ async fn text_has(c: &Client, css: &str, part: &str) -> String {
     text_until(c, css, |t| t.contains(part)).await
 }
 
-/// Opens the dashboard of `mock` at `view` and waits until it loaded its data.
+/// Opens the dashboard of `mock` at `view` in a fresh document (a hash change alone would keep
+/// the previous view's state) and waits until that view showed the mock's data.
 async fn open(c: &Client, mock: &CmqMock, view: &str) {
     let url = mock.dashboard_url().expect("the dashboard is on");
+    c.goto("about:blank").await.expect("blank page");
     c.goto(&format!("{url}#{view}")).await.expect("page loads");
+    let shown = view.split('/').next().unwrap_or(view);
     until(
         c,
         "a first refresh",
-        "return document.body.dataset.loaded === 'true';",
+        "return document.body.dataset.loaded || null;",
         vec![],
-        |v| v == &json!(true),
+        |v| v.as_str() == Some(shown),
     )
     .await;
 }

@@ -396,7 +396,7 @@ async function refresh() {
     await RENDER[state.view]();
     $("#token-form").hidden = true;
     $("#main").hidden = false;
-    document.body.dataset.loaded = "true";
+    document.body.dataset.loaded = state.view; // what has been shown (tests wait for it)
     if ($("#status").className === "error" && $("#status").dataset.sticky !== "true") status("");
   } catch (e) {
     if (e instanceof Unauthorized) {
