@@ -292,7 +292,7 @@ fn action_coverage(
     uncovered.extend(unc.into_iter().cloned());
     let describe = |id: &str| {
         m.error(id)
-            .map_or(id.to_owned(), |e| format!("{id} {}/{}", e.code, e.module))
+            .map_or(id.to_owned(), |e| format!("{id} {}", e.code_text()))
     };
     ActionCoverage {
         name: a.name.clone(),

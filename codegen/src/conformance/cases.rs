@@ -179,6 +179,8 @@ impl<'m> Gen<'m> {
             }
             ParamType::StringList => self.list_cases(f),
             ParamType::Json => self.json_cases(f),
+            // API 3.0 types: its cases are derived by `tc3_cases` from JSON bodies.
+            ParamType::Bool | ParamType::Object | ParamType::ObjectList => {}
         }
     }
 

@@ -170,8 +170,7 @@ pub fn constraints(m: &Api) -> Vec<Constraint> {
 pub fn error_for<'m>(m: &'m Api, code: i64, module: i64, message: &str) -> Option<&'m ErrorDef> {
     let text = message.strip_prefix(&format!("({module})"))?;
     m.errors.iter().find(|e| {
-        e.code == code
-            && e.module == module
+        e.cmq() == Some((code, module))
             && match e.message.split_once("%s") {
                 None => e.message == text,
                 Some((pre, post)) => {

@@ -42,12 +42,13 @@ fn expect_json(m: &Api, e: &Expect, name: &str) -> Result<String, String> {
         .error(error)
         .ok_or_else(|| format!("{name}: unknown error id `{error}`"))?;
     let subject = param.split('.').next().unwrap_or(param);
+    let (code, module) = def.cmq().unwrap_or_default();
     Ok(format!(
         "{{\"error\":{},\"param\":{},\"code\":{},\"module\":{},\"message\":{}}}",
         json_text(error.as_str()),
         json_text(param.as_str()),
-        def.code,
-        def.module,
+        code,
+        module,
         json_text(def.message_for(subject))
     ))
 }

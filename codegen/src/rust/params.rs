@@ -80,6 +80,9 @@ pub fn spec_expr(wire: &str, p: &Param, pattern: &dyn Fn(&str) -> String) -> Cod
         ParamType::String => "String",
         ParamType::StringList => "StringList",
         ParamType::Json => "Json",
+        ParamType::Bool => "Bool",
+        ParamType::Object => "Object",
+        ParamType::ObjectList => "ObjectList",
     });
     let unit = ident(match p.len_unit {
         LenUnit::Chars => "Chars",
@@ -207,6 +210,18 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
         quote!(if let Some(x) = #amp self.#f { out.#m(#wire, #value); })
     };
     match p.ty {
+        ParamType::Bool | ParamType::Object | ParamType::ObjectList => {
+            // An API 2.0 parameter never has these types (the style lint refuses them).
+            let stop = quote!(compile_error!("an API 3.0 type in an API 2.0 action"));
+            Fragments {
+                rust_type: stop.clone(),
+                arg_type: stop.clone(),
+                conv: stop.clone(),
+                check: stop.clone(),
+                encode: stop.clone(),
+                decode: stop,
+            }
+        }
         ParamType::Int => Fragments {
             rust_type: quote!(i64),
             arg_type: quote!(i64),

@@ -110,6 +110,7 @@ fn inner_type(f: &Field) -> TokenStream {
     let shape = ident(f.shape.as_deref().unwrap_or("Value"));
     match f.ty {
         FieldType::Int => quote!(i64),
+        FieldType::Bool => quote!(bool),
         FieldType::String => quote!(String),
         FieldType::StringList => quote!(Vec<String>),
         FieldType::Json | FieldType::Object => quote!(#shape),
