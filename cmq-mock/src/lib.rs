@@ -69,6 +69,9 @@ pub mod internal {
         Account, CreateTopic, Engine, EngineError, EngineResult, ErrorKind, Limits,
         QueueConfigUpdate, Subscribe,
     };
+    /// The generated API 3.0 layer (decoder, `CmqApi3Service`, dispatcher, envelopes): what the
+    /// API 3.0 backend builds on.
+    pub use crate::generated::v3 as api3;
     pub use crate::generated::{decode, dispatch, service::CmqService};
     pub use crate::journal::redacted;
     pub use crate::protocol::v2::auth::Verifier;

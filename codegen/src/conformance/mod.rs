@@ -22,6 +22,18 @@ use std::collections::BTreeMap;
 
 pub use output::boundaries;
 
+/// The derived cases of `api` on the model's profile, when there are any: every API 2.0 (style
+/// `cmq`) API has them; an API 3.0 one only on the profiles where it exists.
+pub fn boundaries_for(
+    model: &crate::model::Model,
+    api: &Api,
+) -> Result<Option<String>, crate::error::Error> {
+    match &api.tc3 {
+        None => boundaries(model, api).map(Some),
+        Some(_) => Ok(None),
+    }
+}
+
 use crate::model::{Api, ErrorDef, Param};
 use crate::spec::{ParamType, ViolationKind};
 use cases::{Case, Expect, Gen};

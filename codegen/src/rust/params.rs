@@ -72,9 +72,20 @@ fn scalar(v: &Scalar) -> TokenStream {
     }
 }
 
+/// The error table API 2.0's constraint tables name (`ErrorId`).
+pub fn v2_errors() -> proc_macro2::Ident {
+    ident("ErrorId")
+}
+
 /// The `ParamSpec { … }` literal of `p`, under wire name `wire`; `pattern` names the const of
-/// a pattern id (it differs per profile when the pattern does).
-pub fn spec_expr(wire: &str, p: &Param, pattern: &dyn Fn(&str) -> String) -> Code {
+/// a pattern id (it differs per profile when the pattern does); `errors` is the error table's
+/// type (`ErrorId`, `Api3ErrorId`).
+pub fn spec_expr(
+    wire: &str,
+    p: &Param,
+    pattern: &dyn Fn(&str) -> String,
+    errors: &proc_macro2::Ident,
+) -> Code {
     let kind = ident(match p.ty {
         ParamType::Int => "Int",
         ParamType::String => "String",
@@ -105,7 +116,7 @@ pub fn spec_expr(wire: &str, p: &Param, pattern: &dyn Fn(&str) -> String) -> Cod
     };
     let errors = ViolationKind::ALL.iter().map(|k| {
         let (f, id) = (ident(errors_field(*k)), ident(p.error(*k)));
-        quote!(#f: ErrorId::#id)
+        quote!(#f: #errors::#id)
     });
     let (wire, required) = (str_lit(wire), p.required);
     let (min, max) = (opt_i64(p.min), opt_i64(p.max));
@@ -295,7 +306,12 @@ pub fn build(p: &Param, spec_mod: &str, others: &[(&str, &Param)]) -> ParamModel
         arg_type: Code(fr.arg_type),
         conv: Code(fr.conv),
         spec: SpecConst {
-            expr: spec_expr(&p.wire, p, &|id| super::tables::pattern_const(id)),
+            expr: spec_expr(
+                &p.wire,
+                p,
+                &|id| super::tables::pattern_const(id),
+                &v2_errors(),
+            ),
             const_name,
             doc: format!("Constraints of `{}`.", p.wire),
         },
