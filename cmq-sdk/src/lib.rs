@@ -71,7 +71,7 @@ pub mod sign;
 pub mod timeouts;
 pub mod transport;
 
-pub use api3::Api3Operation;
+pub use api3::{Api3Operation, Paginated3};
 pub use client::{Client, ClientBuilder, HttpMethod, ValidationMode};
 pub use credentials::Credentials;
 pub use endpoint::Endpoint;
@@ -81,7 +81,9 @@ pub use generated::actions::Action;
 pub use generated::errors::{ErrorId, ServiceCode};
 pub use generated::profiles::Profile;
 pub use handles::{
-    BatchDeleteFailure, BatchDeleteReport, Message, Queue, Subscription, SubscriptionSpec, Topic,
+    BatchDeleteFailure, BatchDeleteReport, ManagementApi, Message, Queue, QueueAttributes,
+    QueueSettings, QueueSummary, Subscription, SubscriptionAttributes, SubscriptionSpec,
+    SubscriptionSummary, SubscriptionUpdate, Topic, TopicAttributes, TopicSettings, TopicSummary,
 };
 pub use operation::Operation;
 pub use sign::SignatureMethod;
