@@ -49,7 +49,7 @@ pub(super) fn err(f: &Param, kind: ViolationKind, param: &str) -> Expect {
 }
 
 /// One mutation tried: the kind it may break, its name and the value.
-type Try<T> = (ViolationKind, String, T);
+pub(super) type Try<T> = (ViolationKind, String, T);
 
 /// Builds a case from a value (the parameter's wire pairs set to it).
 pub(super) type Apply<'a> = dyn Fn(&str) -> Wire + 'a;
@@ -296,7 +296,7 @@ fn item_counts(f: &Param) -> Vec<(String, u64, bool)> {
     out
 }
 
-fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
+pub(super) fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let l = ViolationKind::Length;
     if let Some(n) = f.min_len {
@@ -329,7 +329,7 @@ fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn pattern_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
+pub(super) fn pattern_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let Some(p) = pattern_of(m, f) else {
         return tries;
@@ -373,7 +373,7 @@ fn pattern_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn dots_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
+pub(super) fn dots_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let Some(n) = f.max_dots else {
         return Vec::new();
     };
@@ -392,7 +392,7 @@ fn dots_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     ]
 }
 
-fn enum_tries(f: &Param) -> Vec<Try<String>> {
+pub(super) fn enum_tries(f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let Some(first) = f.one_of.first().map(|v| v.text()) else {
         return tries;
@@ -412,7 +412,7 @@ fn enum_tries(f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn int_tries(f: &Param) -> Vec<Try<i64>> {
+pub(super) fn int_tries(f: &Param) -> Vec<Try<i64>> {
     let mut tries = Vec::new();
     let r = ViolationKind::Range;
     if let Some(n) = f.min {
