@@ -47,6 +47,7 @@ pub fn models(spec_dir: &Path) -> Result<Vec<model::Model>, Error> {
         .map(|p| model::build(&spec, p, &mut lints))
         .collect();
     model::check_profiles(&models, &mut lints);
+    check_available(&spec, &models, &mut lints);
     for api in &spec.apis {
         let target = match api.style() {
             spec::Style::Cmq => RUST_API,
@@ -67,6 +68,23 @@ pub fn models(spec_dir: &Path) -> Result<Vec<model::Model>, Error> {
     }
     lints.finish()?;
     Ok(models)
+}
+
+/// An API 3.0 (style `tc3`) API must exist on some profile.
+fn check_available(spec: &spec::Spec, models: &[model::Model], l: &mut lint::Lints) {
+    for api in spec.apis.iter().filter(|a| a.style() == spec::Style::Tc3) {
+        let on = |m: &model::Model| {
+            m.api(&api.id)
+                .and_then(|a| a.tc3.as_ref())
+                .is_some_and(|t| t.available)
+        };
+        if !models.iter().any(on) {
+            l.push(
+                api.at("protocol.json", "$.available"),
+                "the API is available on no profile".into(),
+            );
+        }
+    }
 }
 
 /// The neutral model of the default profile (see [`models`]).
