@@ -162,3 +162,15 @@ fn a_profiled_availability_lists_every_profile() {
         })
     ));
 }
+
+#[test]
+fn the_protocol_failures_the_generated_layer_needs() {
+    insta::assert_snapshot!(lint(
+        "protocol",
+        on("v3/protocol.json", |v| {
+            let errs = v["protocol_errors"].as_object_mut().expect("object");
+            errs.remove("unavailable");
+            errs.insert("teapot".into(), json!("MalformedBody"));
+        })
+    ));
+}

@@ -9,7 +9,7 @@ use serde::Serialize;
 use super::Ctx;
 use crate::error::Location;
 use crate::lint::{self, Lints};
-use crate::spec::{ApiSpec, ViolationKind};
+use crate::spec::{ApiSpec, Style, ViolationKind};
 
 /// A top-level code (API 2.0).
 #[derive(Clone, Debug, Serialize)]
@@ -242,8 +242,42 @@ pub(super) fn check_violation_errors(ctx: &Ctx<'_>, l: &mut Lints) {
     }
 }
 
+/// The protocol failures an API 3.0 server can answer with; the generated decoder and
+/// dispatcher need the first three.
+const TC3_PROTOCOL_ERRORS: [&str; 15] = [
+    "unknown_parameter",
+    "malformed_body",
+    "unavailable",
+    "unknown_action",
+    "bad_version",
+    "bad_method",
+    "too_large",
+    "bad_authorization",
+    "unknown_secret_id",
+    "bad_signature",
+    "expired",
+    "bad_token",
+    "unsupported_region",
+    "throttled",
+    "internal",
+];
+
 pub(super) fn protocol_errors(ctx: &Ctx<'_>, l: &mut Lints) -> Vec<ProtocolError> {
     let at = ctx.api.at("protocol.json", "$.protocol_errors");
+    if ctx.api.style() == Style::Tc3 {
+        let given = ctx.api.protocol_errors();
+        for k in &TC3_PROTOCOL_ERRORS[..3] {
+            if !given.contains_key(*k) {
+                l.push(at.clone(), format!("no error for protocol failure `{k}`"));
+            }
+        }
+        for k in given
+            .keys()
+            .filter(|k| !TC3_PROTOCOL_ERRORS.contains(&k.as_str()))
+        {
+            l.push(at.join(k), format!("unknown protocol failure `{k}`"));
+        }
+    }
     ctx.api
         .protocol_errors()
         .iter()
