@@ -11,6 +11,8 @@ use crate::generated::v3::ops::{
     ClearCmqSubscriptionFilterTagsRequest, CreateCmqSubscribeRequest, DeleteCmqSubscribeRequest,
     DescribeCmqSubscriptionDetailRequest,
 };
+use futures_util::TryStreamExt;
+
 use crate::{Client, Error};
 
 /// What a new subscription delivers to, and how: the argument of
@@ -188,32 +190,28 @@ impl Subscription {
     }
 
     /// API 3.0 has no single-subscription read: `DescribeCmqSubscriptionDetail` filters by name
-    /// (a substring), and the exact match is the one. None is the service's own
-    /// `ResourceNotFound`, as Terraform reads it.
+    /// (a substring), and the exact match is the one, looked for page by page. None is the
+    /// service's own `ResourceNotFound`, as Terraform reads it.
     async fn attributes_api3(&self) -> Result<SubscriptionAttributes, Error> {
         let r = DescribeCmqSubscriptionDetailRequest::new()
             .topic_name(self.topic.clone())
-            .subscription_name(self.name.clone())
-            .offset(0)
-            .limit(
-                crate::generated::v3::constraints::describe_cmq_subscription_detail::PAGING
-                    .max_limit,
-            );
-        let out = self.client.execute_api3(r).await?;
-        let request_id = out.request_id;
-        let found = (out.subscription_set.into_iter())
-            .find(|s| s.subscription_name.eq_ignore_ascii_case(&self.name));
-        found.map(SubscriptionAttributes::from).ok_or_else(|| {
-            Error::Api3Service(Box::new(Api3ServiceError {
-                action: "DescribeCmqSubscriptionDetail",
-                code: "ResourceNotFound".into(),
-                message: format!(
-                    "topic {} has no subscription named {}",
-                    self.topic, self.name
-                ),
-                request_id: Some(request_id),
-            }))
-        })
+            .subscription_name(self.name.clone());
+        let matches = self.client.paginate_api3(r);
+        let mut matches = std::pin::pin!(matches);
+        while let Some(s) = matches.try_next().await? {
+            if s.subscription_name.eq_ignore_ascii_case(&self.name) {
+                return Ok(s.into());
+            }
+        }
+        Err(Error::Api3Service(Box::new(Api3ServiceError {
+            action: "DescribeCmqSubscriptionDetail",
+            code: "ResourceNotFound".into(),
+            message: format!(
+                "topic {} has no subscription named {}",
+                self.topic, self.name
+            ),
+            request_id: None,
+        })))
     }
 
     /// Changes what `update` sets (a [`SubscriptionUpdate`], or an API 2.0
