@@ -48,7 +48,7 @@ pub struct BatchItemError {
 }
 
 /// An error an API 3.0 server answered with: `{"Response": {"Error": {"Code", "Message"},
-/// "RequestId"}}` (HTTP 200). Codes are dotted strings such as `ResourceNotFound.QueueNotExist`;
+/// "RequestId"}}` (HTTP 200). Codes are dotted strings such as `ResourceNotFound.Topic`;
 /// the common ones (`InternalError`, `RequestLimitExceeded`, `AuthFailure.SignatureFailure`, …)
 /// are shared by every Tencent Cloud API 3.0 product.
 #[derive(Clone, Debug, PartialEq, Eq)]
