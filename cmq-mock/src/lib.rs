@@ -36,6 +36,7 @@ mod mock;
 mod protocol;
 mod receiver;
 mod server;
+mod store;
 
 // The generated API 2.0 layer names these two modules at the crate root.
 use protocol::v2::{service, wire};
@@ -59,6 +60,7 @@ pub use protocol::v2::auth::AuthMode;
 pub use protocol::v2::service::ServiceError;
 pub use protocol::v2::wire::WireParams;
 pub use receiver::{PushReceiver, ReceivedPush, Reply};
+pub use store::StoreError;
 
 /// Not part of the public API: the pieces this crate's own integration tests and benchmarks
 /// drive directly (the engine, the HTTP server with a custom service, the generated layer). It

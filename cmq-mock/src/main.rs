@@ -39,6 +39,10 @@ struct Args {
     /// Run on a manual clock that only the admin API (`POST /_mock/clock`) moves.
     #[arg(long)]
     manual_clock: bool,
+    /// Keep everything in this directory (created if missing) and start from what it holds;
+    /// an answer with code 0 means the change is on disk. Default: in memory only.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
 }
 
 fn main() -> ExitCode {
@@ -71,6 +75,9 @@ async fn run(args: Args) -> ExitCode {
     if args.manual_clock {
         builder = builder.manual_clock();
     }
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
+    }
     for c in &args.credentials {
         let Some((id, key)) = c.split_once(':') else {
             eprintln!("error: --credentials takes ID:KEY, got {c:?}");
@@ -96,7 +103,7 @@ async fn run(args: Args) -> ExitCode {
     }
     let mock = match builder.start().await {
         Ok(m) => m,
-        Err(e @ StartError::Create { .. }) => {
+        Err(e @ (StartError::Create { .. } | StartError::Store(_))) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
@@ -115,6 +122,9 @@ async fn run(args: Args) -> ExitCode {
         mock.secret_id(),
         mock.secret_key()
     );
+    if let Some(dir) = &args.data_dir {
+        println!("data directory: {}", dir.display());
+    }
     println!("listening on {}", mock.endpoint());
     wait_for_signal().await;
     println!("shutting down");

@@ -3,9 +3,11 @@
 //! clock, strict or relaxed limits, and queues, topics and subscriptions to create at start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use cmq_sdk::generated::actions::Action;
+use cmq_sdk::generated::errors::ErrorId;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -19,6 +21,7 @@ use crate::protocol::v2::backend::Backend;
 use crate::protocol::v2::service::{RequestContext, ServiceError};
 use crate::protocol::v2::wire::WireParams;
 use crate::server::{RunningServer, Server};
+use crate::store::{Store, StoreError};
 
 /// The SecretId of the account every mock has unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDcmqmockdefault";
@@ -63,6 +66,9 @@ pub enum StartError {
     /// Binding the port failed.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    /// The data directory could not be used (see [`CmqMockBuilder::data_dir`]).
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// A resource in the configuration was refused.
     #[error("cannot create {what}: {error}")]
     Create {
@@ -83,6 +89,7 @@ pub struct CmqMockBuilder {
     config: MockConfig,
     push: PushConfig,
     route_addrs: Vec<String>,
+    data_dir: Option<PathBuf>,
 }
 
 impl Default for CmqMockBuilder {
@@ -95,6 +102,7 @@ impl Default for CmqMockBuilder {
             config: MockConfig::default(),
             push: PushConfig::default(),
             route_addrs: Vec::new(),
+            data_dir: None,
         }
     }
 }
@@ -197,6 +205,15 @@ impl CmqMockBuilder {
         self
     }
 
+    /// Keeps everything in `dir` (created if missing): the mock starts with what a previous
+    /// run left there, and a request answered with code 0 is on disk before its answer leaves.
+    /// Resources the configuration names that already exist there are left as they are. See
+    /// the README (persistence) for what survives and how time resumes.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
     /// Starts the mock; it is serving when this returns.
     pub async fn start(self) -> Result<CmqMock, StartError> {
         let clock = self.clock.unwrap_or_else(Clock::system);
@@ -206,6 +223,10 @@ impl CmqMockBuilder {
             Limits::strict()
         };
         let engine = Engine::with_config(clock.clone(), limits, self.push);
+        let store = match &self.data_dir {
+            Some(dir) => Some(crate::store::attach(&engine, &clock, dir)?),
+            None => None,
+        };
         let mut accounts = self.config.accounts.clone();
         if accounts.is_empty() {
             accounts.push(AccountConfig {
@@ -240,13 +261,15 @@ impl CmqMockBuilder {
             .with_verifier(verifier)
             .with_faults(faults)
             .with_journal(journal)
-            .with_admin(admin);
+            .with_admin(admin)
+            .with_store_log(store.as_ref().map(|s| s.log().clone()));
         let running = server.bind(self.addr).await?;
         let mock = CmqMock {
             server: running,
             backend,
             clock,
             accounts,
+            store,
         };
         mock.create_all(&self.config, &default_account).await?;
         Ok(mock)
@@ -260,10 +283,22 @@ pub struct CmqMock {
     backend: Arc<Backend>,
     clock: Clock,
     accounts: Vec<AccountConfig>,
+    /// With a data directory.
+    store: Option<Store>,
 }
 
 /// One resource of a [`MockConfig`]: wire parameters as a JSON object.
 type Params = serde_json::Map<String, Value>;
+
+/// CreateQueue, CreateTopic or Subscribe refused because the resource exists.
+fn already_exists(e: &ServiceError) -> bool {
+    matches!(
+        e.error,
+        ErrorId::QueueAlreadyExists
+            | ErrorId::TopicAlreadyExists
+            | ErrorId::SubscriptionAlreadyExists
+    )
+}
 
 /// Turns a JSON object of wire parameters into form parameters (arrays become `name.1…`).
 fn wire_params(params: &serde_json::Map<String, Value>) -> WireParams {
@@ -323,9 +358,11 @@ impl CmqMock {
                     .get("account")
                     .and_then(Value::as_str)
                     .unwrap_or(default_account);
-                self.call(account, action, &wire_params(item))
-                    .await
-                    .map_err(|error| StartError::Create {
+                let answer = self.call(account, action, &wire_params(item)).await;
+                if self.store.is_some() && answer.as_ref().is_err_and(already_exists) {
+                    continue; // kept from the data directory
+                }
+                answer.map_err(|error| StartError::Create {
                         what: format!("{what} {}", Value::Object(item.clone())),
                         error,
                     })?;
@@ -348,7 +385,15 @@ impl CmqMock {
             request_id: "local".into(),
             client_request_id: None,
         };
-        crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await
+        let answer = crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await;
+        match self.store.as_ref().map(|s| s.log().durable()) {
+            Some(durable) => durable.await.map_err(|why| {
+                tracing::error!("cmq-mock: not acknowledged, the data store failed: {why}");
+                ServiceError::new(ErrorId::InternalError)
+            })?,
+            None => {}
+        }
+        answer
     }
 
     /// `http://127.0.0.1:PORT` (the SDK adds `/v2/index.php`).
@@ -425,8 +470,12 @@ impl CmqMock {
         self.journal().clear();
     }
 
-    /// Stops the server, letting in-flight requests finish.
+    /// Stops the server, letting in-flight requests finish; with a data directory, then commits
+    /// what is pending and closes the store (another mock may open it once this returns).
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+        if let Some(store) = self.store {
+            let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        }
     }
 }

@@ -57,6 +57,7 @@ use crate::journal::{Journal, JournalRecord, redact_in_place, redacted};
 use crate::protocol::v2::auth::{Accounts, Verifier};
 use crate::protocol::v2::service::{RequestContext, ServiceError};
 use crate::protocol::v2::wire::WireParams;
+use crate::store::Log;
 
 /// The path prefix of the admin API.
 pub const ADMIN_PREFIX: &str = "/_mock/";
@@ -102,6 +103,8 @@ struct Shared<S> {
     grace: Duration,
     id_prefix: String,
     next_id: AtomicU64,
+    /// With a data store: answers wait until what they depend on is on disk.
+    log: Option<Arc<Log>>,
 }
 
 impl<S: CmqService> std::fmt::Debug for Server<S> {
@@ -131,6 +134,7 @@ impl<S: CmqService> Server<S> {
                 grace: DEFAULT_GRACE_PERIOD,
                 id_prefix: format!("{:08x}", fastrand::u32(..)),
                 next_id: AtomicU64::new(0),
+                log: None,
             },
         }
     }
@@ -163,6 +167,13 @@ impl<S: CmqService> Server<S> {
     /// [`DEFAULT_GRACE_PERIOD`]); connections still busy after that are closed.
     pub fn with_grace_period(mut self, grace: Duration) -> Self {
         self.shared.grace = grace;
+        self
+    }
+
+    /// With a data store: every answer (admin ones too) leaves only once every change made
+    /// before it is on disk; if the store has failed, the answer is an internal error.
+    pub(crate) fn with_store_log(mut self, log: Option<Arc<Log>>) -> Self {
+        self.shared.log = log;
         self
     }
 
@@ -586,6 +597,10 @@ impl<S: CmqService> Shared<S> {
                 (500, br#"{"error":"admin handler panicked"}"#.to_vec())
             }
         };
+        let (status, body) = match self.durable().await {
+            Ok(()) => (status, body),
+            Err(_) => (500, br#"{"error":"the data store failed"}"#.to_vec()),
+        };
         Ok(json_response(
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             body,
@@ -744,6 +759,16 @@ impl<S: CmqService> Shared<S> {
                 )
             }
         };
+        let (code, body) = match self.durable().await {
+            Ok(()) => (code, body),
+            Err(()) => {
+                let e = ServiceError::new(protocol::INTERNAL);
+                (
+                    e.error.code(),
+                    e.encode(&ctx.request_id, ctx.client_request_id.as_deref()),
+                )
+            }
+        };
         if self.journal.is_enabled() {
             let RequestContext {
                 account_id,
@@ -753,6 +778,16 @@ impl<S: CmqService> Shared<S> {
             self.record_owned(time_ms, Some(account_id), params, Some(code), request_id);
         }
         Answer::Json(body)
+    }
+
+    /// Waits until every change made so far is on disk (at once without a data store).
+    async fn durable(&self) -> Result<(), ()> {
+        let Some(log) = &self.log else {
+            return Ok(());
+        };
+        log.durable().await.map_err(|why| {
+            tracing::error!("cmq-mock: not acknowledged, the data store failed: {why}");
+        })
     }
 
     fn finish(

@@ -105,6 +105,7 @@
 mod account;
 pub mod error;
 pub mod ids;
+mod persist;
 pub mod queue;
 pub mod topics;
 pub mod types;
@@ -114,7 +115,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 pub use account::Account;
@@ -136,6 +137,8 @@ pub(crate) struct Ctx {
     pub(crate) limits: Limits,
     pub(crate) pusher: Arc<Pusher>,
     next_queue_uid: AtomicU32,
+    /// The store every change is written to, with a data directory (see [`crate::store`]).
+    pub(crate) log: OnceLock<Arc<crate::store::Log>>,
 }
 
 impl Ctx {
@@ -204,6 +207,7 @@ impl Engine {
                     limits,
                     pusher,
                     next_queue_uid: AtomicU32::new(1),
+                    log: OnceLock::new(),
                 }),
                 accounts: RwLock::new(HashMap::new()),
                 default_account: RwLock::new(None),
@@ -236,6 +240,7 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner());
         if let Some(a) = map.get(secret_id) {
             a.set_secret_key(secret_key);
+            self.log_account(a);
             return a.clone();
         }
         let app_id = {
@@ -259,6 +264,7 @@ impl Engine {
             app_id,
         ));
         map.insert(secret_id.to_owned(), account.clone());
+        self.log_account(&account);
         account
     }
 
@@ -293,6 +299,7 @@ impl Engine {
             .remove(secret_id);
         if let Some(a) = &removed {
             a.reset();
+            self.log_account_removed(a);
         }
         removed
     }

@@ -38,6 +38,7 @@
 //! Order: account control → account queue map → a queue's `dl_sources` → source state → DLQ state.
 
 mod messages;
+mod persist;
 mod settle;
 mod state;
 
@@ -96,14 +97,27 @@ impl Queue {
         config: QueueConfig,
         dlq: Option<Arc<Queue>>,
     ) -> Arc<Self> {
-        let now = ctx.clock.now_ms();
         let uid = ctx.next_queue_uid();
+        Self::build(ctx, uid, ids::new_queue_id(), name, create_seq, config, dlq)
+    }
+
+    /// A queue with the given identity: a new one, or one read back from the store.
+    pub(crate) fn build(
+        ctx: Arc<Ctx>,
+        uid: u32,
+        queue_id: String,
+        name: &str,
+        create_seq: u64,
+        config: QueueConfig,
+        dlq: Option<Arc<Queue>>,
+    ) -> Arc<Self> {
+        let now = ctx.clock.now_ms();
         let rule = dlq.as_ref().and(DeadRule::of(&config));
         Arc::new(Self {
             uid,
             create_seq,
             name: name.into(),
-            queue_id: ids::new_queue_id().into_boxed_str(),
+            queue_id: queue_id.into_boxed_str(),
             ctx,
             state: Mutex::new(QueueState {
                 config,
@@ -254,6 +268,7 @@ impl Queue {
     ) -> EngineResult<()> {
         let (now, mut st) = self.begin()?;
         let old_rule = st.rule;
+        let old_rewind = st.config.rewind_seconds;
         let rule = dlq.as_ref().and(DeadRule::of(&config));
         if config.rewind_seconds == 0 && st.config.rewind_seconds > 0 {
             st.retained.clear();
@@ -278,6 +293,7 @@ impl Queue {
             st.dl_reported = u64::MAX;
         }
         self.report_dl(&mut st);
+        self.log_config(&st, old_rule, old_rewind);
         Ok(())
     }
 

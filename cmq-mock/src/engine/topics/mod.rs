@@ -48,6 +48,7 @@
 pub mod deliveries;
 mod fanout;
 pub mod filter;
+pub(crate) mod persist;
 pub mod push;
 mod subscription;
 mod topic;

@@ -45,6 +45,8 @@ use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 use super::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 use crate::clock::Clock;
 
+mod persist;
+
 /// The `User-Agent` of every push.
 pub const USER_AGENT: &str = "Qcloud Notification Service Agent";
 
@@ -364,6 +366,8 @@ pub struct PushChannel {
     settings: Mutex<PushSettings>,
     queue: Mutex<PushQueue>,
     stop: watch::Sender<bool>,
+    /// Where the backlog is written, with a data directory.
+    persist: OnceLock<persist::Persist>,
 }
 
 impl std::fmt::Debug for PushChannel {
@@ -395,6 +399,7 @@ impl PushChannel {
             settings: Mutex::new(settings),
             queue: Mutex::new(PushQueue::default()),
             stop: watch::channel(false).0,
+            persist: OnceLock::new(),
         })
     }
 
@@ -433,6 +438,7 @@ impl PushChannel {
                 return;
             }
             q.items.push_back(Entry { msg, attempts: 0 });
+            self.persist_put(q.items.back());
             if q.worker_running {
                 None
             } else {
@@ -489,6 +495,7 @@ impl PushChannel {
 
     fn log_expired(&self, pusher: &Pusher, expired: Vec<Entry>, now_ms: u64) {
         for e in expired {
+            self.persist_done(&e.msg.msg_id);
             e.msg.release();
             pusher.log.record(self.record(
                 &e.msg.msg_id,
@@ -508,6 +515,7 @@ impl PushChannel {
         }
         if q.items.front().is_some_and(|e| Arc::ptr_eq(&e.msg, msg)) {
             q.items.pop_front();
+            self.persist_done(&msg.msg_id);
             drop(q);
             msg.release();
         }
@@ -625,6 +633,12 @@ impl PushChannel {
     /// The worker: delivers the head, retries, moves on; ends when the queue is empty or on stop.
     async fn run(self: Arc<Self>, pusher: Arc<Pusher>) {
         let mut stop = self.stop.subscribe();
+        if let Some((msg, at)) = self.take_resume() {
+            // A retry read back from the store waits for its stored time first.
+            if self.wait_retry(&pusher, &mut stop, &msg, at).await.is_none() {
+                return;
+            }
+        }
         while let Some((msg, attempt)) = self.take_head(&pusher) {
             let Some((result, mut rec)) = self.attempt(&pusher, &mut stop, &msg, attempt).await
             else {
@@ -655,6 +669,7 @@ impl PushChannel {
                 continue;
             };
             let next_at = ended.saturating_add(ms(delay));
+            self.persist_retry(&msg.msg_id, attempt, next_at);
             rec.next_attempt_ms = Some(next_at);
             pusher.log.record(rec);
             if self

@@ -103,6 +103,9 @@ impl Account {
             }),
             push,
         }));
+        if let Some(s) = st.subs.last() {
+            self.log_subscription(&t, s, &s.lock());
+        }
         Ok(id)
     }
 
@@ -122,6 +125,7 @@ impl Account {
         if let Some(ch) = &removed.push {
             ch.stop();
         }
+        self.log_unsubscribed(&removed);
         Ok(())
     }
 
@@ -221,6 +225,7 @@ impl Account {
                 format: st.format,
             });
         }
+        self.log_subscription(&t, &s, &st);
         Ok(())
     }
 
@@ -231,10 +236,11 @@ impl Account {
         topic: &str,
         subscription: &str,
     ) -> EngineResult<()> {
-        let (_, s) = self.topics.subscription(topic, subscription)?;
+        let (t, s) = self.topics.subscription(topic, subscription)?;
         let mut st = s.lock();
         st.filter_tags.clear();
         st.modify_ms = self.clock().now_ms();
+        self.log_subscription(&t, &s, &st);
         Ok(())
     }
 }

@@ -1,0 +1,152 @@
+//! Persistence (`--data-dir`): everything the engine knows, in one SQLite file, written so that
+//! a request answered with code 0 is on disk before its answer leaves.
+//!
+//! # How it fits together
+//!
+//! * The engine stays the one source of truth and keeps its in-memory layout. When a store is
+//!   attached ([`crate::engine::Engine::attach_log`]), every change it makes (a send, a receive,
+//!   a delete, a dead letter moving, a queue's settings, a topic, a subscription, a push backlog
+//!   entry and its retry state, …) is also handed to the [`Log`] as a [`records::Record`], under
+//!   the same lock that orders the change in memory. Without a store the engine pays one branch
+//!   per change and allocates nothing more.
+//! * One writer thread ([`writer`]) takes everything pending, applies it as one transaction
+//!   ([`apply`]) and commits (WAL, `synchronous=FULL`: one fsync), then wakes every request of
+//!   the group. The server waits on [`Log::durable`] before it answers: durability is a prefix of
+//!   the log, so that wait covers the request's own changes and every change it depended on (a
+//!   receive's answer implies the send it returns is on disk).
+//! * Time-driven transitions (delays ending, visibility timeouts ending) are not written: they
+//!   follow from the stored times. Those that remove or move messages (retention, dead letters)
+//!   are.
+//! * At start ([`Opened`]), the file is checked (ours, format, SQLite's `quick_check`) and read
+//!   back ([`recover`]): every value range-checked, every message's CRC verified, every
+//!   reference resolved. The engine is rebuilt from it exactly as it was, then the writer starts.
+//!   Anything wrong refuses the start with a [`StoreError`] naming the file, the table and the
+//!   key.
+//!
+//! The file format is described in [`schema`]; its version is `PRAGMA user_version`.
+
+mod apply;
+mod error;
+pub(crate) mod records;
+mod recover;
+pub(crate) mod schema;
+mod writer;
+
+#[cfg(test)]
+mod tests;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rusqlite::Connection;
+
+pub use error::StoreError;
+pub(crate) use recover::Recovered;
+pub use writer::Log;
+pub(crate) use writer::Writer;
+
+use crate::clock::Clock;
+use crate::engine::Engine;
+use records::{MsgRow, Record};
+
+/// A store opened and checked, not yet written to: read it back, then [`Opened::start`] it.
+pub(crate) struct Opened {
+    conn: Connection,
+    file: PathBuf,
+    log: Arc<Log>,
+}
+
+impl std::fmt::Debug for Opened {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Opened").field("file", &self.file).finish()
+    }
+}
+
+impl Opened {
+    /// Opens (or creates) the store in `dir` and checks it; see [`schema`].
+    pub(crate) fn open(dir: &Path) -> Result<Self, StoreError> {
+        let conn = schema::open(dir)?;
+        let file = dir.join(schema::FILE_NAME);
+        let log = Log::new(&file);
+        Ok(Self { conn, file, log })
+    }
+
+    /// The store file.
+    pub(crate) fn file(&self) -> &Path {
+        &self.file
+    }
+
+    /// The log the engine will write to (its writer starts with [`Opened::start`]).
+    pub(crate) fn log(&self) -> &Arc<Log> {
+        &self.log
+    }
+
+    /// Everything but the messages.
+    pub(crate) fn load(&self) -> Result<Recovered, StoreError> {
+        recover::load(&self.conn, &self.file)
+    }
+
+    /// Streams every message to `sink`, queue by queue in production order; returns how many.
+    pub(crate) fn load_messages(
+        &self,
+        sink: &mut dyn FnMut(u32, &mut Vec<MsgRow>) -> Result<(), String>,
+    ) -> Result<u64, StoreError> {
+        recover::load_messages(&self.conn, &self.file, sink)
+    }
+
+    /// Starts the writer thread; from now on what the log receives goes to disk.
+    pub(crate) fn start(self) -> Result<Store, StoreError> {
+        let writer = writer::start(apply::Applier::new(self.conn), self.log.clone()).map_err(
+            |e| StoreError::Open {
+                file: self.file.clone(),
+                reason: format!("cannot start the writer thread: {e}"),
+            },
+        )?;
+        Ok(Store {
+            log: self.log,
+            writer,
+        })
+    }
+}
+
+/// Opens the store in `dir`, rebuilds `engine` (a fresh one) from it, resumes a manual
+/// `clock` at the time it had, attaches the log and starts the writer.
+pub(crate) fn attach(engine: &Engine, clock: &Clock, dir: &Path) -> Result<Store, StoreError> {
+    let opened = Opened::open(dir)?;
+    let rec = opened.load()?;
+    let restored = engine.restore(&rec, opened.log())?;
+    opened.load_messages(&mut |uid, rows| restored.messages(uid, rows))?;
+    let log = opened.log().clone();
+    if clock.is_manual() {
+        let l = log.clone();
+        let observer = Arc::new(move |ms| l.submit(Record::ManualClock(Some(ms))));
+        clock.resume_manual(rec.manual_clock_ms, observer);
+        if rec.manual_clock_ms.is_none() {
+            log.submit(Record::ManualClock(Some(clock.now_ms())));
+        }
+    } else if rec.manual_clock_ms.is_some() {
+        // A system-clock run: a later manual-clock run starts from the wall clock again.
+        log.submit(Record::ManualClock(None));
+    }
+    engine.attach_log(log);
+    opened.start()
+}
+
+/// A running store: its log and its writer thread.
+#[derive(Debug)]
+pub(crate) struct Store {
+    log: Arc<Log>,
+    writer: Writer,
+}
+
+impl Store {
+    /// The log (what the engine writes to and the server waits on).
+    pub(crate) fn log(&self) -> &Arc<Log> {
+        &self.log
+    }
+
+    /// Commits what is pending, checkpoints and closes the file; blocks until done.
+    pub(crate) fn close(self) {
+        self.writer.stop();
+    }
+}
