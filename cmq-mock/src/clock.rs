@@ -138,7 +138,11 @@ impl Clock {
     /// Puts a manual clock back to `to_ms`, even earlier than it is (a restart resuming the time
     /// it had), and calls `observer` with every later time it is set to. Nothing may sleep on
     /// the clock yet. Does nothing on the system clock.
-    pub(crate) fn resume_manual(&self, to_ms: Option<u64>, observer: Arc<dyn Fn(u64) + Send + Sync>) {
+    pub(crate) fn resume_manual(
+        &self,
+        to_ms: Option<u64>,
+        observer: Arc<dyn Fn(u64) + Send + Sync>,
+    ) {
         if let Inner::Manual(m) = &*self.inner {
             let mut st = lock(m);
             if let Some(t) = to_ms {

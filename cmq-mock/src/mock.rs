@@ -363,9 +363,9 @@ impl CmqMock {
                     continue; // kept from the data directory
                 }
                 answer.map_err(|error| StartError::Create {
-                        what: format!("{what} {}", Value::Object(item.clone())),
-                        error,
-                    })?;
+                    what: format!("{what} {}", Value::Object(item.clone())),
+                    error,
+                })?;
             }
         }
         Ok(())
@@ -385,7 +385,8 @@ impl CmqMock {
             request_id: "local".into(),
             client_request_id: None,
         };
-        let answer = crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await;
+        let answer =
+            crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await;
         match self.store.as_ref().map(|s| s.log().durable()) {
             Some(durable) => durable.await.map_err(|why| {
                 tracing::error!("cmq-mock: not acknowledged, the data store failed: {why}");

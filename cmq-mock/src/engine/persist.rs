@@ -88,7 +88,10 @@ impl Engine {
             by_account.entry(row.account.as_str()).or_default().push(q);
         }
         let next_uid = rec.next_queue_uid.max(max_uid.saturating_add(1)).max(1);
-        self.inner.ctx.next_queue_uid.store(next_uid, Ordering::Relaxed);
+        self.inner
+            .ctx
+            .next_queue_uid
+            .store(next_uid, Ordering::Relaxed);
         for (id, account) in &accounts {
             let queues = by_account.remove(id.as_str()).unwrap_or_default();
             let deleted = rec

@@ -345,7 +345,11 @@ impl Applier {
         self.set_config(q.uid, &q.config)?;
         self.exec(
             "DELETE FROM deleted_names WHERE account = ?1 AND kind = ?2 AND key = ?3",
-            params![q.account, NameKind::Queue as u8, q.name.to_ascii_lowercase()],
+            params![
+                q.account,
+                NameKind::Queue as u8,
+                q.name.to_ascii_lowercase()
+            ],
         )?;
         self.exec(
             "UPDATE meta SET value = max(value, ?1) WHERE key = 'next_queue_uid'",

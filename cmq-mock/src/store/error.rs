@@ -41,7 +41,9 @@ pub enum StoreError {
         supported: i64,
     },
     /// The store is damaged.
-    #[error("the data store {file} is damaged: {place}: {what}; refusing to start (the file was not changed)")]
+    #[error(
+        "the data store {file} is damaged: {place}: {what}; refusing to start (the file was not changed)"
+    )]
     Corrupt {
         /// The store file.
         file: PathBuf,

@@ -96,12 +96,13 @@ impl Opened {
 
     /// Starts the writer thread; from now on what the log receives goes to disk.
     pub(crate) fn start(self) -> Result<Store, StoreError> {
-        let writer = writer::start(apply::Applier::new(self.conn), self.log.clone()).map_err(
-            |e| StoreError::Open {
-                file: self.file.clone(),
-                reason: format!("cannot start the writer thread: {e}"),
-            },
-        )?;
+        let writer =
+            writer::start(apply::Applier::new(self.conn), self.log.clone()).map_err(|e| {
+                StoreError::Open {
+                    file: self.file.clone(),
+                    reason: format!("cannot start the writer thread: {e}"),
+                }
+            })?;
         Ok(Store {
             log: self.log,
             writer,

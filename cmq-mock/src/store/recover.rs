@@ -10,8 +10,8 @@ use rusqlite::{Connection, Row};
 use super::StoreError;
 use super::apply::push_crc;
 use super::records::{
-    AccountRow, DeletedRow, FLAG_TTL_EXEMPT, MsgRow, NameKind, PushRow, QueueRow, RowState,
-    SubRow, TopicRow, body_crc, list_from_text, split_key,
+    AccountRow, DeletedRow, FLAG_TTL_EXEMPT, MsgRow, NameKind, PushRow, QueueRow, RowState, SubRow,
+    TopicRow, body_crc, list_from_text, split_key,
 };
 use crate::engine::{DeadLetterPolicy, QueueConfig};
 
@@ -347,7 +347,12 @@ fn check_references(rec: &Recovered, file: &Path) -> Result<(), StoreError> {
     let accounts: HashSet<&str> = rec.accounts.iter().map(|a| a.secret_id.as_str()).collect();
     for q in &rec.queues {
         if !accounts.contains(q.account.as_str()) {
-            return Err(corrupt(file, "queues", &q.uid.to_string(), "unknown account"));
+            return Err(corrupt(
+                file,
+                "queues",
+                &q.uid.to_string(),
+                "unknown account",
+            ));
         }
     }
     let topics: HashSet<&str> = rec.topics.iter().map(|t| t.topic_id.as_str()).collect();
@@ -393,17 +398,25 @@ pub(crate) fn load_messages(
     let mut chunk: Vec<MsgRow> = Vec::with_capacity(CHUNK);
     let mut chunk_uid = 0u32;
     let mut count = 0u64;
-    let flush = |uid: u32, chunk: &mut Vec<MsgRow>, sink: &mut dyn FnMut(u32, &mut Vec<MsgRow>) -> Result<(), String>| {
-        if chunk.is_empty() {
-            return Ok(());
-        }
-        let first = chunk[0].seq;
-        sink(uid, chunk).map_err(|what| {
-            corrupt(file, "messages", &format!("queue uid {uid}, seq {first}…"), what)
-        })?;
-        chunk.clear();
-        Ok::<(), StoreError>(())
-    };
+    let flush =
+        |uid: u32,
+         chunk: &mut Vec<MsgRow>,
+         sink: &mut dyn FnMut(u32, &mut Vec<MsgRow>) -> Result<(), String>| {
+            if chunk.is_empty() {
+                return Ok(());
+            }
+            let first = chunk[0].seq;
+            sink(uid, chunk).map_err(|what| {
+                corrupt(
+                    file,
+                    "messages",
+                    &format!("queue uid {uid}, seq {first}…"),
+                    what,
+                )
+            })?;
+            chunk.clear();
+            Ok::<(), StoreError>(())
+        };
     while let Some(r) = q.next().map_err(sqlerr)? {
         let key: i64 = r.get(0).map_err(sqlerr)?;
         let row = msg_row(r, key)
@@ -427,12 +440,7 @@ fn key_text(key: i64) -> String {
 
 fn msg_row(r: &Row<'_>, key: i64) -> rusqlite::Result<Check<MsgRow>> {
     let (uid, seq) = split_key(key);
-    let nums = [
-        u64_at(r, 1)?,
-        u64_at(r, 2)?,
-        u64_at(r, 3)?,
-        u64_at(r, 4)?,
-    ];
+    let nums = [u64_at(r, 1)?, u64_at(r, 2)?, u64_at(r, 3)?, u64_at(r, 4)?];
     let (count, generation) = (u32_at(r, 5)?, u32_at(r, 6)?);
     let state: i64 = r.get(7)?;
     let flags: i64 = r.get(8)?;

@@ -47,9 +47,9 @@ pub struct Log {
     pending: Mutex<Pending>,
     work: Condvar,
     /// Every record up to this LSN is committed.
-    durable: AtomicU64,
+    pub(super) durable: AtomicU64,
     /// The last LSN handed out.
-    submitted: AtomicU64,
+    pub(super) submitted: AtomicU64,
     broken: AtomicBool,
     /// The writer has exited: nothing more becomes durable.
     closed: AtomicBool,

@@ -118,7 +118,11 @@ impl Account {
             }),
         });
         let topics = &self.topics;
-        if topics.write().insert(row.name.to_lowercase(), t.clone()).is_some() {
+        if topics
+            .write()
+            .insert(row.name.to_lowercase(), t.clone())
+            .is_some()
+        {
             return Err(format!("topic name {} is stored twice", row.name));
         }
         let next = topics.next_seq.load(Ordering::Relaxed).max(row.seq + 1);
@@ -197,7 +201,9 @@ pub(crate) fn restore_backlogs(
 ) {
     let mut targets: HashMap<(String, String), usize> = HashMap::new();
     for (row, t, _) in &rows {
-        *targets.entry((t.id.clone(), row.msg_id.clone())).or_default() += 1;
+        *targets
+            .entry((t.id.clone(), row.msg_id.clone()))
+            .or_default() += 1;
     }
     let mut messages: HashMap<(String, String), Arc<PushMessage>> = HashMap::new();
     let mut channels: Vec<Arc<PushChannel>> = Vec::new();

@@ -635,7 +635,11 @@ impl PushChannel {
         let mut stop = self.stop.subscribe();
         if let Some((msg, at)) = self.take_resume() {
             // A retry read back from the store waits for its stored time first.
-            if self.wait_retry(&pusher, &mut stop, &msg, at).await.is_none() {
+            if self
+                .wait_retry(&pusher, &mut stop, &msg, at)
+                .await
+                .is_none()
+            {
                 return;
             }
         }
