@@ -375,6 +375,11 @@ fn check_references(rec: &Recovered, file: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
+/// Where [`load_messages`] puts the rows: `(queue uid, rows of that queue)`, drained by the
+/// sink; an error names what is wrong with them.
+pub(crate) type MessageSink<'a> =
+    dyn FnMut(u32, &mut Vec<MsgRow>) -> Result<(), String> + Send + 'a;
+
 /// How many message rows go to the sink at once.
 const CHUNK: usize = 4096;
 
@@ -384,7 +389,7 @@ const CHUNK: usize = 4096;
 pub(crate) fn load_messages(
     conn: &Connection,
     file: &Path,
-    sink: &mut dyn FnMut(u32, &mut Vec<MsgRow>) -> Result<(), String>,
+    sink: &mut MessageSink<'_>,
 ) -> Result<u64, StoreError> {
     let doing = "reading table messages";
     let sqlerr = |e| StoreError::sqlite(file, doing, e);
@@ -398,39 +403,38 @@ pub(crate) fn load_messages(
     let mut chunk: Vec<MsgRow> = Vec::with_capacity(CHUNK);
     let mut chunk_uid = 0u32;
     let mut count = 0u64;
-    let flush =
-        |uid: u32,
-         chunk: &mut Vec<MsgRow>,
-         sink: &mut dyn FnMut(u32, &mut Vec<MsgRow>) -> Result<(), String>| {
-            if chunk.is_empty() {
-                return Ok(());
-            }
-            let first = chunk[0].seq;
-            sink(uid, chunk).map_err(|what| {
-                corrupt(
-                    file,
-                    "messages",
-                    &format!("queue uid {uid}, seq {first}…"),
-                    what,
-                )
-            })?;
-            chunk.clear();
-            Ok::<(), StoreError>(())
-        };
     while let Some(r) = q.next().map_err(sqlerr)? {
         let key: i64 = r.get(0).map_err(sqlerr)?;
         let row = msg_row(r, key)
             .map_err(|e| corrupt(file, "messages", &key_text(key), e.to_string()))?
             .map_err(|what| corrupt(file, "messages", &key_text(key), what))?;
         if row.uid != chunk_uid || chunk.len() >= CHUNK {
-            flush(chunk_uid, &mut chunk, sink)?;
+            flush(file, chunk_uid, &mut chunk, sink)?;
             chunk_uid = row.uid;
         }
         chunk.push(row);
         count += 1;
     }
-    flush(chunk_uid, &mut chunk, sink)?;
+    flush(file, chunk_uid, &mut chunk, sink)?;
     Ok(count)
+}
+
+/// Hands a chunk of queue `uid`'s rows to the sink.
+fn flush(
+    file: &Path,
+    uid: u32,
+    chunk: &mut Vec<MsgRow>,
+    sink: &mut MessageSink<'_>,
+) -> Result<(), StoreError> {
+    let Some(first) = chunk.first().map(|m| m.seq) else {
+        return Ok(());
+    };
+    sink(uid, chunk).map_err(|what| {
+        let key = format!("queue uid {uid}, seq {first}…");
+        corrupt(file, "messages", &key, what)
+    })?;
+    chunk.clear();
+    Ok(())
 }
 
 fn key_text(key: i64) -> String {

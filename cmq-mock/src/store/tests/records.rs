@@ -296,3 +296,69 @@ fn control_records_become_the_rows_they_describe() {
         }]
     );
 }
+
+/// Where a restart's time goes (run explicitly, in release mode): `cargo test --release -p
+/// cmq-mock --lib store::tests::records::restart_phases -- --ignored --nocapture`.
+#[test]
+#[ignore = "a measurement, run explicitly"]
+fn restart_phases() {
+    use std::time::Instant;
+    let dir = TempDir::new("phases");
+    let store = Opened::open(dir.path()).unwrap().start().unwrap();
+    store.log().submit(account());
+    store
+        .log()
+        .submit(Record::QueueCreated(Box::new(queue(1, "q"))));
+    for seq in 1..=1_000_000 {
+        store.log().submit(Record::MsgPut(msg(
+            1,
+            seq,
+            RowState::Active,
+            "0123456789abcdef",
+        )));
+    }
+    store.close();
+    let t = Instant::now();
+    let opened = Opened::open(dir.path()).unwrap();
+    let open = t.elapsed();
+    let t = Instant::now();
+    let n = opened.load_messages(&mut |_, rows| {
+        rows.clear();
+        Ok(())
+    });
+    let scan = t.elapsed();
+    let t = Instant::now();
+    let mut count = 0;
+    crate::store::recover::load_messages(&opened.conn, &dir.file(), &mut |_, rows| {
+        count += rows.len();
+        rows.clear();
+        Ok(())
+    })
+    .unwrap();
+    let direct = t.elapsed();
+    let t = Instant::now();
+    let mut stmt = opened.conn.prepare("SELECT key, msg_id, enqueue_ms, first_dequeue_ms, visible_ms, dequeue_count, generation, state, flags, crc, body FROM messages ORDER BY key").unwrap();
+    let mut q = stmt.query([]).unwrap();
+    let mut sum = 0i64;
+    while let Some(r) = q.next().unwrap() {
+        for i in 0..10 {
+            sum = sum.wrapping_add(r.get::<_, i64>(i).unwrap());
+        }
+        sum = sum.wrapping_add(r.get_ref(10).unwrap().as_str().unwrap().len() as i64);
+    }
+    let raw = t.elapsed();
+    drop(q);
+    drop(stmt);
+    println!(
+        "direct (no second thread) {count} rows {direct:?}; bare column reads {raw:?} ({sum})"
+    );
+    let clock = Clock::manual(T0);
+    let engine = Engine::with_limits(clock.clone(), Limits::relaxed());
+    drop(opened);
+    let t = Instant::now();
+    let _store = attach(&engine, &clock, dir.path()).unwrap();
+    let all = t.elapsed();
+    println!(
+        "open + quick_check {open:?}; read and check {n:?} rows {scan:?}; whole restart {all:?}"
+    );
+}
