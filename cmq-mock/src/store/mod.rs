@@ -137,6 +137,8 @@ pub(crate) fn attach(engine: &Engine, clock: &Clock, dir: &Path) -> Result<Store
     let opened = Opened::open(dir)?;
     let t1 = t0.elapsed();
     let rec = opened.load()?;
+    // The clock first: restored push workers start at once and read it.
+    resume_clock(clock, &rec, opened.log());
     let restored = engine.restore(&rec, opened.log())?;
     let n = opened.load_messages(&mut |uid, rows| restored.messages(uid, rows))?;
     tracing::info!(
@@ -147,7 +149,12 @@ pub(crate) fn attach(engine: &Engine, clock: &Clock, dir: &Path) -> Result<Store
         t0.elapsed().as_secs_f64(),
         t1.as_secs_f64()
     );
-    let log = opened.log().clone();
+    engine.attach_log(opened.log().clone());
+    opened.start()
+}
+
+/// A manual clock resumes at its stored time and writes every later move to `log`.
+fn resume_clock(clock: &Clock, rec: &Recovered, log: &Arc<Log>) {
     if clock.is_manual() {
         let l = log.clone();
         let observer = Arc::new(move |ms| l.submit(Record::ManualClock(Some(ms))));
@@ -159,8 +166,6 @@ pub(crate) fn attach(engine: &Engine, clock: &Clock, dir: &Path) -> Result<Store
         // A system-clock run: a later manual-clock run starts from the wall clock again.
         log.submit(Record::ManualClock(None));
     }
-    engine.attach_log(log);
-    opened.start()
 }
 
 /// A running store: its log and its writer thread.
