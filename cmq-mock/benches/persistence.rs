@@ -259,6 +259,14 @@ fn report(conns: usize, pairs: &[Pair]) {
     );
 }
 
+/// Server CPU per request, persistent and in memory (every pair: CPU does not depend on the
+/// disk's regime).
+fn report_cpu(conns: usize, pairs: &[Pair]) {
+    let disk = median(pairs.iter().map(|p| p.disk.server_us()).collect());
+    let mem = median(pairs.iter().map(|p| p.memory.server_us()).collect());
+    println!("| {conns} | {disk:.1} | {mem:.1} | {:.1} |", disk - mem);
+}
+
 fn throughput(rt: &tokio::runtime::Runtime, o: &Opts) {
     std::fs::create_dir_all(&o.dir).expect("bench directory");
     let disk = rt.block_on(start_mock(Some(&o.dir.join("throughput"))));
@@ -296,6 +304,11 @@ fn throughput(rt: &tokio::runtime::Runtime, o: &Opts) {
     println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|");
     for (conns, pairs) in &by_conns {
         report(*conns, pairs);
+    }
+    println!("\nserver CPU per request (every thread but the load generator's; all pairs):\n");
+    println!("| conns | persistent µs | in memory µs | the store's share µs |\n|---:|---:|---:|---:|");
+    for (conns, pairs) in &by_conns {
+        report_cpu(*conns, pairs);
     }
     rt.block_on(disk.shutdown());
     let _ = std::fs::remove_dir_all(o.dir.join("throughput"));

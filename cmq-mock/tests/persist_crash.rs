@@ -62,7 +62,7 @@ fn start(dir: &Path) -> Mock {
     let mut child = Command::new(binary())
         .args(["--data-dir"])
         .arg(dir)
-        .args(["--auth", "off", "--listen", "127.0.0.1:0", "--relaxed"])
+        .args(["--auth", "off", "--listen", "127.0.0.1:0"])
         .env("RUST_LOG", "error")
         .stdin(Stdio::null())
         .stdout(Stdio::piped())

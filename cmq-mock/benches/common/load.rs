@@ -105,11 +105,40 @@ pub struct Run {
     pub bad: usize,
     pub secs: f64,
     pub latencies_us: Vec<u32>,
+    /// On-CPU time of every thread of the process but the load generator's (the servers,
+    /// the store's writer), over the measured window.
+    pub server_cpu_ns: u64,
+}
+
+/// On-CPU nanoseconds of one task (first field of its `schedstat`).
+fn schedstat_ns(path: &std::path::Path) -> u64 {
+    std::fs::read_to_string(path)
+        .ok()
+        .and_then(|s| s.split_whitespace().next()?.parse().ok())
+        .unwrap_or(0)
+}
+
+/// (all threads of this process, the calling thread) on-CPU nanoseconds.
+fn cpu_ns() -> (u64, u64) {
+    let me = schedstat_ns(std::path::Path::new("/proc/thread-self/schedstat"));
+    let all = std::fs::read_dir("/proc/self/task")
+        .map(|d| {
+            d.filter_map(Result::ok)
+                .map(|e| schedstat_ns(&e.path().join("schedstat")))
+                .sum()
+        })
+        .unwrap_or(0);
+    (all, me)
 }
 
 impl Run {
     pub fn per_sec(&self) -> f64 {
         self.done as f64 / self.secs.max(1e-9)
+    }
+
+    /// Server CPU per request, µs.
+    pub fn server_us(&self) -> f64 {
+        self.server_cpu_ns as f64 / 1000.0 / self.done.max(1) as f64
     }
 
     /// The `p`-quantile of the latencies (0..=1), µs.
@@ -172,8 +201,13 @@ async fn drive(
             r
         }));
     }
+    tokio::time::sleep_until(begin.into()).await;
+    let (all0, me0) = cpu_ns();
+    tokio::time::sleep_until(end.into()).await;
+    let (all1, me1) = cpu_ns();
     let mut all = Run {
         secs: dur.as_secs_f64(),
+        server_cpu_ns: (all1 - all0).saturating_sub(me1 - me0),
         ..Run::default()
     };
     for t in tasks {
