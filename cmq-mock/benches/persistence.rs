@@ -306,7 +306,9 @@ fn throughput(rt: &tokio::runtime::Runtime, o: &Opts) {
         report(*conns, pairs);
     }
     println!("\nserver CPU per request (every thread but the load generator's; all pairs):\n");
-    println!("| conns | persistent µs | in memory µs | the store's share µs |\n|---:|---:|---:|---:|");
+    println!(
+        "| conns | persistent µs | in memory µs | the store's share µs |\n|---:|---:|---:|---:|"
+    );
     for (conns, pairs) in &by_conns {
         report_cpu(*conns, pairs);
     }
