@@ -108,6 +108,8 @@ fn dev_stat() -> [u64; 2] {
 struct Floor {
     records_per_s: f64,
     syncs_per_s: f64,
+    /// Device writes per fdatasync.
+    dev_writes: f64,
 }
 
 /// `batch` 100-byte records per `write`, then `fdatasync`, appending for `dur`.
@@ -121,6 +123,7 @@ fn floor(dir: &Path, batch: usize, dur: Duration) -> Floor {
         .open(&path)
         .expect("floor file");
     let rec = vec![0x5Au8; 100 * batch];
+    let d0 = dev_stat()[0];
     let (t0, mut syncs) = (Instant::now(), 0u64);
     while t0.elapsed() < dur {
         f.write_all(&rec).expect("write");
@@ -133,6 +136,7 @@ fn floor(dir: &Path, batch: usize, dur: Duration) -> Floor {
     Floor {
         records_per_s: syncs as f64 * batch as f64 / el,
         syncs_per_s: syncs as f64 / el,
+        dev_writes: (dev_stat()[0] - d0) as f64 / syncs.max(1) as f64,
     }
 }
 
@@ -233,7 +237,7 @@ fn report(conns: usize, pairs: &[Pair]) {
     let disk_rps = median(good.iter().map(|p| p.disk.per_sec()).collect());
     let group = median(
         good.iter()
-            .map(|p| p.disk.done as f64 / p.commits.max(1) as f64)
+            .map(|p| p.disk.total as f64 / p.commits.max(1) as f64)
             .collect(),
     );
     let dev = median(
@@ -259,12 +263,20 @@ fn report(conns: usize, pairs: &[Pair]) {
     );
 }
 
-/// Server CPU per request, persistent and in memory (every pair: CPU does not depend on the
-/// disk's regime).
-fn report_cpu(conns: usize, pairs: &[Pair]) {
-    let disk = median(pairs.iter().map(|p| p.disk.server_us()).collect());
-    let mem = median(pairs.iter().map(|p| p.memory.server_us()).collect());
-    println!("| {conns} | {disk:.1} | {mem:.1} | {:.1} |", disk - mem);
+/// Every pair, whatever the disk's regime: what the disk did, and what the server spent.
+fn report_all(conns: usize, pairs: &[Pair]) {
+    let m = |f: &dyn Fn(&Pair) -> f64| median(pairs.iter().map(f).collect());
+    let floor_syncs = m(&|p| (p.before.syncs_per_s + p.after.syncs_per_s) / 2.0);
+    let floor_dev = m(&|p| (p.before.dev_writes + p.after.dev_writes) / 2.0);
+    let commits = m(&|p| p.commits as f64 / p.disk.secs);
+    let dev = m(&|p| p.dev_writes as f64 / p.commits.max(1) as f64);
+    let group = m(&|p| p.disk.total as f64 / p.commits.max(1) as f64);
+    let (disk_us, mem_us) = (m(&|p| p.disk.server_us()), m(&|p| p.memory.server_us()));
+    println!(
+        "| {conns} | {} | {floor_syncs:.0} | {floor_dev:.2} | {:.2} | {commits:.0} | {dev:.2} | {group:.1} | {disk_us:.1} | {mem_us:.1} |",
+        pairs.len(),
+        m(&Pair::ratio)
+    );
 }
 
 fn throughput(rt: &tokio::runtime::Runtime, o: &Opts) {
@@ -305,12 +317,11 @@ fn throughput(rt: &tokio::runtime::Runtime, o: &Opts) {
     for (conns, pairs) in &by_conns {
         report(*conns, pairs);
     }
-    println!("\nserver CPU per request (every thread but the load generator's; all pairs):\n");
-    println!(
-        "| conns | persistent µs | in memory µs | the store's share µs |\n|---:|---:|---:|---:|"
-    );
+    println!("\nevery pair, whatever the disk's regime (medians; server CPU: every thread but the load generator's):\n");
+    println!("| conns | pairs | floor syncs/s | device writes per floor sync | × floor | commits/s | device writes per commit | requests per commit | server CPU µs/req, persistent | in memory |");
+    println!("|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
     for (conns, pairs) in &by_conns {
-        report_cpu(*conns, pairs);
+        report_all(*conns, pairs);
     }
     rt.block_on(disk.shutdown());
     let _ = std::fs::remove_dir_all(o.dir.join("throughput"));

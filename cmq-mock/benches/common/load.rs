@@ -101,7 +101,10 @@ pub fn http_request(host: &str, form: &str) -> Vec<u8> {
 /// What a run did.
 #[derive(Debug, Default, Clone)]
 pub struct Run {
+    /// Requests answered in the measured window.
     pub done: usize,
+    /// Requests answered, the warm-up's included.
+    pub total: usize,
     pub bad: usize,
     pub secs: f64,
     pub latencies_us: Vec<u32>,
@@ -191,6 +194,7 @@ async fn drive(
                     break;
                 }
                 let ok = conn.round_trip(&request).await.expect("connection failed");
+                r.total += 1;
                 if t >= begin {
                     r.done += 1;
                     r.bad += usize::from(!ok);
@@ -213,6 +217,7 @@ async fn drive(
     for t in tasks {
         let r = t.await.expect("connection task");
         all.done += r.done;
+        all.total += r.total;
         all.bad += r.bad;
         all.latencies_us.extend(r.latencies_us);
     }
