@@ -262,7 +262,7 @@ fn create_queues(addr: &str) {
     let q = form_of(&[
         ("Action", "CreateQueue"),
         ("queueName", QUEUE),
-        ("visibilityTimeout", "3"),
+        ("visibilityTimeout", "2"),
         ("maxMsgSize", "2048"),
         ("msgRetentionSeconds", "86400"),
         ("pollingWaitSeconds", "1"),
@@ -283,7 +283,7 @@ fn check_attributes(addr: &str) {
         .unwrap();
     assert_eq!(code(&v), 0, "{v}");
     for (k, want) in [
-        ("visibilityTimeout", 3),
+        ("visibilityTimeout", 2),
         ("maxMsgSize", 2048),
         ("msgRetentionSeconds", 86400),
         ("pollingWaitSeconds", 1),
@@ -302,44 +302,92 @@ fn check_attributes(addr: &str) {
     assert_eq!(v["totalCount"].as_i64(), Some(1), "{v}");
 }
 
-/// Every body stored now, whatever its state.
-fn stored_bodies(addr: &str) -> HashSet<String> {
+/// Waits until no message is in flight or delayed any more (their visibility ends within
+/// `visibilityTimeout`): from then on nothing moves between states, so the admin view reads the
+/// same however many pages it takes. This also checks that in-flight messages come back.
+fn wait_until_all_visible(addr: &str) {
     let mut http = Http::connect(addr).expect("connect");
-    let v = http
-        .request("GET", &format!("/_mock/queues/{QUEUE}"), "")
-        .expect("inspect");
+    let form = form_of(&[("Action", "GetQueueAttributes"), ("queueName", QUEUE)]);
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let v = http.cmq(&form).expect("attributes");
+        if v["inactiveMsgNum"].as_i64() == Some(0) && v["delayMsgNum"].as_i64() == Some(0) {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "in-flight messages never came back: {v}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Every body stored now (all of them visible: see [`wait_until_all_visible`]), through the
+/// admin view, page by page where it pages.
+fn stored_bodies(addr: &str) -> HashSet<String> {
+    wait_until_all_visible(addr);
+    let mut http = Http::connect(addr).expect("connect");
     let mut out = HashSet::new();
-    for state in ["active", "inactive", "delayed", "deleted"] {
-        for m in v["messages"][state].as_array().into_iter().flatten() {
-            out.insert(m["msgBody"].as_str().unwrap_or_default().to_owned());
+    let mut offset = 0;
+    loop {
+        let path =
+            format!("/_mock/queues/{QUEUE}?state=active&offset={offset}&limit=1000&bodies=full");
+        let v = http.request("GET", &path, "").expect("inspect");
+        for state in ["active", "inactive", "delayed", "deleted"] {
+            for m in v["messages"][state].as_array().into_iter().flatten() {
+                out.insert(m["msgBody"].as_str().unwrap_or_default().to_owned());
+            }
+        }
+        match v["page"]["nextOffset"]["active"].as_u64() {
+            Some(next) => offset = next,
+            None => break,
         }
     }
     out
 }
 
-/// The checks of the module docs; returns how many messages are stored.
+/// The checks of the module docs; returns how many messages are stored. Every violation is
+/// listed (with a few examples) before the test fails.
 fn verify(addr: &str, l: &Shared) -> usize {
     check_attributes(addr);
     let stored = stored_bodies(addr);
     let g = ledger(l);
-    for b in &g.acked_sends {
-        assert!(
-            stored.contains(b) || g.delete_attempted.contains(b),
-            "acknowledged send {b} was lost"
-        );
-    }
-    for b in &g.acked_deletes {
-        assert!(!stored.contains(b), "acknowledged delete of {b} came back");
-    }
-    for b in &g.received {
-        assert!(
-            stored.contains(b) || g.delete_attempted.contains(b),
-            "{b} was received, then lost"
-        );
-    }
-    for b in &stored {
-        assert!(g.sent.contains(b), "{b} was never sent");
-    }
+    let lost: Vec<&String> = g
+        .acked_sends
+        .iter()
+        .filter(|b| !stored.contains(*b) && !g.delete_attempted.contains(*b))
+        .collect();
+    let back: Vec<&String> = g
+        .acked_deletes
+        .iter()
+        .filter(|b| stored.contains(*b))
+        .collect();
+    let received_lost: Vec<&String> = g
+        .received
+        .iter()
+        .filter(|b| !stored.contains(*b) && !g.delete_attempted.contains(*b))
+        .collect();
+    let phantom: Vec<&String> = stored.iter().filter(|b| !g.sent.contains(*b)).collect();
+    let show = |v: &[&String]| {
+        v.iter()
+            .take(5)
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    assert!(
+        lost.is_empty() && back.is_empty() && received_lost.is_empty() && phantom.is_empty(),
+        "{} acknowledged sends lost ({}), {} acknowledged deletes back ({}), {} received then lost ({}), {} never sent ({}); {} stored",
+        lost.len(),
+        show(&lost),
+        back.len(),
+        show(&back),
+        received_lost.len(),
+        show(&received_lost),
+        phantom.len(),
+        show(&phantom),
+        stored.len()
+    );
     stored.len()
 }
 
@@ -347,9 +395,12 @@ fn verify(addr: &str, l: &Shared) -> usize {
 fn kill_9_loses_no_acknowledged_send_and_brings_back_no_acknowledged_delete() {
     let kills: usize = env_or("CMQ_CRASH_KILLS", 3);
     let seed: u64 = env_or("CMQ_CRASH_SEED", fastrand::u64(..));
-    println!("crash harness: {kills} kills, seed {seed} (CMQ_CRASH_SEED={seed} replays it)");
     let mut rng = fastrand::Rng::with_seed(seed);
     let dir = std::env::temp_dir().join(format!("cmq-mock-crash-{}-{seed}", std::process::id()));
+    println!(
+        "crash harness: {kills} kills, seed {seed} (CMQ_CRASH_SEED={seed} replays it), data in {} (left there if a check fails)",
+        dir.display()
+    );
     let _ = std::fs::remove_dir_all(&dir);
     let l: Shared = Arc::default();
     let mut mock = start(&dir);
