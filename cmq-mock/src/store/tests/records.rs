@@ -210,9 +210,8 @@ fn message_records_become_the_rows_they_describe() {
     );
 }
 
-#[test]
-fn control_records_become_the_rows_they_describe() {
-    let topic = TopicRow {
+fn topic_row() -> TopicRow {
+    TopicRow {
         topic_id: "topic-1".into(),
         account: "AKIDrec".into(),
         name: "T".into(),
@@ -221,8 +220,11 @@ fn control_records_become_the_rows_they_describe() {
         modify_ms: T0 + 1,
         seq: 0,
         max_msg_size: 2048,
-    };
-    let sub = SubRow {
+    }
+}
+
+fn sub_row() -> SubRow {
+    SubRow {
         sub_id: "subscription-1".into(),
         topic_id: "topic-1".into(),
         name: "s".into(),
@@ -234,8 +236,11 @@ fn control_records_become_the_rows_they_describe() {
         binding_keys: vec!["a.#".into()],
         create_ms: T0,
         modify_ms: T0,
-    };
-    let push = PushRow {
+    }
+}
+
+fn push_row() -> PushRow {
+    PushRow {
         sub_id: Arc::from("subscription-1"),
         msg_id: "1000".into(),
         body: "pushed".into(),
@@ -244,7 +249,12 @@ fn control_records_become_the_rows_they_describe() {
         expires_ms: T0 + 86_400_000,
         attempts: 0,
         next_attempt_ms: None,
-    };
+    }
+}
+
+#[test]
+fn control_records_become_the_rows_they_describe() {
+    let (topic, sub, push) = (topic_row(), sub_row(), push_row());
     let mut changed_sub = sub.clone();
     changed_sub.strategy = "EXPONENTIAL_DECAY_RETRY".into();
     let records = vec![
