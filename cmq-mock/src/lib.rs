@@ -17,6 +17,11 @@
 //!
 //! * [`CmqMock`] / [`CmqMockBuilder`]: start a mock on a random loopback port, with accounts,
 //!   limits, a [`Clock`] and resources to create; reach it with the SDK or any CMQ client.
+//! * The service generation it emulates: TDMQ for CMQ by default (the service that exists
+//!   today; its API 2.0 control plane was retired at the end of 2022, the data plane remains),
+//!   legacy CMQ with [`CmqMockBuilder::profile`]`(`[`Profile::Legacy`]`)` or `--profile legacy`:
+//!   names, delay rules, quotas and the re-create block follow it, and requests are validated
+//!   with its constraint table.
 //! * Inspection without side effects: [`CmqMock::queue_snapshot`] ([`QueueSnapshot`]).
 //! * Topics: every push and queue fan-out lands in the [`DeliveryLog`]; a scripted
 //!   [`PushReceiver`] plays the HTTP endpoint.
@@ -44,6 +49,7 @@ use protocol::v2::{service, wire};
 pub use clock::{Clock, Sleep};
 pub use cmq_sdk::generated::actions::Action;
 pub use cmq_sdk::generated::errors::ErrorId;
+pub use cmq_sdk::generated::profiles::Profile;
 pub use cmq_sdk::generated::types::Protocol;
 pub use engine::{
     DeadLetterPolicy, DeliveryLog, DeliveryOutcome, DeliveryRecord, MessageState, MessageView,

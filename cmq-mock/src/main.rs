@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::{Parser, ValueEnum};
-use cmq_mock::{AuthMode, CmqMock, MockConfig, StartError};
+use cmq_mock::{AuthMode, CmqMock, MockConfig, Profile, StartError};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Auth {
@@ -33,7 +33,14 @@ struct Args {
     /// Signature checking.
     #[arg(long, value_enum, default_value = "on")]
     auth: Auth,
-    /// Lift quotas and the 10 s re-create block.
+    /// The service generation to emulate: `tdmq` (TDMQ for CMQ, today's service) or `legacy`
+    /// (CMQ before TDMQ): names, delay rules, quotas and the re-create block follow it.
+    #[arg(long, default_value_t = Profile::DEFAULT, value_parser = clap::value_parser!(Profile))]
+    profile: Profile,
+    /// Accept `https://` endpoints for http subscriptions (refused by default on every profile).
+    #[arg(long)]
+    allow_https_endpoints: bool,
+    /// Lift quotas and the re-create block.
     #[arg(long)]
     relaxed: bool,
     /// Run on a manual clock that only the admin API (`POST /_mock/clock`) moves.
@@ -67,7 +74,11 @@ fn main() -> ExitCode {
 }
 
 async fn run(args: Args) -> ExitCode {
-    let mut builder = CmqMock::builder().addr(args.listen).relaxed(args.relaxed);
+    let mut builder = CmqMock::builder()
+        .addr(args.listen)
+        .profile(args.profile)
+        .allow_https_endpoints(args.allow_https_endpoints)
+        .relaxed(args.relaxed);
     builder = builder.auth(match args.auth {
         Auth::On => AuthMode::Verify,
         Auth::Off => AuthMode::Off,
@@ -113,9 +124,10 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     println!(
-        "cmq-mock {} (spec {})",
+        "cmq-mock {} (spec {}, profile {})",
         env!("CARGO_PKG_VERSION"),
-        &cmq_mock::SPEC_SHA256[..12]
+        &cmq_mock::SPEC_SHA256[..12],
+        mock.profile()
     );
     println!(
         "account: SecretId={} SecretKey={}",

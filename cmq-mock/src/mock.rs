@@ -5,9 +5,11 @@
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cmq_sdk::generated::actions::Action;
 use cmq_sdk::generated::errors::ErrorId;
+use cmq_sdk::generated::profiles::Profile;
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -90,6 +92,9 @@ pub struct CmqMockBuilder {
     push: PushConfig,
     route_addrs: Vec<String>,
     data_dir: Option<PathBuf>,
+    profile: Profile,
+    https_endpoints: bool,
+    recreate_block: Option<Duration>,
 }
 
 impl Default for CmqMockBuilder {
@@ -103,6 +108,9 @@ impl Default for CmqMockBuilder {
             push: PushConfig::default(),
             route_addrs: Vec::new(),
             data_dir: None,
+            profile: Profile::DEFAULT,
+            https_endpoints: false,
+            recreate_block: None,
         }
     }
 }
@@ -147,10 +155,32 @@ impl CmqMockBuilder {
         self.clock(Clock::manual_now())
     }
 
-    /// Relaxed limits: no quotas, no 10 s re-create block, no batch total or delayed-message
-    /// caps. Default: strict (the documented limits).
+    /// Relaxed limits: no quotas, no re-create block, no batch total or delayed-message caps.
+    /// Default: strict (the profile's documented limits).
     pub fn relaxed(mut self, relaxed: bool) -> Self {
         self.relaxed = relaxed;
+        self
+    }
+
+    /// The service generation to emulate (default [`Profile::DEFAULT`], `tdmq`): its name rule,
+    /// delay rules, quotas and re-create block, and the constraint table requests are
+    /// validated with. [`CmqMock::client`] gives clients of the same profile.
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Accept `https://` endpoints for `http` subscriptions (default: refused with 4000/10500,
+    /// as the spec decides for every profile: no source documents them).
+    pub fn allow_https_endpoints(mut self, allow: bool) -> Self {
+        self.https_endpoints = allow;
+        self
+    }
+
+    /// How long a deleted queue's or topic's name stays blocked (default: the profile's, 30 s
+    /// on tdmq and 10 s on legacy; [`relaxed`](Self::relaxed) makes it zero).
+    pub fn recreate_block(mut self, block: Duration) -> Self {
+        self.recreate_block = Some(block);
         self
     }
 
@@ -217,11 +247,12 @@ impl CmqMockBuilder {
     /// Starts the mock; it is serving when this returns.
     pub async fn start(self) -> Result<CmqMock, StartError> {
         let clock = self.clock.unwrap_or_else(Clock::system);
-        let limits = if self.relaxed {
-            Limits::relaxed()
-        } else {
-            Limits::strict()
-        };
+        let mut limits = Limits::for_profile(self.profile);
+        if self.relaxed {
+            limits = limits.relax();
+        }
+        limits.recreate_block = self.recreate_block.unwrap_or(limits.recreate_block);
+        limits.https_endpoints |= self.https_endpoints;
         let engine = Engine::with_config(clock.clone(), limits, self.push);
         let store = match &self.data_dir {
             Some(dir) => Some(crate::store::attach(&engine, &clock, dir)?),
@@ -421,9 +452,18 @@ impl CmqMock {
         cmq_sdk::Credentials::new(self.secret_id(), self.secret_key())
     }
 
-    /// An SDK client for the first account.
+    /// An SDK client for the first account, validating with the mock's profile.
     pub fn client(&self) -> Result<cmq_sdk::Client, cmq_sdk::Error> {
-        cmq_sdk::Client::new(&self.endpoint(), self.credentials())
+        cmq_sdk::Client::builder()
+            .endpoint(self.endpoint())
+            .credentials(self.credentials())
+            .profile(self.profile())
+            .build()
+    }
+
+    /// The service generation the mock emulates.
+    pub fn profile(&self) -> Profile {
+        self.engine().limits().profile
     }
 
     /// The clock: `clock().advance(d)` moves a manual clock and wakes everything due.

@@ -493,3 +493,81 @@ async fn manual_clock_moves_only_through_the_admin_api() {
     q.create().await.expect("no re-create block when relaxed");
     stop_with(p, "INT");
 }
+
+/// `--profile legacy` refuses `a_b` as a queue name and a 3601 s delay; the default profile
+/// (tdmq) accepts both; `--allow-https-endpoints` lets `https://` subscriptions in. The banner
+/// names the profile.
+#[tokio::test]
+async fn profile_flag_sets_the_service_generation() {
+    let http = reqwest::Client::new();
+    let post = |endpoint: String, body: &'static str| {
+        let http = http.clone();
+        async move {
+            let url = format!("{endpoint}/v2/index.php");
+            let r = http.post(url).body(body).send().await.expect("POST");
+            serde_json::from_slice::<Value>(&r.bytes().await.expect("body")).expect("JSON")
+        }
+    };
+    let create = "Action=CreateQueue&queueName=a_b";
+    let create_legacy_name = "Action=CreateQueue&queueName=a-b";
+    let send = "Action=SendMessage&queueName=a-b&msgBody=x&delaySeconds=3601";
+    let create_topic = "Action=CreateTopic&topicName=t";
+    let https = "Action=Subscribe&topicName=t&subscriptionName=s&protocol=http&endpoint=https%3A%2F%2Fexample.com%2F";
+    for (args, legacy, https_ok) in [
+        (&["--auth", "off", "--profile", "legacy"][..], true, false),
+        (&["--auth", "off"][..], false, false),
+        (
+            &["--auth", "off", "--allow-https-endpoints"][..],
+            false,
+            true,
+        ),
+    ] {
+        let p = start(args);
+        let profile = if legacy { "legacy" } else { "tdmq" };
+        assert!(
+            p.banner
+                .iter()
+                .any(|l| l.contains(&format!("profile {profile}"))),
+            "{:?}",
+            p.banner
+        );
+        let e = p.endpoint.clone();
+        let v = post(e.clone(), create).await;
+        if legacy {
+            let name_error = ErrorId::QueueNameFormat;
+            assert_eq!(v["code"], name_error.code(), "{v}");
+            assert_eq!(
+                v["message"],
+                format!("({}){}", name_error.module(), name_error.message())
+            );
+        } else {
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        assert_eq!(post(e.clone(), create_legacy_name).await["code"], 0);
+        let v = post(e.clone(), send).await;
+        let delay_error = ErrorId::DelaySecondsOutOfRange;
+        assert_eq!(
+            v["code"],
+            if legacy { delay_error.code() } else { 0 },
+            "{v}"
+        );
+        if legacy {
+            let module = format!("({})", delay_error.module());
+            assert!(
+                v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(&module)),
+                "{v}"
+            );
+        }
+        assert_eq!(post(e.clone(), create_topic).await["code"], 0);
+        let v = post(e.clone(), https).await;
+        let https_error = ErrorId::EndpointFormatError;
+        assert_eq!(
+            v["code"],
+            if https_ok { 0 } else { https_error.code() },
+            "{v}"
+        );
+        stop_with(p, "TERM");
+    }
+}

@@ -150,7 +150,8 @@ pub enum ViolationKind {
     Type,
     /// An integer lies outside its range.
     Range,
-    /// A string is too short or too long.
+    /// A string is too short (or too long, for a parameter whose spec names no error of its
+    /// own for that: see [`ViolationKind::TooLong`]).
     Length,
     /// A string breaks its character pattern.
     Pattern,
@@ -168,6 +169,10 @@ pub enum ViolationKind {
     Json,
     /// A cross-field rule is broken.
     Rule,
+    /// A string is longer than its maximum length (the same constraint as
+    /// [`ViolationKind::Length`], with its own error: a too large message body answers
+    /// "message too large", not "message body can't be empty").
+    TooLong,
 }
 
 /// For each kind of violation, the error a server answers with (decided by the spec).
@@ -195,6 +200,8 @@ pub struct ViolationErrors {
     pub not_repeatable: ErrorId,
     /// For [`ViolationKind::Json`].
     pub json: ErrorId,
+    /// For [`ViolationKind::TooLong`] (the `length` error unless the spec names another).
+    pub too_long: ErrorId,
 }
 
 impl ViolationErrors {
@@ -212,6 +219,7 @@ impl ViolationErrors {
             ViolationKind::Contiguous => self.contiguous,
             ViolationKind::NotRepeatable => self.not_repeatable,
             ViolationKind::Json | ViolationKind::Rule => self.json,
+            ViolationKind::TooLong => self.too_long,
         }
     }
 }
@@ -432,11 +440,16 @@ fn check_text(spec: &ParamSpec, param: &str, v: &str, out: &mut Vec<Violation>) 
             (None, Some(hi)) => format!("at most {hi} {unit} long (is {len})"),
             (None, None) => String::new(),
         };
+        let kind = if long {
+            ViolationKind::TooLong
+        } else {
+            ViolationKind::Length
+        };
         push(
             out,
             spec,
             param.to_owned(),
-            ViolationKind::Length,
+            kind,
             constraint,
             Some(shorten(v)),
         );

@@ -12,9 +12,11 @@ use codegen::conformance::{
 use codegen::model::{Api, Model};
 use serde_json::Value;
 
-/// What the corpus exercises.
+/// What the corpus exercises on one profile.
 #[derive(Clone, Debug, Default)]
 pub struct Coverage {
+    /// The profile (its derived cases, and the hand-written cases that name it or none).
+    pub profile: String,
     /// Per action: parameters, constraints and errors exercised.
     pub actions: Vec<ActionCoverage>,
     /// Constraints no malformed (hand-written or derived) case breaks.
@@ -55,7 +57,7 @@ impl Coverage {
 
     /// A report: one block per action, then the totals and any uncovered constraint.
     pub fn report(&self) -> String {
-        let mut s = String::new();
+        let mut s = format!("== profile {}\n", self.profile);
         for a in &self.actions {
             s.push_str(&a.report());
         }
@@ -233,20 +235,34 @@ impl Seen {
     }
 }
 
-/// Reads the corpus under `root` (hand-written files and the default profile's derived cases)
-/// and measures it against the spec's constraints.
-pub fn coverage(root: &Path) -> Result<Coverage, Error> {
-    let model = codegen::model(&root.join("spec"))?;
+/// Reads the corpus under `root` and measures it against the spec's constraints, once per
+/// profile (the default first): the profile's derived cases and the hand-written cases that name
+/// that profile or none.
+pub fn coverage(root: &Path) -> Result<Vec<Coverage>, Error> {
+    codegen::models(&root.join("spec"))?
+        .iter()
+        .map(|model| coverage_of(root, model))
+        .collect()
+}
+
+/// True when a hand-written case holds on `profile` (it names that profile, or none).
+fn on_profile(case: &Value, profile: &str) -> bool {
+    case.get("profile")
+        .and_then(Value::as_str)
+        .is_none_or(|p| p == profile)
+}
+
+fn coverage_of(root: &Path, model: &Model) -> Result<Coverage, Error> {
     let m = model.api(codegen::RUST_API).ok_or_else(|| Error::Spec {
         at: codegen::Location::new(format!("{}/protocol.json", codegen::RUST_API), "$"),
         message: "the corpus covers API 2.0, which the spec lacks".into(),
     })?;
-    let corpus = Corpus::read(root, &model, m)?;
+    let corpus = Corpus::read(root, model, m)?;
     let mut seen = Seen::default();
-    for case in cases_of(&corpus.malformed)
+    let malformed = cases_of(&corpus.malformed)
         .iter()
-        .chain(cases_of(&corpus.derived))
-    {
+        .filter(|c| on_profile(c, &model.profile));
+    for case in malformed.chain(cases_of(&corpus.derived)) {
         seen.malformed(m, case);
     }
     for case in cases_of(&corpus.requests) {
@@ -259,10 +275,14 @@ pub fn coverage(root: &Path) -> Result<Coverage, Error> {
         }
     }
     let mut out = Coverage {
+        profile: model.profile.clone(),
         counts: [
             cases_of(&corpus.requests).len(),
             cases_of(&corpus.responses).len(),
-            cases_of(&corpus.malformed).len(),
+            cases_of(&corpus.malformed)
+                .iter()
+                .filter(|c| on_profile(c, &model.profile))
+                .count(),
             cases_of(&corpus.derived).len(),
         ],
         ..Coverage::default()
@@ -379,7 +399,13 @@ mod tests {
     #[test]
     fn coverage_names_a_constraint_without_malformed_cases() {
         let ws = workspace("coverage");
-        let full = coverage(&ws).expect("coverage");
+        let all = coverage(&ws).expect("coverage");
+        assert_eq!(
+            all.iter().map(|c| c.profile.as_str()).collect::<Vec<_>>(),
+            ["tdmq", "legacy"]
+        );
+        assert!(all.iter().all(Coverage::is_complete));
+        let full = &all[0];
         assert!(full.is_complete(), "{}", full.report());
         assert_eq!(full.covered_total.0, full.covered_total.1);
 
@@ -392,7 +418,12 @@ mod tests {
             .collect();
         let kept = kept.join("\n").replace("},\n  ]", "}\n  ]");
         std::fs::write(&b, kept + "\n").expect("write");
-        let partial = coverage(&ws).expect("coverage");
+        let profiles = coverage(&ws).expect("coverage");
+        assert!(
+            profiles[1].is_complete(),
+            "legacy has its own derived cases"
+        );
+        let partial = &profiles[0];
         assert!(!partial.is_complete());
         let missing: Vec<String> = partial.uncovered.iter().map(ToString::to_string).collect();
         assert_eq!(missing, ["BatchReceiveMessage pollingWaitSeconds range"]);

@@ -6,11 +6,12 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use super::error::{EngineError, EngineResult, ErrorKind};
+use super::limits::Limits;
 use super::queue::Queue;
 use super::topics::Topics;
 use super::topics::push::Pusher;
 use super::types::{
-    Limits, Page, QueueAttributes, QueueConfig, QueueConfigUpdate, QueueSnapshot, QueueSummary,
+    Page, QueueAttributes, QueueConfig, QueueConfigUpdate, QueueSnapshot, QueueSummary,
     ReceivedMessage,
 };
 use super::{Ctx, ids, ms_of};
@@ -154,12 +155,17 @@ impl Account {
 
     // ---------------------------------------------------------------- queue management
 
-    /// CreateQueue. Checks, in order: the name rule (10020), an existing queue of that name in
+    /// CreateQueue. Checks, in order: the profile's name rule (10020), an existing queue of that name in
     /// any case (4460/10210), the recreate block after a deletion (6040/10660), the quota
     /// (4450/10220), rewindSeconds ≤ msgRetentionSeconds (10700), the dead-letter policy (10720,
     /// 10730, 10740, 10780). Returns the new queueId.
     pub fn create_queue(&self, name: &str, settings: &QueueConfigUpdate) -> EngineResult<String> {
-        ids::check_name(name)?;
+        if !self.ctx.limits.queue_name.allows(name) {
+            return Err(EngineError::with_detail(
+                ErrorKind::QueueNameFormat,
+                name.to_owned(),
+            ));
+        }
         let key = name.to_ascii_lowercase();
         let mut ctl = self.control();
         if self.map().contains_key(&key) {

@@ -6,7 +6,8 @@
 //!
 //! # Shape
 //!
-//! * [`Engine`] (cheap to clone) holds the [`Clock`], the [`Limits`], the push machinery
+//! * [`Engine`] (cheap to clone) holds the [`Clock`], the [`Limits`] (built from the spec for
+//!   one service generation, [`Limits::for_profile`]), the push machinery
 //!   ([`topics::push`]) with the delivery log ([`topics::deliveries`]), and the accounts in a
 //!   read-mostly `RwLock<HashMap<SecretId, Arc<Account>>>`.
 //! * [`Account`] holds its queues in a read-mostly `RwLock<HashMap<lower-cased name,
@@ -61,8 +62,8 @@
 //!   (an older receive of the same message), or expired is invalid (4430/10260).
 //! * Batch sends are all-or-nothing: one too-large body, a total over the batch limit or a heap
 //!   that cannot take the whole batch rejects the batch. The batch total applies only to
-//!   BatchSendMessage. Check order: batch size, empty body, queue exists, body size, batch total,
-//!   heap.
+//!   BatchSendMessage. Check order: batch size, empty body, queue exists, delay (tdmq), body
+//!   size, batch total, heap.
 //! * maxMsgHeapNum counts active + inactive + delayed messages (not retained deleted ones).
 //! * The delayed-message cap: a receive fails with 6070 while the queue holds *more* than
 //!   [`Limits::max_delayed_messages`] delayed messages; sends are not refused.
@@ -82,6 +83,9 @@
 //!   passed moves at the instant the policy takes effect. A queue that becomes a dead-letter
 //!   queue keeps its own messages ahead of the dead letters (plain production order; the
 //!   documented "messages held before binding are consumed first" needs nothing more).
+//! * Delays: on a profile whose [`Limits::delay_within_retention`] holds (tdmq), a send whose
+//!   delay exceeds the queue's msgRetentionSeconds answers 4000/10692 (checked with the queue's
+//!   other send rules, before the heap); the static range is the protocol layer's.
 //! * A receive's window is its `pollingWaitSeconds`, else the queue's; the engine does not cap it
 //!   (the protocol layer checks 0–30). A window of 0 answers at once.
 //! * CreateQueue checks, in order: name rule, existing name (any case), recreate block, quota,
@@ -105,6 +109,7 @@
 mod account;
 pub mod error;
 pub mod ids;
+pub mod limits;
 mod persist;
 pub mod queue;
 pub mod topics;
@@ -120,11 +125,12 @@ use std::time::Duration;
 
 pub use account::Account;
 pub use error::{EngineError, EngineResult, ErrorKind};
+pub use limits::Limits;
 pub use topics::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 pub use topics::push::PushConfig;
 pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};
 pub use types::{
-    DeadLetterPolicy, Limits, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
+    DeadLetterPolicy, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
     QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, ReceivedMessage,
 };
 
@@ -186,7 +192,7 @@ fn app_id_of(secret_id: &str) -> String {
 }
 
 impl Engine {
-    /// An engine with the real service's limits and push behaviour.
+    /// An engine with the real service's limits (default profile) and push behaviour.
     pub fn new(clock: Clock) -> Self {
         Self::with_limits(clock, Limits::default())
     }

@@ -120,7 +120,10 @@ pub(super) fn codes(api: &ApiSpec, l: &mut Lints) -> Vec<Code> {
 /// The protocol's default error per violation kind (every kind must have one).
 pub(super) fn violation_defaults(api: &ApiSpec, l: &mut Lints) -> BTreeMap<ViolationKind, String> {
     let at = api.at("protocol.json", "$.violation_errors");
-    for k in ViolationKind::ALL {
+    for k in ViolationKind::ALL
+        .into_iter()
+        .filter(|k| k.fallback().is_none())
+    {
         if !api.protocol.violation_errors.contains_key(&k) {
             l.push(at.clone(), format!("no error for violation kind `{k}`"));
         }

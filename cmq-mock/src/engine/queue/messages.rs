@@ -26,6 +26,15 @@ impl Queue {
             return Err(ErrorKind::MessageBodyEmpty.into());
         }
         let (now, mut st) = self.begin()?;
+        if limits.delay_within_retention && delay_seconds > st.config.msg_retention_seconds {
+            return Err(EngineError::with_detail(
+                ErrorKind::DelaySecondsOutOfRange,
+                format!(
+                    "delaySeconds {delay_seconds} > msgRetentionSeconds {}",
+                    st.config.msg_retention_seconds
+                ),
+            ));
+        }
         let max_size = st.config.max_msg_size as usize;
         if let Some(b) = bodies.iter().find(|b| b.len() > max_size) {
             return Err(EngineError::with_detail(

@@ -310,7 +310,8 @@ async fn deleted_names_stay_blocked_across_a_restart() {
     .unwrap();
     a.delete_queue("q").unwrap();
     a.delete_topic("t").unwrap();
-    adv(&clock, 5_000);
+    let block = crate::engine::ms_of(Limits::default().recreate_block);
+    adv(&clock, block / 2);
     let now = e.clock().now_ms();
     drop(e);
     s.close();
@@ -330,7 +331,7 @@ async fn deleted_names_stay_blocked_across_a_restart() {
         a.create_topic(&t).unwrap_err().kind,
         ErrorKind::TopicReleasing
     );
-    adv(&clock, 5_000);
+    adv(&clock, block - block / 2);
     a.create_queue("Q", &none).unwrap();
     a.create_topic(&t).unwrap();
     s.close();

@@ -1,9 +1,9 @@
 //! A push channel and the store: its backlog entries (one row per message, in order), their
-//! failed attempts and the time of the next retry; and the channel rebuilt from them.
+//! failed attempts and the time of their next retry; and the channel rebuilt from them.
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 
-use super::{Entry, PushChannel, PushMessage, Pusher};
+use super::{PushChannel, PushMessage, Pusher};
 use crate::store::Log;
 use crate::store::records::{PushRow, Record};
 
@@ -11,8 +11,6 @@ use crate::store::records::{PushRow, Record};
 pub(super) struct Persist {
     log: Arc<Log>,
     sub_id: Arc<str>,
-    /// A retry read back from the store: the head waits until then before its next attempt.
-    resume_at: Mutex<Option<u64>>,
 }
 
 impl PushChannel {
@@ -21,14 +19,12 @@ impl PushChannel {
         let _ = self.persist.set(Persist {
             log,
             sub_id: Arc::from(sub_id),
-            resume_at: Mutex::new(None),
         });
     }
 
-    /// A message joined the backlog (called under the backlog's lock, so rows keep its order).
-    pub(super) fn persist_put(&self, e: Option<&Entry>) {
-        if let (Some(p), Some(e)) = (self.persist.get(), e) {
-            let m = &e.msg;
+    /// A message joins the backlog (called under the backlog's lock, so rows keep its order).
+    pub(super) fn persist_put(&self, m: &PushMessage) {
+        if let Some(p) = self.persist.get() {
             p.log.submit(Record::PushPut(Box::new(PushRow {
                 sub_id: p.sub_id.clone(),
                 msg_id: m.msg_id.clone(),
@@ -36,7 +32,7 @@ impl PushChannel {
                 tags: m.tags.clone(),
                 publish_ms: m.publish_ms,
                 expires_ms: m.expires_ms,
-                attempts: e.attempts,
+                attempts: 0,
                 next_attempt_ms: None,
             })));
         }
@@ -52,7 +48,7 @@ impl PushChannel {
         }
     }
 
-    /// Attempt number `attempts` of the head failed; the next one is due at `next_at`.
+    /// Attempt number `attempts` of a message failed; the next one is due at `next_at`.
     pub(super) fn persist_retry(&self, msg_id: &str, attempts: u32, next_at: u64) {
         if let Some(p) = self.persist.get() {
             p.log.submit(Record::PushRetry {
@@ -64,41 +60,23 @@ impl PushChannel {
         }
     }
 
-    /// The head and the time its stored retry is due, once (when the channel was read back
-    /// from the store while waiting for a retry).
-    pub(super) fn take_resume(&self) -> Option<(Arc<PushMessage>, u64)> {
-        let at = self
-            .persist
-            .get()?
-            .resume_at
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .take()?;
-        let head = self.lock_queue().items.front()?.msg.clone();
-        Some((head, at))
-    }
-
-    /// Appends a message read back from the store with its failed attempts; the head's
-    /// `next_attempt_ms` is when its worker tries again.
+    /// Appends a message read back from the store, with its failed attempts and the time its
+    /// next attempt is due.
     pub(crate) fn restore_entry(
         &self,
         msg: Arc<PushMessage>,
         attempts: u32,
         next_attempt_ms: Option<u64>,
     ) {
-        let mut q = self.lock_queue();
-        let head = q.items.is_empty();
-        q.items.push_back(Entry { msg, attempts });
-        if let (true, Some(at), Some(p)) = (head, next_attempt_ms, self.persist.get()) {
-            *p.resume_at.lock().unwrap_or_else(|e| e.into_inner()) = Some(at);
-        }
+        self.lock_queue()
+            .restore(msg, attempts, next_attempt_ms.unwrap_or(0));
     }
 
     /// Starts the worker if the backlog holds messages and none runs.
     pub(crate) fn start_worker(self: &Arc<Self>, pusher: &Arc<Pusher>) {
         let spawn_on = {
             let mut q = self.lock_queue();
-            if q.items.is_empty() || q.worker_running || q.stopped {
+            if q.len() == 0 || q.worker_running || q.stopped {
                 None
             } else {
                 let rt = pusher.runtime();
