@@ -27,10 +27,14 @@
 //!   [`PushReceiver`] plays the HTTP endpoint.
 //! * [`Faults`] make calls fail, wait or lose their connection; the [`Journal`] records every
 //!   request.
+//! * [`Budgets`] bound what a long-running mock holds (parameters, connections, timeouts,
+//!   journal bytes, push backlogs, stored messages); [`AdminAccess`] says who may call the
+//!   admin API.
 
 #![warn(missing_docs)]
 
 mod admin;
+mod budgets;
 mod clock;
 mod engine;
 mod faults;
@@ -46,18 +50,24 @@ mod store;
 // The generated API 2.0 layer names these two modules at the crate root.
 use protocol::v2::{service, wire};
 
+pub use budgets::{Budgets, parse_duration, parse_size};
 pub use clock::{Clock, Sleep};
 pub use cmq_sdk::generated::actions::Action;
 pub use cmq_sdk::generated::errors::ErrorId;
 pub use cmq_sdk::generated::profiles::Profile;
 pub use cmq_sdk::generated::types::Protocol;
+pub use engine::budget::MESSAGE_OVERHEAD_BYTES;
 pub use engine::{
-    DeadLetterPolicy, DeliveryLog, DeliveryOutcome, DeliveryRecord, MessageState, MessageView,
-    PushConfig, PushFailure, QueueAttributes, QueueConfig, QueueCounters, QueueSnapshot,
+    DeadLetterPolicy, DeliveryLog, DeliveryOutcome, DeliveryRecord, MessagePage, MessageState,
+    MessageView, PushConfig, PushFailure, QueueAttributes, QueueConfig, QueueCounters,
+    QueueSnapshot,
 };
 pub use faults::{ArmedFault, FaultEffect, FaultRule, Faults, InvalidFaultRule};
 pub use generated::SPEC_SHA256;
-pub use journal::{Journal, JournalRecord, REDACTED};
+pub use journal::{
+    DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_VALUE_BYTES, Journal, JournalRecord, REDACTED,
+    TRUNCATED_MARKER,
+};
 pub use mock::{
     AccountConfig, CmqMock, CmqMockBuilder, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, MockConfig,
     StartError,
@@ -66,6 +76,8 @@ pub use protocol::v2::auth::AuthMode;
 pub use protocol::v2::service::ServiceError;
 pub use protocol::v2::wire::WireParams;
 pub use receiver::{PushReceiver, ReceivedPush, Reply};
+pub use server::guard::ADMIN_HEADER;
+pub use server::{AdminAccess, ServerLimits};
 pub use store::StoreError;
 
 /// Not part of the public API: the pieces this crate's own integration tests and benchmarks
@@ -73,6 +85,7 @@ pub use store::StoreError;
 /// may change in any release.
 #[doc(hidden)]
 pub mod internal {
+    pub use crate::admin::Admin;
     pub use crate::engine::{
         Account, CreateTopic, Engine, EngineError, EngineResult, ErrorKind, Limits,
         QueueConfigUpdate, Subscribe,
@@ -80,6 +93,8 @@ pub mod internal {
     pub use crate::generated::{decode, dispatch, service::CmqService};
     pub use crate::journal::redacted;
     pub use crate::protocol::v2::auth::Verifier;
+    pub use crate::protocol::v2::backend::Backend;
     pub use crate::protocol::v2::service::RequestContext;
+    pub use crate::protocol::v2::wire::TooManyParams;
     pub use crate::server::{AdminRoutes, RunningServer, Server};
 }

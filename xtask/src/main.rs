@@ -9,6 +9,9 @@ mod coverage;
 mod lexer;
 mod literals;
 
+mod fuzz;
+mod soak;
+
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
@@ -19,7 +22,7 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage | literals\n\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned\n  coverage         per profile and action, the parameters, constraints and errors the\n                   conformance corpus (spec/conformance/) exercises; fail on a constraint\n                   without a malformed case\n  literals         fail on a protocol fact (a number the spec holds) typed by hand in the\n                   runtime code of cmq-mock and cmq-sdk (outside an explicit allow-list)";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage | literals | fuzz [..] | soak [..]\n\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned\n  coverage         per profile and action, the parameters, constraints and errors the\n                   conformance corpus (spec/conformance/) exercises; fail on a constraint\n                   without a malformed case\n  literals         fail on a protocol fact (a number the spec holds) typed by hand in the\n                   runtime code of cmq-mock and cmq-sdk (outside an explicit allow-list)\n  fuzz             the fuzz harness of the mock's parsers and verifiers (see xtask/src/fuzz.rs)\n  soak             producers x crashing consumers against the mock (see xtask/src/soak.rs)";
 
 /// Runs `literals`: the report, and whether runtime code is free of protocol literals.
 fn literals(root: &Path) -> (String, bool) {
@@ -84,6 +87,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let check = match args.as_slice() {
+        ["fuzz", rest @ ..] => return fuzz::run(&workspace_root(), rest),
+        ["soak", rest @ ..] => return soak::run(&workspace_root(), rest),
         ["codegen"] => false,
         ["codegen", "--check"] => true,
         ["coverage"] => {

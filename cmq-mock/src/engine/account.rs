@@ -146,6 +146,12 @@ impl Account {
         self.queue(name).ok_or_else(|| not_exist(name))
     }
 
+    /// Receives waiting (long polling) on this account's queues now.
+    pub fn waiting_receives(&self) -> usize {
+        let queues: Vec<Arc<Queue>> = self.map().values().cloned().collect();
+        queues.iter().map(|q| q.waiting_receives()).sum()
+    }
+
     /// Every queue's name, in creation order.
     pub fn queue_names(&self) -> Vec<String> {
         let mut qs: Vec<Arc<Queue>> = self.map().values().cloned().collect();

@@ -82,7 +82,20 @@ pub struct Limits {
     pub delay_within_retention: bool,
     /// Whether an `http` subscription's endpoint may start with `https://`.
     pub https_endpoints: bool,
+    /// Messages the whole engine may store (every queue, every state, retained ones included);
+    /// a send beyond it answers like a full queue (4410/10240). Not a service quota but the
+    /// mock's own ceiling: [`Limits::relax`] keeps it.
+    pub max_messages: u64,
+    /// Bytes the whole engine may store, each message counted as its body's length plus
+    /// [`MESSAGE_OVERHEAD_BYTES`](super::budget::MESSAGE_OVERHEAD_BYTES); a send beyond it
+    /// answers like a full queue. [`Limits::relax`] keeps it.
+    pub max_memory: u64,
 }
+
+/// The default of [`Limits::max_messages`] (the mock's own ceiling, not a service fact).
+pub const DEFAULT_MAX_MESSAGES: u64 = 10_000_000;
+/// The default of [`Limits::max_memory`]: 2 GiB (the mock's own ceiling, not a service fact).
+pub const DEFAULT_MAX_MEMORY: u64 = 2 << 30;
 
 impl Default for Limits {
     fn default() -> Self {
@@ -113,6 +126,8 @@ impl Limits {
             ),
             delay_within_retention: f.delay_within_retention,
             https_endpoints: f.https_endpoints,
+            max_messages: DEFAULT_MAX_MESSAGES,
+            max_memory: DEFAULT_MAX_MEMORY,
         }
     }
 
@@ -128,7 +143,8 @@ impl Limits {
 
     /// These limits with the quotas lifted for tests: unlimited queues, topics, subscriptions,
     /// batch body total, delayed messages and dead-letter sources, and no re-create block. The
-    /// batch size, the name rules and the delay rule stay (protocol rules).
+    /// batch size, the name rules and the delay rule stay (protocol rules), and so do the
+    /// engine's own ceilings ([`Limits::max_messages`], [`Limits::max_memory`]).
     pub fn relax(self) -> Self {
         Self {
             max_queues_per_account: usize::MAX,

@@ -107,6 +107,7 @@
 //!   subscriptions, push backlogs) and the delivery log, but keeps the accounts and their keys.
 
 mod account;
+pub mod budget;
 pub mod error;
 pub mod ids;
 pub mod limits;
@@ -126,6 +127,7 @@ use std::time::Duration;
 pub use account::Account;
 pub use error::{EngineError, EngineResult, ErrorKind};
 pub use limits::Limits;
+pub use queue::MessagePage;
 pub use topics::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 pub use topics::push::PushConfig;
 pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};
@@ -142,6 +144,8 @@ pub(crate) struct Ctx {
     pub(crate) clock: Clock,
     pub(crate) limits: Limits,
     pub(crate) pusher: Arc<Pusher>,
+    /// Every stored message of every queue, against [`Limits::max_messages`] / `max_memory`.
+    pub(crate) budget: Arc<budget::StoreBudget>,
     next_queue_uid: AtomicU32,
     /// The store every change is written to, with a data directory (see [`crate::store`]).
     pub(crate) log: OnceLock<Arc<crate::store::Log>>,
@@ -206,12 +210,17 @@ impl Engine {
     pub fn with_config(clock: Clock, limits: Limits, push: PushConfig) -> Self {
         let log = Arc::new(DeliveryLog::new());
         let pusher = Arc::new(Pusher::new(push, clock.clone(), log));
+        let budget = Arc::new(budget::StoreBudget::new(
+            limits.max_messages,
+            limits.max_memory,
+        ));
         Self {
             inner: Arc::new(Inner {
                 ctx: Arc::new(Ctx {
                     clock,
                     limits,
                     pusher,
+                    budget,
                     next_queue_uid: AtomicU32::new(1),
                     log: OnceLock::new(),
                 }),
@@ -229,6 +238,26 @@ impl Engine {
     /// The limits in force.
     pub fn limits(&self) -> &Limits {
         &self.inner.ctx.limits
+    }
+
+    /// Messages stored now in every queue of every account (retained deleted ones included),
+    /// and the bytes they count against [`Limits::max_memory`].
+    pub fn stored(&self) -> (u64, u64) {
+        let b = &self.inner.ctx.budget;
+        (b.messages(), b.bytes())
+    }
+
+    /// Receives waiting (long polling) on any queue of any account now.
+    pub fn waiting_receives(&self) -> usize {
+        let accounts: Vec<Arc<Account>> = self
+            .inner
+            .accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        accounts.iter().map(|a| a.waiting_receives()).sum()
     }
 
     /// Every push and queue fan-out attempt of every account.

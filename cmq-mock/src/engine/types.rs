@@ -316,8 +316,10 @@ pub struct MessageView {
     pub seq: u64,
     /// `msgId`.
     pub msg_id: String,
-    /// The body.
+    /// The body (cut to a prefix in paged previews, see [`MessageView::body_len`]).
     pub body: String,
+    /// The body's whole length in bytes.
+    pub body_len: usize,
     /// State.
     pub state: MessageState,
     /// When it was enqueued.

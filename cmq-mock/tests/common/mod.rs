@@ -3,6 +3,7 @@
 
 pub mod raw;
 pub mod server;
+pub mod sock;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 

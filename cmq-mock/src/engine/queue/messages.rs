@@ -61,6 +61,11 @@ impl Queue {
                 ),
             ));
         }
+        let bytes: u64 = bodies
+            .iter()
+            .map(|b| crate::engine::budget::cost(b.len()))
+            .sum();
+        st.budget.try_add(bodies.len() as u64, bytes, now / 1000)?;
         let due = now.saturating_add(u64::from(delay_seconds) * 1000);
         let mut ids = Vec::with_capacity(bodies.len());
         let mut visible = 0;
@@ -273,7 +278,7 @@ impl Queue {
         if let Some(mut m) = st.take_live(h.seq) {
             if st.config.rewind_seconds > 0 {
                 m.state = MsgState::Deleted;
-                st.retained.insert(h.seq, m);
+                st.retain(h.seq, m);
             }
         }
         self.log_deleted(h.seq, st.config.rewind_seconds > 0);

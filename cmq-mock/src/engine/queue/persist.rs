@@ -225,6 +225,9 @@ impl Queue {
                 ));
             }
             let seq = r.seq;
+            // Restored messages count against the engine's budget like sent ones (never
+            // refused: nothing stored is lost, a lower budget only refuses later sends).
+            let bytes = super::super::budget::cost(r.body.len());
             let m = Msg {
                 body: r.body,
                 msg_id: r.msg_id,
@@ -239,6 +242,7 @@ impl Queue {
             if !st.restore_msg(seq, m) {
                 return Err(format!("seq {seq} is stored twice"));
             }
+            st.budget.add(1, bytes);
         }
         Ok(())
     }

@@ -7,6 +7,7 @@ use std::sync::atomic::Ordering;
 
 use super::Queue;
 use super::state::{DeadLetter, DeadRule, MsgState, QueueState};
+use crate::engine::budget::cost;
 
 impl QueueState {
     /// Dead-letter policy 1: time to live since the enqueue, whatever the state.
@@ -63,7 +64,8 @@ impl QueueState {
             if e.get().enqueue_ms.saturating_add(keep_ms) > now {
                 break;
             }
-            e.remove();
+            let m = e.remove();
+            self.budget.remove(1, cost(m.body.len()));
         }
     }
 
@@ -99,6 +101,7 @@ impl QueueState {
             };
             if limit.is_some_and(|max| m.dequeue_count >= max) {
                 if let Some(m) = self.live.remove(&seq) {
+                    self.budget.remove(1, cost(m.body.len()));
                     dead.push(DeadLetter {
                         body: m.body,
                         msg_id: m.msg_id,
@@ -184,6 +187,8 @@ impl Queue {
             return;
         }
         let n = dead.len();
+        let bytes: u64 = dead.iter().map(|d| cost(d.body.len())).sum();
+        st.budget.add(n as u64, bytes);
         for d in dead {
             let seq = st.next_seq;
             st.push(d.body, d.msg_id, d.due_ms, 0);

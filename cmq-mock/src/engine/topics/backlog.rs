@@ -73,6 +73,26 @@ impl Backlog {
         });
     }
 
+    /// Queues a message like [`Backlog::push`], first making room when the backlog already
+    /// holds `cap` messages: the oldest message that is not being attempted goes (a message
+    /// counts as being attempted when it has attempts and its next attempt is due by `now_ms`,
+    /// so the one in flight is never dropped). Returns the dropped message.
+    pub(super) fn push_capped(
+        &mut self,
+        msg: Arc<PushMessage>,
+        cap: usize,
+        now_ms: u64,
+    ) -> Option<Entry> {
+        let mut dropped = None;
+        if self.items.len() >= cap.max(1) {
+            let in_flight = |e: &Entry| e.attempts > 0 && e.due_ms <= now_ms;
+            let victim = self.items.iter().position(|e| !in_flight(e)).unwrap_or(0);
+            dropped = self.items.remove(victim);
+        }
+        self.push(msg);
+        dropped
+    }
+
     /// Messages waiting (including one being attempted).
     pub(super) fn len(&self) -> usize {
         self.items.len()
@@ -185,6 +205,24 @@ mod tests {
             assert!(b.remove(&m1) && !b.remove(&m1));
             assert_eq!(ids(&b), ["2"]);
         }
+    }
+
+    #[test]
+    fn a_full_backlog_drops_its_oldest_message_not_in_flight() {
+        let mut b = Backlog::default();
+        let (m1, m2, m3) = (msg("1", 1000), msg("2", 1000), msg("3", 1000));
+        assert!(b.push_capped(m1.clone(), 2, 0).is_none());
+        assert!(b.push_capped(m2.clone(), 2, 0).is_none());
+        // m1 is in flight (attempted, due now): m2 goes instead.
+        assert_eq!(b.next(0, false), Next::Attempt(m1.clone(), 1));
+        let gone = b.push_capped(m3.clone(), 2, 0).expect("one dropped");
+        assert!(Arc::ptr_eq(&gone.msg, &m2));
+        assert_eq!(ids(&b), ["1", "3"]);
+        // m1 now waits for a retry (due later): it is the oldest not in flight.
+        assert!(b.set_due(&m1, 50));
+        let gone = b.push_capped(msg("4", 1000), 2, 10).expect("one dropped");
+        assert!(Arc::ptr_eq(&gone.msg, &m1));
+        assert_eq!(ids(&b), ["3", "4"]);
     }
 
     #[test]

@@ -28,6 +28,10 @@
 //! publish time, so the front is always the next to expire — up to the millisecond skew between
 //! concurrent publishers).
 //!
+//! Bounds: a subscription's backlog holds at most [`PushConfig::max_backlog`] messages (the
+//! oldest not being attempted is dropped, and logged `Dropped`, to make room), and one push
+//! takes at most [`PushConfig::real_time_limit`] of real time even on a manual clock.
+//!
 //! Choices where the reference is silent: a 3xx answer is a failure (redirects are not
 //! followed); the `x-cmq-request-id` is a fresh random id per attempt; the JSON body's
 //! `TopicOwner` is a string (spec decision); `x-cmq-message-tag` is omitted when the message has no tags (and
@@ -88,11 +92,23 @@ pub struct PushConfig {
     pub seed: Option<u64>,
     /// Honour `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` for pushes (off: push straight to the endpoint).
     pub use_system_proxy: bool,
+    /// The most messages one subscription's push backlog holds (10,000). When a message arrives
+    /// at a full backlog, the oldest message not being attempted is dropped and logged
+    /// [`DeliveryOutcome::Dropped`]: a dead endpoint cannot make the mock hold a day of
+    /// publishes.
+    pub max_backlog: usize,
+    /// The longest one push may take in **real** time (120 s), whatever the clock: on a manual
+    /// clock that nobody advances, a hanging endpoint fails as a timeout after this instead of
+    /// stalling its subscription forever.
+    pub real_time_limit: Duration,
 }
 
 fn count(n: usize) -> u32 {
     u32::try_from(n).unwrap_or(u32::MAX)
 }
+
+/// The default of [`PushConfig::max_backlog`].
+pub const DEFAULT_PUSH_BACKLOG: usize = 10_000;
 
 impl Default for PushConfig {
     fn default() -> Self {
@@ -109,6 +125,8 @@ impl Default for PushConfig {
             retry_holds_back: facts::PUSH_RETRY_HOLDS_BACK,
             seed: None,
             use_system_proxy: false,
+            max_backlog: DEFAULT_PUSH_BACKLOG,
+            real_time_limit: Duration::from_secs(120),
         }
     }
 }
@@ -196,6 +214,7 @@ impl Pusher {
         self.client.get_or_init(|| {
             let mut builder = reqwest::Client::builder()
                 .connect_timeout(self.config.connect_timeout)
+                .timeout(self.config.real_time_limit)
                 .redirect(reqwest::redirect::Policy::none());
             if !self.config.use_system_proxy {
                 builder = builder.no_proxy();
@@ -251,6 +270,7 @@ impl Pusher {
             biased;
             r = request => match r {
                 Ok(resp) => Ok(resp.status().as_u16()),
+                Err(e) if e.is_timeout() => Err(PushFailure::Timeout),
                 Err(e) => Err(PushFailure::Transport(describe(&e))),
             },
             _ = self.clock.sleep(self.config.timeout) => Err(PushFailure::Timeout),
@@ -421,10 +441,12 @@ impl PushChannel {
         self.lock_queue().len()
     }
 
-    /// Queues `msg` and starts the worker if it is not running (else wakes it). A stopped
-    /// channel releases the message at once. Without a tokio runtime the message waits until a
-    /// later enqueue made inside one starts the worker.
+    /// Queues `msg` and starts the worker if it is not running. A stopped channel releases the
+    /// message at once. A full backlog ([`PushConfig::max_backlog`]) first drops its oldest
+    /// message not being attempted (logged [`DeliveryOutcome::Dropped`]). Without a tokio
+    /// runtime the message waits until a later enqueue made inside one starts the worker.
     pub fn enqueue(self: &Arc<Self>, msg: Arc<PushMessage>, pusher: &Arc<Pusher>) {
+        let dropped;
         let spawn_on = {
             let mut q = self.lock_queue();
             if q.stopped {
@@ -433,7 +455,11 @@ impl PushChannel {
                 return;
             }
             self.persist_put(&msg);
-            q.push(msg);
+            let now = pusher.clock.now_ms();
+            dropped = q.push_capped(msg, pusher.config.max_backlog, now);
+            if let Some(e) = &dropped {
+                self.persist_done(&e.msg.msg_id);
+            }
             if q.worker_running {
                 self.arrived.notify_one();
                 None
@@ -443,6 +469,16 @@ impl PushChannel {
                 rt
             }
         };
+        if let Some(e) = dropped {
+            e.msg.release();
+            let now = pusher.clock.now_ms();
+            pusher.log.record(self.record(
+                &e.msg.msg_id,
+                e.attempts,
+                now,
+                DeliveryOutcome::Dropped,
+            ));
+        }
         if let Some(rt) = spawn_on {
             rt.spawn(self.clone().run(pusher.clone()));
         }

@@ -206,6 +206,7 @@ fn batch_delete_answer(
         error,
         subject: None,
         error_list: failed,
+        detail: None,
     })
 }
 

@@ -434,3 +434,31 @@ async fn the_manual_clock_resumes_where_it_stopped() {
     assert_eq!(again.now_ms(), T0 + 42);
     s.close();
 }
+
+#[tokio::test]
+async fn restored_messages_count_against_the_engine_budget() {
+    let dir = TempDir::new("budget");
+    let clock = Clock::manual(T0);
+    let (e, s) = boot(dir.path(), &clock);
+    let a = e.add_account("AKIDbudget", "key");
+    a.create_queue("q", &QueueConfigUpdate::default()).unwrap();
+    for b in ["a", "b", "c"] {
+        a.send_message("q", b, 0).unwrap();
+    }
+    let now = e.clock().now_ms();
+    drop(e);
+    s.close();
+    // Started again with room for four messages: the three stored ones take three of them,
+    // so one more send fits and the next is answered like a full queue.
+    let clock = Clock::manual(now);
+    let mut limits = Limits::relaxed();
+    limits.max_messages = 4;
+    let (e, _s) = boot_with(dir.path(), &clock, limits);
+    let a = e.account("AKIDbudget").expect("account restored");
+    a.send_message("q", "d", 0).unwrap();
+    let full = a.send_message("q", "e", 0).unwrap_err();
+    assert_eq!(full.kind, ErrorKind::QueueFull, "{full:?}");
+    // Nothing stored was lost to the lower budget.
+    let c = a.get_queue_attributes("q").unwrap().counters;
+    assert_eq!(c.active_msg_num, 4, "{c:?}");
+}
