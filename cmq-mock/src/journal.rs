@@ -1,24 +1,57 @@
 //! A bounded journal of the CMQ requests a server answered, for tests and the admin API.
 //!
 //! Each record holds the time (clock milliseconds), the account (when authentication got that
-//! far), the `Action` text as received, every parameter in arrival order with credentials
-//! redacted (`Signature`, `Token` and any `SecretKey`), and the answer's `code` and `requestId`.
-//! When full, the oldest record is forgotten. Recording is one short mutex push and can be turned
-//! off (then it costs one relaxed atomic load).
+//! far), the `Action` text as received, the parameters in arrival order, and the answer's `code`
+//! and `requestId`. Two budgets bound it: a number of records (default 10,000) and a number of
+//! bytes (default [`DEFAULT_JOURNAL_BYTES`], everything a record holds on the heap counted); the
+//! oldest records are forgotten first. Recording can be turned off (then it costs one relaxed
+//! atomic load).
+//!
+//! # Cheap to record, formatted when read
+//!
+//! The server hands the request's parameters over **by value** (they are already one string and
+//! a list of offsets, see [`WireParams`]), so recording copies nothing; redaction and the
+//! [`JournalRecord`] view are made only when someone reads the journal. Two things bound what a
+//! record may hold:
+//!
+//! * a value longer than the value budget (default [`DEFAULT_JOURNAL_VALUE_BYTES`]) is cut to it
+//!   (on a character boundary) and read back with the marker [`TRUNCATED_MARKER`] and its
+//!   original length, e.g. `"aaaa…[truncated: 65536 bytes]"`;
+//! * a request refused **before it was authenticated** (too large, too many or duplicate
+//!   parameters, unknown action, bad signature, …) is recorded without its parameters
+//!   ([`JournalRecord::params_omitted`]): only the `Action` text, cut to 64 bytes. Unsigned junk
+//!   therefore costs the journal a few dozen bytes, whatever its size.
+//!
+//! Credentials never leave the journal: `Signature`, `Token` and any `SecretKey` read back as
+//! [`REDACTED`].
 
 use std::collections::VecDeque;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Mutex, MutexGuard};
 
 use serde::{Deserialize, Serialize};
 
+use crate::protocol::v2::wire::WireParams;
+
 /// What replaces a redacted value.
 pub const REDACTED: &str = "***";
+
+/// What follows the kept part of a cut value, before its original length in bytes.
+pub const TRUNCATED_MARKER: &str = "…[truncated: ";
 
 /// The default number of records kept.
 pub(crate) const DEFAULT_CAPACITY: usize = 10_000;
 
-/// One answered request.
+/// The default byte budget of a journal: 32 MiB.
+pub const DEFAULT_JOURNAL_BYTES: usize = 32 << 20;
+
+/// The default longest value a record keeps whole: 4 KiB.
+pub const DEFAULT_JOURNAL_VALUE_BYTES: usize = 4096;
+
+/// The longest `Action` text kept for a request refused before authentication.
+const REFUSED_ACTION_BYTES: usize = 64;
+
+/// One answered request, as read back.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JournalRecord {
     /// When the request arrived, in clock milliseconds.
@@ -27,8 +60,13 @@ pub struct JournalRecord {
     pub account: Option<String>,
     /// The `Action` parameter as received (any case, possibly unknown); `None` when absent.
     pub action: Option<String>,
-    /// Every parameter, in arrival order, as `[name, value]` pairs, with credentials redacted.
+    /// Every parameter, in arrival order, as `[name, value]` pairs, with credentials redacted and
+    /// long values cut (see the module docs). Empty when [`Self::params_omitted`].
     pub params: Vec<(String, String)>,
+    /// True when the request was refused before authentication and its parameters were not
+    /// kept.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub params_omitted: bool,
     /// The answer's `code`; `None` when the connection was dropped without an answer (fault
     /// injection).
     pub code: Option<i64>,
@@ -46,7 +84,7 @@ impl JournalRecord {
     }
 }
 
-/// True for parameter names whose values the journal never keeps.
+/// True for parameter names whose values the journal never shows.
 pub(crate) fn is_secret_param(name: &str) -> bool {
     name == "Signature"
         || name == "Token"
@@ -54,39 +92,146 @@ pub(crate) fn is_secret_param(name: &str) -> bool {
         || name.eq_ignore_ascii_case("secret_key")
 }
 
-/// Redacts credentials in `pairs` without copying the others.
-pub(crate) fn redact_in_place(pairs: &mut [(String, String)]) {
-    for (k, v) in pairs.iter_mut() {
-        if is_secret_param(k) {
-            REDACTED.clone_into(v);
-        }
-    }
-}
-
 /// Copies `pairs`, redacting credentials.
-pub fn redacted(pairs: &[(String, String)]) -> Vec<(String, String)> {
+pub fn redacted<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Vec<(String, String)> {
     pairs
-        .iter()
+        .into_iter()
         .map(|(k, v)| {
-            (
-                k.clone(),
-                if is_secret_param(k) {
-                    REDACTED.to_owned()
-                } else {
-                    v.clone()
-                },
-            )
+            let v = if is_secret_param(k) { REDACTED } else { v };
+            (k.to_owned(), v.to_owned())
         })
         .collect()
 }
 
+/// The longest prefix of `s` of at most `max` bytes that ends on a character boundary.
+fn cut(s: &str, max: usize) -> &str {
+    let mut n = max.min(s.len());
+    while !s.is_char_boundary(n) {
+        n -= 1;
+    }
+    &s[..n]
+}
+
+/// What a record keeps, as recorded (formatted into a [`JournalRecord`] when read).
+struct Entry {
+    /// Global arrival order (readers merge the shards by it).
+    seq: u64,
+    time_ms: u64,
+    account: Option<String>,
+    /// `None`: refused before authentication, parameters not kept.
+    params: Option<WireParams>,
+    /// The `Action` text of a refused request (cut); for the others it is read from `params`.
+    refused_action: Option<String>,
+    /// `(index, original length)` of the values that were cut.
+    cut: Vec<(usize, usize)>,
+    code: Option<i64>,
+    request_id: String,
+    /// What this entry holds, counted against the byte budget.
+    bytes: usize,
+}
+
+impl Entry {
+    fn weigh(mut self) -> Self {
+        self.bytes = std::mem::size_of::<Entry>()
+            + self.account.as_ref().map_or(0, String::capacity)
+            + self.params.as_ref().map_or(0, WireParams::heap_bytes)
+            + self.refused_action.as_ref().map_or(0, String::capacity)
+            + self.cut.capacity() * std::mem::size_of::<(usize, usize)>()
+            + self.request_id.capacity();
+        self
+    }
+
+    fn view(&self) -> JournalRecord {
+        let (action, params) = match &self.params {
+            Some(p) => {
+                let mut cut = self.cut.iter().peekable();
+                let params = p
+                    .pairs()
+                    .enumerate()
+                    .map(|(i, (k, v))| {
+                        let value = if is_secret_param(k) {
+                            REDACTED.to_owned()
+                        } else if let Some(&(_, len)) = cut.next_if(|(at, _)| *at == i) {
+                            format!("{v}{TRUNCATED_MARKER}{len} bytes]")
+                        } else {
+                            v.to_owned()
+                        };
+                        (k.to_owned(), value)
+                    })
+                    .collect();
+                (p.get("Action").map(str::to_owned), params)
+            }
+            None => (self.refused_action.clone(), Vec::new()),
+        };
+        JournalRecord {
+            time_ms: self.time_ms,
+            account: self.account.clone(),
+            action,
+            params,
+            params_omitted: self.params.is_none(),
+            code: self.code,
+            request_id: self.request_id.clone(),
+        }
+    }
+
+    fn action_is(&self, action: &str) -> bool {
+        let name = match &self.params {
+            Some(p) => p.get("Action"),
+            None => self.refused_action.as_deref(),
+        };
+        name.is_some_and(|a| a.eq_ignore_ascii_case(action))
+    }
+}
+
+#[derive(Default)]
+struct Ring {
+    entries: VecDeque<Entry>,
+    bytes: usize,
+}
+
+/// A journal this large (records and bytes) is split into [`SHARDS`] shards.
+const SHARD_ABOVE: (usize, usize) = (4096, 4 << 20);
+
+/// How many shards a large journal has.
+const SHARDS: usize = 4;
+
+/// Which shard this thread records into: threads take turns, so the server's worker threads
+/// usually record (and free what they evict) in shards of their own.
+fn my_shard(n: usize) -> usize {
+    static NEXT: AtomicUsize = AtomicUsize::new(0);
+    thread_local! {
+        static MINE: usize = NEXT.fetch_add(1, Ordering::Relaxed);
+    }
+    MINE.with(|m| *m) % n
+}
+
 /// The journal of one server (wrap it in an `Arc`).
-#[derive(Debug)]
+///
+/// A large journal (at least 4096 records and 4 MiB) is split into four shards, each with a
+/// quarter of both budgets, and each thread records into one of them; so concurrent requests do
+/// not contend on one lock, and a record is usually freed by the thread that made it. Readers
+/// merge the shards in arrival order. The journal then keeps *about* the last `capacity`
+/// records (each shard forgets its own oldest first). A smaller journal has one shard and keeps
+/// exactly the last `capacity` records.
 pub struct Journal {
     enabled: AtomicBool,
     capacity: usize,
+    byte_budget: usize,
+    value_bytes: usize,
     total: AtomicU64,
-    records: Mutex<VecDeque<JournalRecord>>,
+    shards: Box<[Mutex<Ring>]>,
+}
+
+impl std::fmt::Debug for Journal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Journal")
+            .field("enabled", &self.is_enabled())
+            .field("capacity", &self.capacity)
+            .field("byte_budget", &self.byte_budget)
+            .field("value_bytes", &self.value_bytes)
+            .field("len", &self.len())
+            .finish()
+    }
 }
 
 impl Default for Journal {
@@ -96,18 +241,39 @@ impl Default for Journal {
 }
 
 impl Journal {
-    /// An enabled journal keeping 10,000 records.
+    /// An enabled journal keeping 10,000 records within [`DEFAULT_JOURNAL_BYTES`].
     pub fn new() -> Self {
         Self::with_capacity(DEFAULT_CAPACITY)
     }
 
-    /// An enabled journal keeping the last `capacity` records (0 keeps none).
+    /// An enabled journal keeping the last `capacity` records (0 keeps none) within
+    /// [`DEFAULT_JOURNAL_BYTES`].
     pub fn with_capacity(capacity: usize) -> Self {
+        Self::with_budget(capacity, DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_VALUE_BYTES)
+    }
+
+    /// A journal keeping at most `capacity` records and `bytes` bytes, cutting values longer
+    /// than `value_bytes`. A zero `capacity` or `bytes` keeps nothing (recording is off).
+    pub fn with_budget(capacity: usize, bytes: usize, value_bytes: usize) -> Self {
+        let n = if capacity >= SHARD_ABOVE.0 && bytes >= SHARD_ABOVE.1 {
+            SHARDS
+        } else {
+            1
+        };
         Self {
-            enabled: AtomicBool::new(capacity > 0),
+            enabled: AtomicBool::new(capacity > 0 && bytes > 0),
             capacity,
+            byte_budget: bytes,
+            value_bytes,
             total: AtomicU64::new(0),
-            records: Mutex::new(VecDeque::with_capacity(capacity.min(1024))),
+            shards: (0..n)
+                .map(|_| {
+                    Mutex::new(Ring {
+                        entries: VecDeque::with_capacity((capacity / n).min(1024)),
+                        bytes: 0,
+                    })
+                })
+                .collect(),
         }
     }
 
@@ -118,15 +284,33 @@ impl Journal {
         j
     }
 
-    fn lock(&self) -> MutexGuard<'_, VecDeque<JournalRecord>> {
-        // Every update is a single push or pop: a poisoned lock is still usable.
-        self.records.lock().unwrap_or_else(|e| e.into_inner())
+    fn lock(&self, shard: usize) -> MutexGuard<'_, Ring> {
+        // Every update leaves the ring consistent: a poisoned lock is still usable.
+        self.shards[shard].lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Every shard locked, in order (readers only; a writer holds one shard at a time).
+    fn lock_all(&self) -> Vec<MutexGuard<'_, Ring>> {
+        (0..self.shards.len()).map(|i| self.lock(i)).collect()
+    }
+
+    /// `f` over every kept entry in arrival order.
+    fn in_order<T>(&self, f: impl FnOnce(&mut dyn Iterator<Item = &Entry>) -> T) -> T {
+        let guards = self.lock_all();
+        if let [one] = guards.as_slice() {
+            return f(&mut one.entries.iter());
+        }
+        let mut all: Vec<&Entry> = guards.iter().flat_map(|g| g.entries.iter()).collect();
+        all.sort_unstable_by_key(|e| e.seq);
+        f(&mut all.into_iter())
     }
 
     /// Turns recording on or off (records already kept stay).
     pub fn set_enabled(&self, enabled: bool) {
-        self.enabled
-            .store(enabled && self.capacity > 0, Ordering::Relaxed);
+        self.enabled.store(
+            enabled && self.capacity > 0 && self.byte_budget > 0,
+            Ordering::Relaxed,
+        );
     }
 
     /// True when recording.
@@ -139,54 +323,162 @@ impl Journal {
         self.capacity
     }
 
-    /// Appends `record` (when enabled), forgetting the oldest one when full. (The server records
-    /// every request itself; this is public for the benchmarks.)
+    /// The most bytes the records may hold together.
+    pub fn byte_budget(&self) -> usize {
+        self.byte_budget
+    }
+
+    /// The longest value kept whole.
+    pub fn value_bytes(&self) -> usize {
+        self.value_bytes
+    }
+
+    /// The bytes the kept records hold now (counted as for the budget).
+    pub fn bytes(&self) -> usize {
+        (0..self.shards.len()).map(|i| self.lock(i).bytes).sum()
+    }
+
+    fn push(&self, mut entry: Entry) {
+        entry.seq = self.total.fetch_add(1, Ordering::Relaxed);
+        let entry = entry.weigh();
+        let n = self.shards.len();
+        let (capacity, budget) = (self.capacity.div_ceil(n), self.byte_budget / n);
+        if entry.bytes > budget {
+            return;
+        }
+        let mut evicted: Vec<Entry> = Vec::new();
+        let first = {
+            let mut r = self.lock(my_shard(n));
+            r.bytes += entry.bytes;
+            r.entries.push_back(entry);
+            let mut first = None;
+            while r.entries.len() > capacity || r.bytes > budget {
+                let Some(old) = r.entries.pop_front() else {
+                    break;
+                };
+                r.bytes -= old.bytes;
+                match first {
+                    None => first = Some(old),
+                    Some(_) => evicted.push(old),
+                }
+            }
+            first
+        };
+        // Freed outside the lock.
+        drop(first);
+        drop(evicted);
+    }
+
+    /// Records an authenticated request (or one served with authentication off): its
+    /// parameters are kept by value, cut to the value budget. (The server records every request
+    /// itself; this is public for the benchmarks.)
+    #[doc(hidden)]
+    pub fn record_request(
+        &self,
+        time_ms: u64,
+        account: Option<String>,
+        params: WireParams,
+        code: Option<i64>,
+        request_id: String,
+    ) {
+        if !self.is_enabled() {
+            return;
+        }
+        let (params, cut) = match params.truncated(self.value_bytes) {
+            Some((short, cut)) => (short, cut),
+            None => (params, Vec::new()),
+        };
+        self.push(Entry {
+            time_ms,
+            account,
+            params: Some(params),
+            refused_action: None,
+            cut,
+            code,
+            request_id,
+            bytes: 0,
+            seq: 0,
+        });
+    }
+
+    /// Records a request refused before authentication, without its parameters: only its
+    /// `Action` text (cut to 64 bytes).
+    pub(crate) fn record_refusal(
+        &self,
+        time_ms: u64,
+        action: Option<&str>,
+        code: i64,
+        request_id: String,
+    ) {
+        if !self.is_enabled() {
+            return;
+        }
+        self.push(Entry {
+            time_ms,
+            account: None,
+            params: None,
+            refused_action: action.map(|a| cut(a, REFUSED_ACTION_BYTES).to_owned()),
+            cut: Vec::new(),
+            code: Some(code),
+            request_id,
+            bytes: 0,
+            seq: 0,
+        });
+    }
+
+    /// Appends `record` as given (when enabled), forgetting the oldest ones beyond the budgets.
+    /// (The server records every request itself; this is public for the benchmarks.)
     #[doc(hidden)]
     pub fn record(&self, record: JournalRecord) {
         if !self.is_enabled() {
             return;
         }
-        self.total.fetch_add(1, Ordering::Relaxed);
-        let evicted = {
-            let mut r = self.lock();
-            let evicted = if r.len() >= self.capacity {
-                r.pop_front()
-            } else {
-                None
-            };
-            r.push_back(record);
-            evicted
-        };
-        // Freed outside the lock.
-        drop(evicted);
+        let JournalRecord {
+            time_ms,
+            account,
+            action,
+            params,
+            params_omitted,
+            code,
+            request_id,
+        } = record;
+        if params_omitted {
+            self.record_refusal(time_ms, action.as_deref(), code.unwrap_or(0), request_id);
+        } else {
+            let params = WireParams::from_pairs(params);
+            self.record_request(time_ms, account, params, code, request_id);
+        }
     }
 
     /// The records kept, oldest first.
     pub fn records(&self) -> Vec<JournalRecord> {
-        self.lock().iter().cloned().collect()
+        self.in_order(|all| all.map(Entry::view).collect())
+    }
+
+    /// Up to `limit` records from the `offset`-th oldest on, oldest first.
+    pub fn page(&self, offset: usize, limit: usize) -> Vec<JournalRecord> {
+        self.in_order(|all| all.skip(offset).take(limit).map(Entry::view).collect())
     }
 
     /// The records of `action` (compared ignoring ASCII case), oldest first.
     pub fn records_of(&self, action: &str) -> Vec<JournalRecord> {
-        self.lock()
-            .iter()
-            .filter(|r| {
-                r.action
-                    .as_deref()
-                    .is_some_and(|a| a.eq_ignore_ascii_case(action))
-            })
-            .cloned()
-            .collect()
+        self.in_order(|all| {
+            all.filter(|e| e.action_is(action))
+                .map(Entry::view)
+                .collect()
+        })
     }
 
     /// How many records are kept.
     pub fn len(&self) -> usize {
-        self.lock().len()
+        (0..self.shards.len())
+            .map(|i| self.lock(i).entries.len())
+            .sum()
     }
 
     /// True when no record is kept.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.len() == 0
     }
 
     /// How many requests were recorded since the journal was made (forgotten ones included).
@@ -196,81 +488,12 @@ impl Journal {
 
     /// Forgets every record.
     pub fn clear(&self) {
-        let old = std::mem::take(&mut *self.lock());
-        drop(old);
+        for i in 0..self.shards.len() {
+            let old = std::mem::take(&mut *self.lock(i));
+            drop(old);
+        }
     }
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn rec(n: u64) -> JournalRecord {
-        JournalRecord {
-            time_ms: n,
-            account: Some("AKIDa".into()),
-            action: Some("SendMessage".into()),
-            params: redacted(&[
-                ("Signature".into(), "sig".into()),
-                ("msgBody".into(), format!("m{n}")),
-            ]),
-            code: Some(0),
-            request_id: format!("r-{n}"),
-        }
-    }
-
-    #[test]
-    fn bounded_oldest_forgotten() {
-        let j = Journal::with_capacity(3);
-        for n in 0..5 {
-            j.record(rec(n));
-        }
-        let times: Vec<u64> = j.records().iter().map(|r| r.time_ms).collect();
-        assert_eq!(times, vec![2, 3, 4]);
-        assert_eq!(j.total_recorded(), 5);
-        assert_eq!(j.records_of("sendmessage").len(), 3);
-        assert_eq!(j.records_of("ReceiveMessage").len(), 0);
-        j.clear();
-        assert!(j.is_empty());
-    }
-
-    #[test]
-    fn redaction_and_serde() {
-        let r = rec(1);
-        assert_eq!(r.param("Signature"), Some(REDACTED));
-        assert_eq!(r.param("msgBody"), Some("m1"));
-        let p = redacted(&[
-            ("Token".into(), "t".into()),
-            ("SecretKey".into(), "k".into()),
-            ("SecretId".into(), "AKID".into()),
-        ]);
-        assert_eq!(
-            p,
-            vec![
-                ("Token".into(), "***".into()),
-                ("SecretKey".into(), "***".into()),
-                ("SecretId".into(), "AKID".into())
-            ]
-        );
-        let text = serde_json::to_string(&r).unwrap_or_default();
-        assert_eq!(
-            text,
-            r#"{"time_ms":1,"account":"AKIDa","action":"SendMessage","params":[["Signature","***"],["msgBody","m1"]],"code":0,"request_id":"r-1"}"#
-        );
-        assert_eq!(serde_json::from_str::<JournalRecord>(&text).ok(), Some(r));
-    }
-
-    #[test]
-    fn disabled_records_nothing() {
-        let j = Journal::disabled();
-        j.record(rec(1));
-        assert!(j.is_empty());
-        j.set_enabled(true);
-        j.record(rec(2));
-        assert_eq!(j.len(), 1);
-        let none = Journal::with_capacity(0);
-        none.set_enabled(true);
-        none.record(rec(3));
-        assert!(none.is_empty());
-    }
-}
+mod tests;

@@ -3,13 +3,18 @@
 //! clock, strict or relaxed limits, and queues, topics and subscriptions to create at start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use cmq_sdk::generated::actions::Action;
+use cmq_sdk::generated::errors::ErrorId;
+use cmq_sdk::generated::profiles::Profile;
 use serde::Deserialize;
 use serde_json::Value;
 
 use crate::admin::Admin;
+use crate::budgets::Budgets;
 use crate::clock::Clock;
 use crate::engine::{DeliveryLog, Engine, Limits, PushConfig, QueueSnapshot};
 use crate::faults::Faults;
@@ -18,7 +23,8 @@ use crate::protocol::v2::auth::{AuthMode, Verifier};
 use crate::protocol::v2::backend::Backend;
 use crate::protocol::v2::service::{RequestContext, ServiceError};
 use crate::protocol::v2::wire::WireParams;
-use crate::server::{RunningServer, Server};
+use crate::server::{AdminAccess, RunningServer, Server};
+use crate::store::{Store, StoreError};
 
 /// The SecretId of the account every mock has unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDcmqmockdefault";
@@ -29,7 +35,8 @@ pub const DEFAULT_SECRET_KEY: &str = "cmq-mock-default-secret-key";
 /// request): `{"accounts": [{"secret_id": …, "secret_key": …}], "queues": [{"queueName": "q",
 /// "visibilityTimeout": 60}], "topics": [{"topicName": "t", "filterType": 2}], "subscriptions":
 /// [{"topicName": "t", "subscriptionName": "s", "protocol": "queue", "endpoint": "q"}]}`. An item
-/// may name its account with `"account": "<SecretId>"` (default: the first account).
+/// may name its account with `"account": "<SecretId>"` (default: the first account). Optional
+/// `"budgets"` ([`Budgets`]) and `"admin"` ([`AdminAccess`]) objects replace the builder's.
 #[derive(Clone, Debug, Default, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub struct MockConfig {
@@ -45,10 +52,17 @@ pub struct MockConfig {
     /// Subscribe parameters, one object per subscription.
     #[serde(default)]
     pub subscriptions: Vec<serde_json::Map<String, Value>>,
+    /// Budgets (every field optional; the defaults otherwise).
+    #[serde(default)]
+    pub budgets: Option<Budgets>,
+    /// Who may reach the admin API.
+    #[serde(default)]
+    pub admin: Option<AdminAccess>,
 }
 
-/// One account.
-#[derive(Clone, Debug, Deserialize, PartialEq, Eq)]
+/// One account. Its SecretId must start with `AKID` (the service refuses any other with
+/// 4000/10450, so the mock refuses to start with one). `Debug` does not show the key.
+#[derive(Clone, Deserialize, PartialEq, Eq)]
 #[serde(deny_unknown_fields)]
 pub struct AccountConfig {
     /// The SecretId.
@@ -57,12 +71,27 @@ pub struct AccountConfig {
     pub secret_key: String,
 }
 
+impl std::fmt::Debug for AccountConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AccountConfig")
+            .field("secret_id", &self.secret_id)
+            .field("secret_key", &crate::journal::REDACTED)
+            .finish()
+    }
+}
+
 /// Why the mock could not start.
 #[derive(Debug, thiserror::Error)]
 pub enum StartError {
     /// Binding the port failed.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    /// The data directory could not be used (see [`CmqMockBuilder::data_dir`]).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// The configuration cannot work (e.g. a SecretId that does not start with `AKID`).
+    #[error("invalid configuration: {0}")]
+    Config(String),
     /// A resource in the configuration was refused.
     #[error("cannot create {what}: {error}")]
     Create {
@@ -73,7 +102,7 @@ pub enum StartError {
     },
 }
 
-/// Builds a [`CmqMock`].
+/// Builds a [`CmqMock`]. `Debug` shows no secret (keys and the admin token are redacted).
 #[derive(Debug)]
 pub struct CmqMockBuilder {
     addr: SocketAddr,
@@ -83,6 +112,12 @@ pub struct CmqMockBuilder {
     config: MockConfig,
     push: PushConfig,
     route_addrs: Vec<String>,
+    data_dir: Option<PathBuf>,
+    profile: Profile,
+    https_endpoints: bool,
+    recreate_block: Option<Duration>,
+    budgets: Budgets,
+    access: AdminAccess,
 }
 
 impl Default for CmqMockBuilder {
@@ -95,6 +130,12 @@ impl Default for CmqMockBuilder {
             config: MockConfig::default(),
             push: PushConfig::default(),
             route_addrs: Vec::new(),
+            data_dir: None,
+            profile: Profile::DEFAULT,
+            https_endpoints: false,
+            recreate_block: None,
+            budgets: Budgets::default(),
+            access: AdminAccess::default(),
         }
     }
 }
@@ -139,10 +180,32 @@ impl CmqMockBuilder {
         self.clock(Clock::manual_now())
     }
 
-    /// Relaxed limits: no quotas, no 10 s re-create block, no batch total or delayed-message
-    /// caps. Default: strict (the documented limits).
+    /// Relaxed limits: no quotas, no re-create block, no batch total or delayed-message caps.
+    /// Default: strict (the profile's documented limits).
     pub fn relaxed(mut self, relaxed: bool) -> Self {
         self.relaxed = relaxed;
+        self
+    }
+
+    /// The service generation to emulate (default [`Profile::DEFAULT`], `tdmq`): its name rule,
+    /// delay rules, quotas and re-create block, and the constraint table requests are
+    /// validated with. [`CmqMock::client`] gives clients of the same profile.
+    pub fn profile(mut self, profile: Profile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// Accept `https://` endpoints for `http` subscriptions (default: refused with 4000/10500,
+    /// as the spec decides for every profile: no source documents them).
+    pub fn allow_https_endpoints(mut self, allow: bool) -> Self {
+        self.https_endpoints = allow;
+        self
+    }
+
+    /// How long a deleted queue's or topic's name stays blocked (default: the profile's, 30 s
+    /// on tdmq and 10 s on legacy; [`relaxed`](Self::relaxed) makes it zero).
+    pub fn recreate_block(mut self, block: Duration) -> Self {
+        self.recreate_block = Some(block);
         self
     }
 
@@ -175,12 +238,111 @@ impl CmqMockBuilder {
         self
     }
 
-    /// Merges a whole configuration (accounts and resources).
+    /// Merges a whole configuration: its accounts and resources are added; its budgets and
+    /// admin settings, when present, replace the builder's.
     pub fn config(mut self, config: MockConfig) -> Self {
         self.config.accounts.extend(config.accounts);
         self.config.queues.extend(config.queues);
         self.config.topics.extend(config.topics);
         self.config.subscriptions.extend(config.subscriptions);
+        if let Some(b) = config.budgets {
+            self.budgets = b;
+        }
+        if let Some(a) = config.admin {
+            self.access = a;
+        }
+        self
+    }
+
+    /// Every budget at once (default [`Budgets::default`]).
+    pub fn budgets(mut self, budgets: Budgets) -> Self {
+        self.budgets = budgets;
+        self
+    }
+
+    /// The budgets set so far (the single-budget methods below change one field each).
+    pub fn current_budgets(&self) -> &Budgets {
+        &self.budgets
+    }
+
+    /// Parameters one request may carry (default 256); more answer 4000/10000.
+    pub fn max_params(mut self, n: usize) -> Self {
+        self.budgets.max_params = n;
+        self
+    }
+
+    /// Connections served at once (default 1024). At the cap the connection idle the longest is
+    /// closed to make room; when none is idle, new connections wait in the listen backlog.
+    pub fn max_connections(mut self, n: usize) -> Self {
+        self.budgets.max_connections = n;
+        self
+    }
+
+    /// How long a client may take from the first byte of a request to the end of its headers
+    /// (default 30 s).
+    pub fn header_timeout(mut self, d: std::time::Duration) -> Self {
+        self.budgets.header_timeout = d;
+        self
+    }
+
+    /// How long a request body may take to arrive (default 60 s).
+    pub fn body_timeout(mut self, d: std::time::Duration) -> Self {
+        self.budgets.body_timeout = d;
+        self
+    }
+
+    /// How long a keep-alive connection may sit idle (default 120 s; keep it above your HTTP
+    /// client's pool idle timeout, 90 s for reqwest).
+    pub fn idle_timeout(mut self, d: std::time::Duration) -> Self {
+        self.budgets.idle_timeout = d;
+        self
+    }
+
+    /// The journal's budgets: records (default 10,000), bytes (default 32 MiB; 0 turns it off)
+    /// and the longest value kept whole (default 4 KiB).
+    pub fn journal_budget(mut self, records: usize, bytes: u64, value_bytes: u64) -> Self {
+        self.budgets.journal_records = records;
+        self.budgets.journal_bytes = bytes;
+        self.budgets.journal_value_bytes = value_bytes;
+        self
+    }
+
+    /// Messages one `http` subscription's push backlog holds (default 10,000; the oldest is
+    /// dropped beyond it). Overrides [`PushConfig::max_backlog`].
+    pub fn push_backlog(mut self, n: usize) -> Self {
+        self.budgets.push_backlog = n;
+        self
+    }
+
+    /// Messages all queues may store together (default 10,000,000); sends beyond answer 4410.
+    pub fn max_messages(mut self, n: u64) -> Self {
+        self.budgets.max_messages = n;
+        self
+    }
+
+    /// Bytes all queues may store together, each message counting its body plus 160 B (default
+    /// 2 GiB); sends beyond answer 4410.
+    pub fn max_memory(mut self, bytes: u64) -> Self {
+        self.budgets.max_memory = bytes;
+        self
+    }
+
+    /// Serve the admin API (`/_mock/…`, default on).
+    pub fn admin(mut self, enabled: bool) -> Self {
+        self.access.enabled = enabled;
+        self
+    }
+
+    /// Require `Authorization: Bearer <token>` on every admin request (default: no token).
+    pub fn admin_token(mut self, token: impl Into<String>) -> Self {
+        self.access.token = Some(token.into());
+        self
+    }
+
+    /// Accept this `Host` name for admin requests besides the loopback names and the listen
+    /// address (`*`: any name; use a token then). Repeatable.
+    pub fn admin_host(mut self, name: impl Into<String>) -> Self {
+        self.access.hosts.push(name.into());
         self
     }
 
@@ -197,15 +359,34 @@ impl CmqMockBuilder {
         self
     }
 
+    /// Keeps everything in `dir` (created if missing): the mock starts with what a previous
+    /// run left there, and a request answered with code 0 is on disk before its answer leaves.
+    /// Resources the configuration names that already exist there are left as they are. See
+    /// the README (persistence) for what survives and how time resumes.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
     /// Starts the mock; it is serving when this returns.
+    ///
+    /// # Errors
+    /// [`StartError::Config`] for an account whose SecretId does not start with `AKID` (the
+    /// service answers every request of such an id with 4000/10450, so it could never be used),
+    /// [`StartError::Io`] when the address cannot be bound, [`StartError::Create`] when a
+    /// resource of the configuration is refused.
     pub async fn start(self) -> Result<CmqMock, StartError> {
         let clock = self.clock.unwrap_or_else(Clock::system);
-        let limits = if self.relaxed {
-            Limits::relaxed()
-        } else {
-            Limits::strict()
-        };
-        let engine = Engine::with_config(clock.clone(), limits, self.push);
+        let mut limits = Limits::for_profile(self.profile);
+        if self.relaxed {
+            limits = limits.relax();
+        }
+        limits.recreate_block = self.recreate_block.unwrap_or(limits.recreate_block);
+        limits.https_endpoints |= self.https_endpoints;
+        limits.max_messages = self.budgets.max_messages;
+        limits.max_memory = self.budgets.max_memory;
+        let mut push = self.push;
+        push.max_backlog = self.budgets.push_backlog;
         let mut accounts = self.config.accounts.clone();
         if accounts.is_empty() {
             accounts.push(AccountConfig {
@@ -213,13 +394,24 @@ impl CmqMockBuilder {
                 secret_key: DEFAULT_SECRET_KEY.into(),
             });
         }
+        if let Some(bad) = accounts.iter().find(|a| !a.secret_id.starts_with("AKID")) {
+            return Err(StartError::Config(format!(
+                "SecretId {:?} does not start with AKID: Tencent Cloud refuses such ids (4000/10450 \"secret id dosen't begin with AKID\"), and so does the mock; use e.g. AKID{}",
+                bad.secret_id, bad.secret_id
+            )));
+        }
+        let engine = Engine::with_config(clock.clone(), limits, push);
+        let store = match &self.data_dir {
+            Some(dir) => Some(crate::store::attach(&engine, &clock, dir)?),
+            None => None,
+        };
         for a in &accounts {
             engine.add_account(&a.secret_id, &a.secret_key);
         }
         let default_account = accounts[0].secret_id.clone();
         let backend = Arc::new(Backend::new(engine.clone(), self.route_addrs));
         let faults = Arc::new(Faults::new());
-        let journal = Arc::new(Journal::new());
+        let journal = Arc::new(self.budgets.journal());
         // Clients sign with their own wall-clock Timestamp (the SDK, the Python SDK, …), so the
         // ±300 s window is checked against the wall clock even when the mock runs on a manual
         // clock; otherwise every signed request would fail once a test moved virtual time more
@@ -240,13 +432,17 @@ impl CmqMockBuilder {
             .with_verifier(verifier)
             .with_faults(faults)
             .with_journal(journal)
-            .with_admin(admin);
+            .with_admin(admin)
+            .with_admin_access(self.access)
+            .with_limits(self.budgets.server_limits())
+            .with_store_log(store.as_ref().map(|s| s.log().clone()));
         let running = server.bind(self.addr).await?;
         let mock = CmqMock {
             server: running,
             backend,
             clock,
             accounts,
+            store,
         };
         mock.create_all(&self.config, &default_account).await?;
         Ok(mock)
@@ -260,10 +456,22 @@ pub struct CmqMock {
     backend: Arc<Backend>,
     clock: Clock,
     accounts: Vec<AccountConfig>,
+    /// With a data directory.
+    store: Option<Store>,
 }
 
 /// One resource of a [`MockConfig`]: wire parameters as a JSON object.
 type Params = serde_json::Map<String, Value>;
+
+/// CreateQueue, CreateTopic or Subscribe refused because the resource exists.
+fn already_exists(e: &ServiceError) -> bool {
+    matches!(
+        e.error,
+        ErrorId::QueueAlreadyExists
+            | ErrorId::TopicAlreadyExists
+            | ErrorId::SubscriptionAlreadyExists
+    )
+}
 
 /// Turns a JSON object of wire parameters into form parameters (arrays become `name.1…`).
 fn wire_params(params: &serde_json::Map<String, Value>) -> WireParams {
@@ -323,12 +531,14 @@ impl CmqMock {
                     .get("account")
                     .and_then(Value::as_str)
                     .unwrap_or(default_account);
-                self.call(account, action, &wire_params(item))
-                    .await
-                    .map_err(|error| StartError::Create {
-                        what: format!("{what} {}", Value::Object(item.clone())),
-                        error,
-                    })?;
+                let answer = self.call(account, action, &wire_params(item)).await;
+                if self.store.is_some() && answer.as_ref().is_err_and(already_exists) {
+                    continue; // kept from the data directory
+                }
+                answer.map_err(|error| StartError::Create {
+                    what: format!("{what} {}", Value::Object(item.clone())),
+                    error,
+                })?;
             }
         }
         Ok(())
@@ -348,7 +558,15 @@ impl CmqMock {
             request_id: "local".into(),
             client_request_id: None,
         };
-        crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await
+        let answer =
+            crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await;
+        if let Some(store) = &self.store {
+            store.log().durable().await.map_err(|why| {
+                tracing::error!("cmq-mock: not acknowledged, the data store failed: {why}");
+                ServiceError::new(ErrorId::InternalError)
+            })?;
+        }
+        answer
     }
 
     /// `http://127.0.0.1:PORT` (the SDK adds `/v2/index.php`).
@@ -376,9 +594,18 @@ impl CmqMock {
         cmq_sdk::Credentials::new(self.secret_id(), self.secret_key())
     }
 
-    /// An SDK client for the first account.
+    /// An SDK client for the first account, validating with the mock's profile.
     pub fn client(&self) -> Result<cmq_sdk::Client, cmq_sdk::Error> {
-        cmq_sdk::Client::new(&self.endpoint(), self.credentials())
+        cmq_sdk::Client::builder()
+            .endpoint(self.endpoint())
+            .credentials(self.credentials())
+            .profile(self.profile())
+            .build()
+    }
+
+    /// The service generation the mock emulates.
+    pub fn profile(&self) -> Profile {
+        self.engine().limits().profile
     }
 
     /// The clock: `clock().advance(d)` moves a manual clock and wakes everything due.
@@ -400,6 +627,13 @@ impl CmqMock {
             .account(self.secret_id())?
             .inspect_queue(queue)
             .ok()
+    }
+
+    /// With a data directory: how many groups the store has committed so far (one fsync
+    /// each). Not part of the public API: for this crate's benchmarks.
+    #[doc(hidden)]
+    pub fn store_commits(&self) -> Option<u64> {
+        self.store.as_ref().map(|s| s.log().commits())
     }
 
     /// Every push and queue fan-out attempt, with `wait_for` / `expect_none`.
@@ -425,8 +659,12 @@ impl CmqMock {
         self.journal().clear();
     }
 
-    /// Stops the server, letting in-flight requests finish.
+    /// Stops the server, letting in-flight requests finish; with a data directory, then commits
+    /// what is pending and closes the store (another mock may open it once this returns).
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+        if let Some(store) = self.store {
+            let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        }
     }
 }

@@ -1,8 +1,9 @@
 //! The conformance corpus (`spec/conformance/`, format in `spec/README.md`) against the mock:
 //!
-//! * every malformed case and every derived boundary case through the mock's decoder, validator
-//!   and error encoding (`dispatch::check` → first violation → `ServiceError`), compared with
-//!   the exact code, module code and message the spec implies;
+//! * every malformed case (on its `profile`, or on every profile) and every profile's derived
+//!   boundary cases through the mock's decoder, validator and error encoding
+//!   (`dispatch::check_for(profile)` → first violation → `ServiceError`), compared with the
+//!   exact code, module code and message the spec implies;
 //! * every request case in reverse, as a server sees it: the expected wire parameters verify
 //!   with the mock's `Verifier`, decode without a violation, and re-encode to the same parameters;
 //! * every response case: error envelopes against `ServiceError::encode`, success bodies through
@@ -25,10 +26,11 @@ use cmq_mock::internal::{decode, dispatch};
 use cmq_sdk::client::decode_answer;
 use cmq_sdk::constraints::Violation;
 use cmq_sdk::error::BatchItemError;
-use cmq_sdk::generated::ops::*;
+use cmq_sdk::generated::actions::ActionVisitor;
+use cmq_sdk::generated::ops::ListQueueInput;
 use cmq_sdk::operation::WireOutput;
 use cmq_sdk::params::Params;
-use cmq_sdk::{Action, Error, ErrorId, Operation};
+use cmq_sdk::{Action, Error, ErrorId, Operation, Profile};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------ corpus plumbing
@@ -46,10 +48,14 @@ fn wire(params: &Value) -> WireParams {
 
 // ------------------------------------------------------------------------------ malformed
 
-/// What the mock answers to `params` before calling its service: `Ok` or the first violation's
-/// (code, module, message, violation param).
-fn mock_answer(action: Action, p: &WireParams) -> Result<(), (i64, i64, String, String)> {
-    match dispatch::check(action, p).into_iter().next() {
+/// What the mock of `profile` answers to `params` before calling its service: `Ok` or the first
+/// violation's (code, module, message, violation param).
+fn mock_answer(
+    action: Action,
+    profile: Profile,
+    p: &WireParams,
+) -> Result<(), (i64, i64, String, String)> {
+    match dispatch::check_for(action, profile, p).into_iter().next() {
         None => Ok(()),
         Some(v) => {
             let param = v.param.clone();
@@ -59,11 +65,11 @@ fn mock_answer(action: Action, p: &WireParams) -> Result<(), (i64, i64, String, 
     }
 }
 
-/// Checks one malformed or derived case against the mock.
-fn check_case(case: &Value) -> Result<(), String> {
+/// Checks one malformed or derived case against the mock of `profile`.
+fn check_case(case: &Value, profile: Profile) -> Result<(), String> {
     let action = Action::from_wire(text(case, "action"))
         .ok_or_else(|| format!("unknown action `{}`", text(case, "action")))?;
-    let got = mock_answer(action, &wire(&case["params"]));
+    let got = mock_answer(action, profile, &wire(&case["params"]));
     let expect = &case["expect"];
     match (expect.as_str(), got) {
         (Some("ok"), Ok(())) => Ok(()),
@@ -93,90 +99,80 @@ fn check_case(case: &Value) -> Result<(), String> {
     }
 }
 
+/// Every hand-written malformed case on the mock of its `profile`, or of every profile when it
+/// names none.
 #[test]
 fn malformed_cases() {
     let corpus = load("spec/conformance/malformed.json");
     let mut r = Report::default();
     for case in cases(&corpus) {
-        r.record(
-            text(case, "name"),
-            case["expected_failure"].as_str(),
-            check_case(case),
-        );
-    }
-    r.finish("malformed.json (mock)");
-}
-
-#[test]
-fn derived_cases() {
-    let corpus = load("spec/conformance/generated/boundaries.tdmq.json");
-    let gaps = derived_expected_failures();
-    let mut r = Report::default();
-    for case in cases(&corpus) {
-        let name = text(case, "name");
-        r.record(name, gap(&gaps, name), check_case(case));
-    }
-    for pattern in gaps.keys() {
-        if !cases(&corpus)
-            .iter()
-            .any(|c| glob(pattern, text(c, "name")))
-        {
-            r.failures.push(format!(
-                "expected_failures.json names `{pattern}`, which matches no derived case"
-            ));
+        let profiles: Vec<Profile> = match case["profile"].as_str() {
+            None => Profile::ALL.to_vec(),
+            Some(p) => match p.parse() {
+                Ok(p) => vec![p],
+                Err(e) => {
+                    r.failures.push(format!("{}: {e}", text(case, "name")));
+                    continue;
+                }
+            },
+        };
+        for profile in profiles {
+            let name = format!("{} [{profile}]", text(case, "name"));
+            let outcome = check_case(case, profile);
+            r.record(&name, case["expected_failure"].as_str(), outcome);
         }
     }
-    r.finish("generated/boundaries.tdmq.json (mock)");
+    r.finish("malformed.json (mock, per profile)");
+}
+
+/// Every profile's derived cases (`boundaries.<profile>.json`) through `dispatch::check_for`.
+#[test]
+fn derived_cases() {
+    let gaps = derived_expected_failures();
+    let mut all = Vec::new();
+    for &profile in Profile::ALL {
+        let file = format!("spec/conformance/generated/boundaries.{profile}.json");
+        let corpus = load(&file);
+        assert_eq!(corpus["profile"], profile.as_str(), "{file}");
+        let mut r = Report::default();
+        for case in cases(&corpus) {
+            let name = text(case, "name");
+            r.record(name, gap(&gaps, name), check_case(case, profile));
+        }
+        r.finish(&format!("{file} (mock, check_for({profile}))"));
+        all.push(corpus);
+    }
+    let unmatched: Vec<&String> = gaps
+        .keys()
+        .filter(|p| !all.iter().flat_map(cases).any(|c| glob(p, text(c, "name"))))
+        .collect();
+    assert!(
+        unmatched.is_empty(),
+        "expected_failures.json names {unmatched:?}, which match no derived case"
+    );
 }
 
 // ------------------------------------------------------------------------------ requests
 
 /// Decodes `p` as the mock does and encodes the typed input again with the SDK's encoder.
 fn reencode(action: Action, p: &WireParams) -> (Vec<Violation>, Vec<(String, String)>) {
-    fn enc<O: Operation>(input: &O) -> Vec<(String, String)> {
-        let mut out = Params::new();
-        input.encode(&mut out);
-        out.pairs()
-            .map(|(k, v)| (k.to_owned(), v.to_owned()))
-            .collect()
+    struct Encode;
+    impl decode::DecodedVisitor for Encode {
+        type Out = Vec<(String, String)>;
+        fn visit<O>(self, input: O) -> Self::Out
+        where
+            O: Operation,
+            O::Output: WireOutput + serde::Serialize,
+        {
+            let mut out = Params::new();
+            input.encode(&mut out);
+            out.pairs()
+                .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                .collect()
+        }
     }
     let mut errs = Vec::new();
-    macro_rules! arms {
-        ($($variant:ident => $f:ident),* $(,)?) => {
-            match action { $( Action::$variant => enc(&decode::$f(p, &mut errs)), )* }
-        };
-    }
-    let pairs = arms!(
-        BatchDeleteMessage => batch_delete_message,
-        BatchPublishMessage => batch_publish_message,
-        BatchReceiveMessage => batch_receive_message,
-        BatchSendMessage => batch_send_message,
-        ClearSubscriptionFilterTags => clear_subscription_filter_tags,
-        CreateQueue => create_queue,
-        CreateTopic => create_topic,
-        DeleteMessage => delete_message,
-        DeleteQueue => delete_queue,
-        DeleteTopic => delete_topic,
-        GetQueueAttributes => get_queue_attributes,
-        GetSubscriptionAttributes => get_subscription_attributes,
-        GetTopicAttributes => get_topic_attributes,
-        ListDeadLetterSourceQueues => list_dead_letter_source_queues,
-        ListQueue => list_queue,
-        ListSubscriptionByTopic => list_subscription_by_topic,
-        ListTopic => list_topic,
-        PublishMessage => publish_message,
-        QueryQueueRoute => query_queue_route,
-        QueryTopicRoute => query_topic_route,
-        ReceiveMessage => receive_message,
-        RewindQueue => rewind_queue,
-        SendMessage => send_message,
-        SetQueueAttributes => set_queue_attributes,
-        SetSubscriptionAttributes => set_subscription_attributes,
-        SetTopicAttributes => set_topic_attributes,
-        Subscribe => subscribe,
-        UnbindDeadLetterQueue => unbind_dead_letter_queue,
-        Unsubscribe => unsubscribe,
-    );
+    let pairs = decode::decode_any(action, p, &mut errs, Encode);
     (errs, pairs)
 }
 
@@ -305,42 +301,18 @@ where
 }
 
 fn round_trip_any(action: Action, body: &[u8]) -> Result<(Value, Value), String> {
-    macro_rules! arms {
-        ($($variant:ident => $input:ty),* $(,)?) => {
-            match action { $( Action::$variant => round_trip::<$input>(body), )* }
-        };
+    struct RoundTrip<'a>(&'a [u8]);
+    impl ActionVisitor for RoundTrip<'_> {
+        type Out = Result<(Value, Value), String>;
+        fn visit<O>(self) -> Self::Out
+        where
+            O: Operation,
+            O::Output: WireOutput + serde::Serialize,
+        {
+            round_trip::<O>(self.0)
+        }
     }
-    arms!(
-        BatchDeleteMessage => BatchDeleteMessageInput,
-        BatchPublishMessage => BatchPublishMessageInput,
-        BatchReceiveMessage => BatchReceiveMessageInput,
-        BatchSendMessage => BatchSendMessageInput,
-        ClearSubscriptionFilterTags => ClearSubscriptionFilterTagsInput,
-        CreateQueue => CreateQueueInput,
-        CreateTopic => CreateTopicInput,
-        DeleteMessage => DeleteMessageInput,
-        DeleteQueue => DeleteQueueInput,
-        DeleteTopic => DeleteTopicInput,
-        GetQueueAttributes => GetQueueAttributesInput,
-        GetSubscriptionAttributes => GetSubscriptionAttributesInput,
-        GetTopicAttributes => GetTopicAttributesInput,
-        ListDeadLetterSourceQueues => ListDeadLetterSourceQueuesInput,
-        ListQueue => ListQueueInput,
-        ListSubscriptionByTopic => ListSubscriptionByTopicInput,
-        ListTopic => ListTopicInput,
-        PublishMessage => PublishMessageInput,
-        QueryQueueRoute => QueryQueueRouteInput,
-        QueryTopicRoute => QueryTopicRouteInput,
-        ReceiveMessage => ReceiveMessageInput,
-        RewindQueue => RewindQueueInput,
-        SendMessage => SendMessageInput,
-        SetQueueAttributes => SetQueueAttributesInput,
-        SetSubscriptionAttributes => SetSubscriptionAttributesInput,
-        SetTopicAttributes => SetTopicAttributesInput,
-        Subscribe => SubscribeInput,
-        UnbindDeadLetterQueue => UnbindDeadLetterQueueInput,
-        Unsubscribe => UnsubscribeInput,
-    )
+    action.visit(RoundTrip(body))
 }
 
 /// The response case as the mock would produce it: an error envelope equal to

@@ -48,6 +48,9 @@ async fn admin_raw(mock: &CmqMock, method: &str, path: &str, body: Option<String
     let mut rb = http.request(method, url);
     if let Some(b) = body {
         rb = rb.header("content-type", "application/json").body(b);
+    } else {
+        // A state-changing call without a body says it is meant (see the admin checks).
+        rb = rb.header("x-cmq-mock", "1");
     }
     let r = rb.send().await.expect("admin request");
     let status = r.status().as_u16();
@@ -277,6 +280,7 @@ async fn queue_snapshot_route_shows_every_message_by_state() {
         json!({
             "msgId": inactive,
             "msgBody": "inactive",
+            "msgBodySize": 8,
             "state": "inactive",
             "enqueueTimeMs": t,
             "firstDequeueTimeMs": t,
@@ -289,6 +293,7 @@ async fn queue_snapshot_route_shows_every_message_by_state() {
         json!({
             "msgId": active,
             "msgBody": "active",
+            "msgBodySize": 6,
             "state": "active",
             "enqueueTimeMs": t + 1000,
             "firstDequeueTimeMs": 0,

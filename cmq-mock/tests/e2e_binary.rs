@@ -24,6 +24,8 @@ struct Proc {
     /// Every stdout line up to and including the `listening on` line.
     banner: Vec<String>,
     lines: Receiver<String>,
+    /// Its stderr, line by line.
+    errors: Receiver<String>,
 }
 
 impl Drop for Proc {
@@ -67,7 +69,7 @@ fn start(args: &[&str]) -> Proc {
     all.extend_from_slice(args);
     let mut child = spawn(&all);
     let lines = lines_of(child.stdout.take().expect("stdout"));
-    let _stderr = lines_of(child.stderr.take().expect("stderr"));
+    let errors = lines_of(child.stderr.take().expect("stderr"));
     let deadline = Instant::now() + START_TIMEOUT;
     let mut banner = Vec::new();
     loop {
@@ -87,6 +89,7 @@ fn start(args: &[&str]) -> Proc {
                         endpoint,
                         banner,
                         lines,
+                        errors,
                     };
                 }
             }
@@ -415,6 +418,17 @@ fn a_bad_config_exits_with_status_2_and_says_why() {
     let (status, _, err) = run_to_exit(&["--listen", "127.0.0.1:0", "--auth", "maybe"]);
     assert_eq!(status.code(), Some(2), "{err}");
 
+    // An id the service would refuse every time (4000/10450) is refused at start.
+    let (status, _, err) =
+        run_to_exit(&["--listen", "127.0.0.1:0", "--credentials", "test:secret"]);
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("\"test\" does not start with AKID"), "{err}");
+    assert!(!err.contains("secret\""), "the key is not printed: {err}");
+
+    let (status, _, err) = run_to_exit(&["--listen", "127.0.0.1:0", "--max-memory", "lots"]);
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("not a size"), "{err}");
+
     // A well-formed file whose resources the service refuses: the process fails and names it.
     let refused = TempFile::new(
         "refused.json",
@@ -474,6 +488,7 @@ async fn manual_clock_moves_only_through_the_admin_api() {
     let http = reqwest::Client::new();
     let r = http
         .post(format!("{}/_mock/clock", p.endpoint))
+        .header("content-type", "application/json")
         .body(r#"{"advance_ms": 3600000}"#)
         .send()
         .await
@@ -492,4 +507,163 @@ async fn manual_clock_moves_only_through_the_admin_api() {
     q.delete().await.expect("delete");
     q.create().await.expect("no re-create block when relaxed");
     stop_with(p, "INT");
+}
+
+/// `--profile legacy` refuses `a_b` as a queue name and a 3601 s delay; the default profile
+/// (tdmq) accepts both; `--allow-https-endpoints` lets `https://` subscriptions in. The banner
+/// names the profile.
+#[tokio::test]
+async fn profile_flag_sets_the_service_generation() {
+    let http = reqwest::Client::new();
+    let post = |endpoint: String, body: &'static str| {
+        let http = http.clone();
+        async move {
+            let url = format!("{endpoint}/v2/index.php");
+            let r = http.post(url).body(body).send().await.expect("POST");
+            serde_json::from_slice::<Value>(&r.bytes().await.expect("body")).expect("JSON")
+        }
+    };
+    let create = "Action=CreateQueue&queueName=a_b";
+    let create_legacy_name = "Action=CreateQueue&queueName=a-b";
+    let send = "Action=SendMessage&queueName=a-b&msgBody=x&delaySeconds=3601";
+    let create_topic = "Action=CreateTopic&topicName=t";
+    let https = "Action=Subscribe&topicName=t&subscriptionName=s&protocol=http&endpoint=https%3A%2F%2Fexample.com%2F";
+    for (args, legacy, https_ok) in [
+        (&["--auth", "off", "--profile", "legacy"][..], true, false),
+        (&["--auth", "off"][..], false, false),
+        (
+            &["--auth", "off", "--allow-https-endpoints"][..],
+            false,
+            true,
+        ),
+    ] {
+        let p = start(args);
+        let profile = if legacy { "legacy" } else { "tdmq" };
+        assert!(
+            p.banner
+                .iter()
+                .any(|l| l.contains(&format!("profile {profile}"))),
+            "{:?}",
+            p.banner
+        );
+        let e = p.endpoint.clone();
+        let v = post(e.clone(), create).await;
+        if legacy {
+            let name_error = ErrorId::QueueNameFormat;
+            assert_eq!(v["code"], name_error.code(), "{v}");
+            assert_eq!(
+                v["message"],
+                format!("({}){}", name_error.module(), name_error.message())
+            );
+        } else {
+            assert_eq!(v["code"], 0, "{v}");
+        }
+        assert_eq!(post(e.clone(), create_legacy_name).await["code"], 0);
+        let v = post(e.clone(), send).await;
+        let delay_error = ErrorId::DelaySecondsOutOfRange;
+        assert_eq!(
+            v["code"],
+            if legacy { delay_error.code() } else { 0 },
+            "{v}"
+        );
+        if legacy {
+            let module = format!("({})", delay_error.module());
+            assert!(
+                v["message"]
+                    .as_str()
+                    .is_some_and(|m| m.starts_with(&module)),
+                "{v}"
+            );
+        }
+        assert_eq!(post(e.clone(), create_topic).await["code"], 0);
+        let v = post(e.clone(), https).await;
+        let https_error = ErrorId::EndpointFormatError;
+        assert_eq!(
+            v["code"],
+            if https_ok { 0 } else { https_error.code() },
+            "{v}"
+        );
+        stop_with(p, "TERM");
+    }
+}
+
+/// Waits until the mock's admin API says `n` receives are waiting.
+async fn until_waiting(endpoint: &str, n: u64) {
+    let started = Instant::now();
+    loop {
+        let r = reqwest::get(format!("{endpoint}/_mock/stats"))
+            .await
+            .expect("GET");
+        let v: Value = serde_json::from_slice(&r.bytes().await.expect("body")).expect("JSON");
+        if v["waitingReceives"] == n {
+            return;
+        }
+        assert!(started.elapsed() < START_TIMEOUT, "no waiting receive: {v}");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+}
+
+#[tokio::test]
+async fn sigterm_answers_a_pending_long_poll_with_7000() {
+    let p = start(&["--manual-clock"]);
+    let c = client(
+        &p.endpoint,
+        "AKIDcmqmockdefault",
+        "cmq-mock-default-secret-key",
+    );
+    c.queue("q").create().await.expect("create");
+    let poll = tokio::spawn(async move { c.queue("q").receive(Some(30)).await });
+    until_waiting(&p.endpoint, 1).await;
+    // The manual clock never moves: only the shutdown ends the poll, with "no message".
+    signal(&p.child, "TERM");
+    let got = poll.await.expect("the poll task");
+    assert!(matches!(got, Ok(None)), "{got:?}");
+    let mut p = p;
+    assert_eq!(wait_exit(&mut p.child).code(), Some(0));
+}
+
+#[tokio::test]
+async fn auth_off_warns_and_admin_can_be_turned_off_or_locked() {
+    let p = start(&["--auth", "off", "--admin", "off"]);
+    let warning = p
+        .errors
+        .recv_timeout(START_TIMEOUT)
+        .expect("a warning on stderr");
+    assert!(warning.starts_with("WARNING: --auth off"), "{warning}");
+    assert!(p.banner.iter().any(|l| l == "admin: off"), "{:?}", p.banner);
+    let r = reqwest::get(format!("{}/_mock/queues", p.endpoint))
+        .await
+        .expect("GET");
+    assert_eq!(r.status().as_u16(), 404);
+    stop_with(p, "TERM");
+
+    let p = start(&["--admin-token", "tok"]);
+    let url = format!("{}/_mock/queues", p.endpoint);
+    let r = reqwest::get(&url).await.expect("GET");
+    assert_eq!(r.status().as_u16(), 401);
+    let r = reqwest::Client::new()
+        .get(&url)
+        .bearer_auth("tok")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status().as_u16(), 200);
+    stop_with(p, "TERM");
+}
+
+#[test]
+fn a_closed_stdout_does_not_crash_the_shutdown() {
+    let mut child = spawn(&["--listen", "127.0.0.1:0"]);
+    let stdout = child.stdout.take().expect("stdout");
+    let mut reader = BufReader::new(stdout);
+    let mut line = String::new();
+    while !line.contains("listening on") {
+        line.clear();
+        let n = reader.read_line(&mut line).expect("read");
+        assert!(n > 0, "exited before listening");
+    }
+    // Whoever started it stops reading; its last line then goes to a closed pipe.
+    drop(reader);
+    signal(&child, "TERM");
+    assert_eq!(wait_exit(&mut child).code(), Some(0));
 }

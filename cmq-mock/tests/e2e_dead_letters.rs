@@ -24,9 +24,17 @@ async fn dead_letters_after_max_receive_count() {
     .await
     .expect("create");
     let a = src.attributes().await.expect("attributes");
-    // The stored policy names the queue as created.
-    assert_eq!(a.dead_letter_policy, Some(policy0("dlq", 2)));
+    // Answers name the dead-letter queue by its id, as GetQueueAttributes' documentation says
+    // (the request named it "DLQ").
     let dlq = c.queue("dlq");
+    let dlq_id = dlq
+        .attributes()
+        .await
+        .expect("dlq")
+        .queue_id
+        .expect("an id");
+    assert!(dlq_id.starts_with("queue-"), "{dlq_id}");
+    assert_eq!(a.dead_letter_policy, Some(policy0(&dlq_id, 2)));
     let t = secs(t0);
     let id = src.send("poison").await.expect("send");
     let r1 = src.receive(Some(0)).await.expect("receive").expect("1st");
@@ -125,11 +133,15 @@ async fn dead_letters_after_max_time_to_live() {
     )
     .await
     .expect("create");
+    let dlq = c.queue("dlq");
+    let dlq_id = dlq.attributes().await.expect("dlq").queue_id;
     assert_eq!(
         src.attributes().await.expect("a").dead_letter_policy,
-        Some(policy)
+        Some(DeadLetterPolicy {
+            dead_letter_queue: dlq_id,
+            ..policy
+        })
     );
-    let dlq = c.queue("dlq");
     let t = secs(t0);
     let id = src.send("stale").await.expect("send");
     mock.clock().advance(Duration::from_secs(100));

@@ -33,7 +33,7 @@ use cmq_sdk::generated::ops::{
     BatchDeleteMessageInput, BatchSendMessageInput, CreateQueueInput, SendMessageInput,
     SetQueueAttributesInput,
 };
-use cmq_sdk::{Client, Credentials, Error, ErrorId};
+use cmq_sdk::{Client, Credentials, Error, ErrorId, Profile};
 use futures_util::TryStreamExt;
 
 #[tokio::test]
@@ -196,8 +196,14 @@ async fn queue_attributes_defaults_and_changes() {
 }
 
 #[tokio::test]
-async fn names_are_unique_case_insensitively_and_recreation_waits_10_s() {
-    let (mock, _) = mock().await;
+async fn names_are_unique_case_insensitively_and_recreation_waits_the_profile_block() {
+    for profile in Profile::ALL {
+        names_and_recreation(*profile).await;
+    }
+}
+
+async fn names_and_recreation(profile: Profile) {
+    let (mock, _) = mock_with(|b| b.profile(profile)).await;
     let c = client(&mock);
     c.queue("Orders").create().await.expect("create");
     for n in ["orders", "ORDERS", "Orders"] {
@@ -215,14 +221,15 @@ async fn names_are_unique_case_insensitively_and_recreation_waits_10_s() {
         .call("CreateQueue", &[("queueName", "1-starts-with-a-digit")])
         .await;
     assert_code(&v, 4000, &text(ErrorId::QueueNameFormat));
-    // Deleted: blocked for 10 s, in any case.
+    // Deleted: blocked for the profile's re-create block (30 s tdmq, 10 s legacy), in any case.
+    let block = profile.facts().recreate_block;
     c.queue("orders").delete().await.expect("delete");
     expect_err(
         c.queue("ORDERS").create().await,
         ErrorId::QueueReleasing,
         "",
     );
-    mock.clock().advance(Duration::from_millis(9_999));
+    mock.clock().advance(block - Duration::from_millis(1));
     expect_err(
         c.queue("Orders").create().await,
         ErrorId::QueueReleasing,
@@ -232,7 +239,7 @@ async fn names_are_unique_case_insensitively_and_recreation_waits_10_s() {
     c.queue("orders")
         .create()
         .await
-        .expect("created again after 10 s");
+        .expect("created again after the block");
     let listed = c.list_queue().send().await.expect("list");
     assert_eq!(listed.queue_list[0].queue_name, "orders");
 }

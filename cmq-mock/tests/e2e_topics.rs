@@ -153,13 +153,14 @@ async fn topic_deletion_and_the_name_block() {
         expect_err(r, ErrorId::TopicNotExist, "");
     }
     assert_eq!(c.list_topic().send().await.expect("list").total_count, 3);
-    // The name is blocked for 10 s.
+    // The name is blocked for the profile's re-create block (tdmq, the default: 30 s).
     expect_err(
         c.topic("events").create().await,
         ErrorId::TopicReleasing,
         "",
     );
-    mock.clock().advance(Duration::from_millis(9_999));
+    let block = mock.profile().facts().recreate_block;
+    mock.clock().advance(block - Duration::from_millis(1));
     expect_err(
         c.topic("Events").create().await,
         ErrorId::TopicReleasing,

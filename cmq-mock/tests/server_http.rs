@@ -344,6 +344,7 @@ async fn admin_routes() {
     let r = reply(
         h.http
             .post(h.url("/_mock/faults?x=1"))
+            .header("content-type", "application/json")
             .body(r#"{"a":1}"#)
             .send()
             .await,

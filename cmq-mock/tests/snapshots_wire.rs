@@ -15,6 +15,7 @@ use cmq_mock::CmqMock;
 use cmq_mock::ServiceError;
 use cmq_mock::WireParams;
 use cmq_mock::internal::decode;
+use cmq_sdk::operation::WireOutput;
 use cmq_sdk::{Action, Client, Credentials, ErrorId, Operation};
 use serde_json::Value;
 
@@ -38,43 +39,19 @@ fn request_text<O: Operation>(client: &Client, input: &O) -> String {
 
 /// Decodes `p` with the mock's decoder into the action's typed input and renders its request.
 fn request_of(client: &Client, action: Action, p: &WireParams) -> String {
-    let mut errs = Vec::new();
-    macro_rules! arms {
-        ($($variant:ident => $f:ident),* $(,)?) => {
-            match action { $( Action::$variant => request_text(client, &decode::$f(p, &mut errs)), )* }
-        };
+    struct Render<'a>(&'a Client);
+    impl decode::DecodedVisitor for Render<'_> {
+        type Out = String;
+        fn visit<O>(self, input: O) -> String
+        where
+            O: Operation,
+            O::Output: WireOutput + serde::Serialize,
+        {
+            request_text(self.0, &input)
+        }
     }
-    let text = arms!(
-        BatchDeleteMessage => batch_delete_message,
-        BatchPublishMessage => batch_publish_message,
-        BatchReceiveMessage => batch_receive_message,
-        BatchSendMessage => batch_send_message,
-        ClearSubscriptionFilterTags => clear_subscription_filter_tags,
-        CreateQueue => create_queue,
-        CreateTopic => create_topic,
-        DeleteMessage => delete_message,
-        DeleteQueue => delete_queue,
-        DeleteTopic => delete_topic,
-        GetQueueAttributes => get_queue_attributes,
-        GetSubscriptionAttributes => get_subscription_attributes,
-        GetTopicAttributes => get_topic_attributes,
-        ListDeadLetterSourceQueues => list_dead_letter_source_queues,
-        ListQueue => list_queue,
-        ListSubscriptionByTopic => list_subscription_by_topic,
-        ListTopic => list_topic,
-        PublishMessage => publish_message,
-        QueryQueueRoute => query_queue_route,
-        QueryTopicRoute => query_topic_route,
-        ReceiveMessage => receive_message,
-        RewindQueue => rewind_queue,
-        SendMessage => send_message,
-        SetQueueAttributes => set_queue_attributes,
-        SetSubscriptionAttributes => set_subscription_attributes,
-        SetTopicAttributes => set_topic_attributes,
-        Subscribe => subscribe,
-        UnbindDeadLetterQueue => unbind_dead_letter_queue,
-        Unsubscribe => unsubscribe,
-    );
+    let mut errs = Vec::new();
+    let text = decode::decode_any(action, p, &mut errs, Render(client));
     assert!(errs.is_empty(), "{action}: {errs:?}");
     text
 }
@@ -122,6 +99,7 @@ const REDACT: &[&str] = &[
     "requestId",
     "msgId",
     "queueId",
+    "deadLetterQueue",
     "topicId",
     "subscriptionId",
     "receiptHandle",

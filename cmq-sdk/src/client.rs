@@ -16,6 +16,7 @@ use crate::constraints::Violations;
 use crate::credentials::Credentials;
 use crate::endpoint::Endpoint;
 use crate::error::{BatchItemError, Error, ServiceError, module_code_of};
+use crate::generated::profiles::Profile;
 use crate::operation::Operation;
 use crate::params::Params;
 use crate::region;
@@ -70,6 +71,7 @@ pub(crate) struct Inner {
     pub(crate) retry: RetryPolicy,
     pub(crate) timeouts: Timeouts,
     pub(crate) validation: ValidationMode,
+    pub(crate) profile: Profile,
     pub(crate) request_client: String,
     pub(crate) region: Option<String>,
     pub(crate) max_response_bytes: usize,
@@ -119,6 +121,7 @@ pub struct ClientBuilder {
     retry: RetryPolicy,
     timeouts: Timeouts,
     validation: ValidationMode,
+    profile: Option<Profile>,
     request_client: Option<String>,
     region: Option<String>,
     http: Option<reqwest::Client>,
@@ -169,6 +172,18 @@ impl ClientBuilder {
     /// What to do with requests that break the spec's constraints.
     pub fn validation(mut self, v: ValidationMode) -> Self {
         self.validation = v;
+        self
+    }
+
+    /// The service generation whose rules requests are validated against (see [`Profile`]).
+    ///
+    /// Without it the endpoint decides ([`Endpoint::profile`]): a TDMQ host
+    /// (`*.tencenttdmq.com`, `*.mqadapter.cmq.tencentyun.com`) is [`Profile::Tdmq`], a legacy
+    /// CMQ host (`*.api.qcloud.com`, `*.api.tencentyun.com`) [`Profile::Legacy`], and any other
+    /// host (a local mock, a gateway) [`Profile::DEFAULT`] (`tdmq`). Set, it wins over the host.
+    /// `cmq_mock::CmqMock::client()` sets the mock's own profile.
+    pub fn profile(mut self, p: Profile) -> Self {
+        self.profile = Some(p);
         self
     }
 
@@ -251,6 +266,10 @@ impl ClientBuilder {
             Some(h) => h,
             None => transport::build_http_client(self.timeouts.connect())?,
         };
+        let profile = self
+            .profile
+            .or_else(|| endpoint.profile())
+            .unwrap_or(Profile::DEFAULT);
         Ok(Client {
             inner: Arc::new(Inner {
                 http,
@@ -261,6 +280,7 @@ impl ClientBuilder {
                 retry: self.retry,
                 timeouts: self.timeouts,
                 validation: self.validation,
+                profile,
                 request_client: self
                     .request_client
                     .unwrap_or_else(|| REQUEST_CLIENT.to_owned()),
@@ -328,6 +348,11 @@ impl Client {
         self.inner.control.as_ref()
     }
 
+    /// The service generation requests are validated against (see [`ClientBuilder::profile`]).
+    pub fn profile(&self) -> Profile {
+        self.inner.profile
+    }
+
     /// The region API 3.0 requests name in `X-TC-Region` (see [`ClientBuilder::region`]).
     pub fn api3_region(&self) -> Option<&str> {
         self.inner.api3_region.as_deref()
@@ -380,11 +405,12 @@ impl Client {
         (p, sts)
     }
 
-    /// Validates (per the validation mode), signs and sends `input`, retrying per the retry
-    /// policy within the call's deadline, and decodes the answer.
+    /// Validates (per the validation mode, with the client's [`profile`](Self::profile)), signs
+    /// and sends `input`, retrying per the retry policy within the call's deadline, and decodes
+    /// the answer.
     pub async fn execute<O: Operation>(&self, input: O) -> Result<O::Output, Error> {
         if self.inner.validation != ValidationMode::Off {
-            self.check(O::ACTION.as_str(), input.validate())?;
+            self.check(O::ACTION.as_str(), input.validate_for(self.inner.profile))?;
         }
         let span = tracing::info_span!("cmq", action = %O::ACTION, target = input.target().unwrap_or(""), attempt = tracing::field::Empty, request_id = tracing::field::Empty, code = tracing::field::Empty);
         self.execute_validated(&input).instrument(span).await

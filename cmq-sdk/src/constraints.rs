@@ -170,7 +170,8 @@ pub enum ViolationKind {
     Type,
     /// An integer lies outside its range.
     Range,
-    /// A string is too short or too long.
+    /// A string is too short (or too long, for a parameter whose spec names no error of its
+    /// own for that: see [`ViolationKind::TooLong`]).
     Length,
     /// A string breaks its character pattern.
     Pattern,
@@ -190,6 +191,10 @@ pub enum ViolationKind {
     Rule,
     /// A parameter the action does not define (API 3.0 refuses it).
     Unknown,
+    /// A string is longer than its maximum length (the same constraint as
+    /// [`ViolationKind::Length`], with its own error: a too large message body answers
+    /// "message too large", not "message body can't be empty").
+    TooLong,
 }
 
 /// For each kind of violation, the error a server answers with (decided by the spec).
@@ -217,6 +222,8 @@ pub struct ViolationErrors<E = ErrorId> {
     pub not_repeatable: E,
     /// For [`ViolationKind::Json`].
     pub json: E,
+    /// For [`ViolationKind::TooLong`] (the `length` error unless the spec names another).
+    pub too_long: E,
 }
 
 impl<E: Copy> ViolationErrors<E> {
@@ -236,6 +243,7 @@ impl<E: Copy> ViolationErrors<E> {
             ViolationKind::Contiguous => self.contiguous,
             ViolationKind::NotRepeatable => self.not_repeatable,
             ViolationKind::Json | ViolationKind::Rule => self.json,
+            ViolationKind::TooLong => self.too_long,
         }
     }
 }
@@ -492,14 +500,12 @@ fn check_text<E: SpecError>(
             (None, None) => String::new(),
         };
         let value = Some(shorten(v));
-        push(
-            out,
-            spec,
-            param.to_owned(),
-            ViolationKind::Length,
-            constraint,
-            value,
-        );
+        let kind = if long {
+            ViolationKind::TooLong
+        } else {
+            ViolationKind::Length
+        };
+        push(out, spec, param.to_owned(), kind, constraint, value);
     }
     if let Some(p) = &spec.pattern {
         if !v.is_empty() && !p.matches(v) {

@@ -28,6 +28,9 @@ use std::str::FromStr;
 
 use reqwest::Url;
 
+use crate::generated::profiles::Profile;
+use crate::region;
+
 /// The request path of CMQ API 2.0, used when an endpoint URL has no path.
 pub const DEFAULT_PATH: &str = "/v2/index.php";
 
@@ -348,6 +351,22 @@ impl Endpoint {
     pub fn url(&self) -> &str {
         &self.url
     }
+
+    /// The service generation the host names: [`Profile::Tdmq`] for the TDMQ for CMQ hosts
+    /// (`*.tencenttdmq.com`, `{region}.mqadapter.cmq.tencentyun.com`), [`Profile::Legacy`] for the
+    /// legacy CMQ hosts (`*.api.qcloud.com`, `*.api.tencentyun.com`), `None` for any other host
+    /// (a local mock, a gateway), whose profile the client's builder decides.
+    #[must_use]
+    pub fn profile(&self) -> Option<Profile> {
+        let host = self.host.as_str();
+        if region::is_tdmq_host(host) || host.ends_with(".tencenttdmq.com") {
+            Some(Profile::Tdmq)
+        } else if region::is_legacy_host(host) {
+            Some(Profile::Legacy)
+        } else {
+            None
+        }
+    }
 }
 
 impl FromStr for Endpoint {
@@ -396,6 +415,31 @@ mod tests {
         match Endpoint::parse(url) {
             Ok(e) => e,
             Err(e) => panic!("{url}: {e}"),
+        }
+    }
+
+    #[test]
+    fn the_host_names_the_generation() {
+        for (url, want) in [
+            ("https://cmq-gz.public.tencenttdmq.com", Some(Profile::Tdmq)),
+            (
+                "https://CMQ-SH.PUBLIC.TENCENTTDMQ.COM:443/",
+                Some(Profile::Tdmq),
+            ),
+            (
+                "http://sh.mqadapter.cmq.tencentyun.com",
+                Some(Profile::Tdmq),
+            ),
+            ("https://cmq-queue-gz.api.qcloud.com", Some(Profile::Legacy)),
+            (
+                "http://cmq-topic-bj.api.tencentyun.com",
+                Some(Profile::Legacy),
+            ),
+            ("http://127.0.0.1:8641", None),
+            ("https://gw.example.com/cmq", None),
+            ("https://api.qcloud.com.example.com", None),
+        ] {
+            assert_eq!(ep(url).profile(), want, "{url}");
         }
     }
 

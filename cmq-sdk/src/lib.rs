@@ -50,6 +50,34 @@
 //! Against a local `cmq-mock`, only the endpoint and the credentials change:
 //! `Client::new("http://127.0.0.1:8641", Credentials::new("AKIDcmqmockdefault",
 //! "cmq-mock-default-secret-key"))`.
+//!
+//! # Service generations
+//!
+//! Tencent moved CMQ to TDMQ for CMQ and retired the API 2.0 control plane (creating, changing
+//! and deleting queues, topics and subscriptions) at the end of 2022; TDMQ still serves the 2.0
+//! data plane, and manages resources through API 3.0. A few facts differ between the two
+//! generations (the name rule, delaySeconds' range, the re-create block, the quotas); the spec
+//! holds both as [`Profile`]s, and **this SDK follows TDMQ by default** ([`Profile::Tdmq`]).
+//!
+//! The client validates with the profile of its endpoint ([`Endpoint::profile`]): TDMQ hosts
+//! (`*.tencenttdmq.com`, `*.mqadapter.cmq.tencentyun.com`) are `tdmq`, the legacy hosts
+//! (`*.api.qcloud.com`, `*.api.tencentyun.com`) `legacy`, and any other host (a mock, a
+//! gateway) the builder's choice, `tdmq` by default:
+//!
+//! ```no_run
+//! # fn demo() -> Result<(), cmq_sdk::Error> {
+//! use cmq_sdk::{Client, Credentials, Profile};
+//! let legacy = Client::builder()
+//!     .endpoint("http://127.0.0.1:8641")
+//!     .credentials(Credentials::new("AKIDcmqmockdefault", "cmq-mock-default-secret-key"))
+//!     .profile(Profile::Legacy) // `a_b` and a 3601 s delay are refused before sending
+//!     .build()?;
+//! assert_eq!(legacy.profile(), Profile::Legacy);
+//! # Ok(()) }
+//! ```
+//!
+//! The values themselves are generated: [`Profile::facts`], `generated::constraints::<action>::
+//! table(profile)`, and every request's `validate_for(profile)`.
 
 #![warn(missing_docs)]
 

@@ -20,22 +20,33 @@ pub trait Paginated: Operation {
     fn split(out: Self::Output) -> (i64, Vec<Self::Item>);
 }
 
-/// The page size used when the request sets none (the documented maximum for most lists).
-pub const DEFAULT_PAGE_SIZE: i64 = 50;
+/// The page size [`Client::paginate`] asks for when the request sets none: the largest page the
+/// action allows ([`Paging::max_limit`](crate::constraints::Paging::max_limit) of
+/// [`Action::paging`](crate::Action::paging), from the spec: 50 for ListQueue, 100 for
+/// ListSubscriptionByTopic, …). `None` for an action that does not page.
+pub fn default_page_size(action: crate::Action) -> Option<i64> {
+    action.paging().map(|p| p.max_limit)
+}
 
 impl Client {
     /// Every item of a list action, fetched page by page (starting at the request's offset,
-    /// with its limit or [`DEFAULT_PAGE_SIZE`]), until `totalCount` items were seen or a page
-    /// comes back empty. Stops after the first error, which it yields.
+    /// with its limit or the largest page the action allows, [`default_page_size`]), until
+    /// `totalCount` items were seen or a page comes back empty. Stops after the first error,
+    /// which it yields.
     pub fn paginate<P: Paginated>(
         &self,
         input: P,
     ) -> impl Stream<Item = Result<P::Item, Error>> + Send + 'static {
+        let paging = P::ACTION.paging();
         let limit = input
             .page_limit()
             .filter(|l| *l > 0)
-            .unwrap_or(DEFAULT_PAGE_SIZE);
-        let offset = input.page_offset().unwrap_or(0);
+            .or_else(|| default_page_size(P::ACTION))
+            .unwrap_or(1); // every `Paginated` action pages (the generator ties the two)
+        let offset = input
+            .page_offset()
+            .or(paging.map(|p| p.default_offset))
+            .unwrap_or(0);
         let state = (
             self.clone(),
             input,

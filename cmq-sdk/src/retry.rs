@@ -78,9 +78,16 @@ pub enum RetryClass {
 ///   [`RetryClass::Never`].
 #[must_use]
 pub fn classify_code(code: i64) -> RetryClass {
+    use crate::ServiceCode as C;
+    const QPS: i64 = C::QpsThrottled.code();
+    const API_RATE: i64 = C::ApiRateExceeded.code();
+    const PARTIALLY_DELETED: i64 = C::BatchDeletePartiallyFailed.code();
+    const NOT_DELETED: i64 = C::BatchDeleteFailed.code();
+    const NOT_DELIVERED: i64 = C::PublishNotDelivered.code();
+    const NOT_ALLOWED: i64 = C::OperationNotAllowed.code();
     match code {
-        4420 | 4480 => RetryClass::Throttled,
-        6010 | 6020 | 6030 | 6050 => RetryClass::Never,
+        QPS | API_RATE => RetryClass::Throttled,
+        PARTIALLY_DELETED | NOT_DELETED | NOT_DELIVERED | NOT_ALLOWED => RetryClass::Never,
         6000..=6999 => RetryClass::ServerError,
         _ => RetryClass::Never,
     }

@@ -32,8 +32,33 @@
 
 use std::time::Duration;
 
-/// The longest polling window CMQ accepts (`pollingWaitSeconds` is 0–30).
-pub const MAX_LONG_POLL_SECONDS: u32 = 30;
+/// The longest polling window CMQ accepts: the largest `pollingWaitSeconds` of the spec, that of
+/// (Batch)ReceiveMessage or of a queue's attribute (30 s).
+pub const MAX_LONG_POLL_SECONDS: u32 = {
+    use crate::generated::constraints::{
+        batch_receive_message as batch, create_queue as queue, receive_message as one,
+        set_queue_attributes as set,
+    };
+    let windows = [
+        one::polling_wait_seconds::MAX,
+        batch::polling_wait_seconds::MAX,
+        queue::polling_wait_seconds::MAX,
+        set::polling_wait_seconds::MAX,
+    ];
+    let mut max = 0i64;
+    let mut i = 0;
+    while i < windows.len() {
+        if windows[i] > max {
+            max = windows[i];
+        }
+        i += 1;
+    }
+    if max > u32::MAX as i64 {
+        u32::MAX
+    } else {
+        max as u32
+    }
+};
 
 /// The smallest margin allowed beyond a long-poll window; a smaller
 /// configured margin is raised to this, so that a receive cannot time out just

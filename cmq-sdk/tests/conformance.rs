@@ -5,8 +5,9 @@
 //!   computed independently (Python's hmac/hashlib/base64, `spec/conformance/tools/requests.py`);
 //! * every response case through `decode_answer::<XInput>`: the output's canonical JSON, the
 //!   service error, or the decode error;
-//! * every derived boundary case that a typed input can express through `validate()`: the first
-//!   violation's error and parameter (or none) as the spec implies.
+//! * every derived boundary case of every profile (`boundaries.<profile>.json`) that a typed input
+//!   can express through `validate_for(profile)`: the first violation's error and parameter (or
+//!   none) as the spec implies.
 //!
 //! Typed inputs are built from wire parameters by the small mapping below (field ← wire name per
 //! action); it does not compile when an action gains or loses a parameter. Failures are reported
@@ -22,7 +23,7 @@ use cmq_sdk::generated::ops::*;
 use cmq_sdk::generated::types::{DeadLetterPolicy, NotifyContentFormat, NotifyStrategy, Protocol};
 use cmq_sdk::params::Params;
 use cmq_sdk::sign::{self, SignatureMethod};
-use cmq_sdk::{Client, Credentials, Error, HttpMethod, Open, Operation};
+use cmq_sdk::{Client, Credentials, Error, HttpMethod, Open, Operation, Profile};
 use serde_json::Value;
 
 // ------------------------------------------------------------------------------ corpus plumbing
@@ -155,8 +156,8 @@ fn with_input<V: Visit>(action: &str, w: &Wire, v: V) -> Result<V::Out, String> 
     )
 }
 
-/// The first violation `validate()` reports.
-struct FirstViolation;
+/// The first violation `validate_for(profile)` reports.
+struct FirstViolation(Profile);
 
 impl Visit for FirstViolation {
     type Out = Option<Violation>;
@@ -165,7 +166,10 @@ impl Visit for FirstViolation {
         O: Operation,
         O::Output: serde::Serialize,
     {
-        input.validate().err().and_then(|v| v.0.into_iter().next())
+        input
+            .validate_for(self.0)
+            .err()
+            .and_then(|v| v.0.into_iter().next())
     }
 }
 
@@ -398,18 +402,24 @@ fn check_violation(expect: &Value, got: Option<Violation>) -> Result<(), String>
     }
 }
 
+/// Every profile's derived cases (`boundaries.<profile>.json`) through `validate_for(profile)`.
 #[test]
 fn derived_cases_through_validate() {
-    let corpus = load("spec/conformance/generated/boundaries.tdmq.json");
     let gaps = derived_expected_failures();
-    let mut r = Report::default();
-    for case in cases(&corpus).iter().filter(|c| c["typed"] == true) {
-        let name = text(case, "name");
-        let outcome = with_input(text(case, "action"), &wire(&case["params"]), FirstViolation)
-            .and_then(|got| check_violation(&case["expect"], got));
-        r.record(name, gap(&gaps, name), outcome);
+    for &profile in Profile::ALL {
+        let file = format!("spec/conformance/generated/boundaries.{profile}.json");
+        let corpus = load(&file);
+        assert_eq!(corpus["profile"], profile.as_str(), "{file}");
+        let mut r = Report::default();
+        for case in cases(&corpus).iter().filter(|c| c["typed"] == true) {
+            let name = text(case, "name");
+            let visit = FirstViolation(profile);
+            let outcome = with_input(text(case, "action"), &wire(&case["params"]), visit)
+                .and_then(|got| check_violation(&case["expect"], got));
+            r.record(name, gap(&gaps, name), outcome);
+        }
+        r.finish(&format!("{file} (SDK validate_for({profile}))"));
     }
-    r.finish("generated/boundaries.tdmq.json (SDK validate)");
 }
 
 /// A hand edit to a generated constraint (here `max` of SendMessage's delaySeconds, doubled,

@@ -13,9 +13,11 @@ use codegen::conformance::{
 use codegen::model::{Api, Model};
 use serde_json::Value;
 
-/// What the corpus exercises.
+/// What the corpus exercises on one profile.
 #[derive(Clone, Debug, Default)]
 pub struct Coverage {
+    /// The profile (its derived cases, and the hand-written cases that name it or none).
+    pub profile: String,
     /// Per action: parameters, constraints and errors exercised.
     pub actions: Vec<ActionCoverage>,
     /// Constraints no malformed (hand-written or derived) case breaks.
@@ -56,7 +58,7 @@ impl Coverage {
 
     /// A report: one block per action, then the totals and any uncovered constraint.
     pub fn report(&self) -> String {
-        let mut s = String::new();
+        let mut s = format!("== profile {}\n", self.profile);
         for a in &self.actions {
             s.push_str(&a.report());
         }
@@ -244,19 +246,32 @@ impl Seen {
     }
 }
 
-/// Reads the corpus under `root` (hand-written files and the default profile's derived cases)
-/// and measures it against the spec's constraints: API 2.0's, then API 3.0's (where the
-/// default profile offers it).
-pub fn coverage(root: &Path) -> Result<Coverage, Error> {
-    let model = codegen::model(&root.join("spec"))?;
+/// Reads the corpus under `root` and measures it against the spec's constraints, once per
+/// profile (the default first): the profile's derived cases and the hand-written cases that name
+/// that profile or none; API 2.0's constraints, then API 3.0's where the profile offers it.
+pub fn coverage(root: &Path) -> Result<Vec<Coverage>, Error> {
+    codegen::models(&root.join("spec"))?
+        .iter()
+        .map(|model| coverage_of(root, model))
+        .collect()
+}
+
+/// True when a hand-written case holds on `profile` (it names that profile, or none).
+fn on_profile(case: &Value, profile: &str) -> bool {
+    case.get("profile")
+        .and_then(Value::as_str)
+        .is_none_or(|p| p == profile)
+}
+
+fn coverage_of(root: &Path, model: &Model) -> Result<Coverage, Error> {
     let m = model.api(codegen::RUST_API).ok_or_else(|| Error::Spec {
         at: codegen::Location::new(format!("{}/protocol.json", codegen::RUST_API), "$"),
         message: "the corpus covers API 2.0, which the spec lacks".into(),
     })?;
-    let mut out = api_coverage(&Corpus::read(root, &model, m, HAND_WRITTEN)?, m);
+    let mut out = api_coverage(&Corpus::read(root, model, m, HAND_WRITTEN)?, model, m);
     let v3 = model.api(codegen::RUST_API3);
     if let Some(m3) = v3.filter(|a| a.tc3.as_ref().is_some_and(|t| t.available)) {
-        let more = api_coverage(&Corpus::read(root, &model, m3, HAND_WRITTEN_V3)?, m3);
+        let more = api_coverage(&Corpus::read(root, model, m3, HAND_WRITTEN_V3)?, model, m3);
         out.actions.extend(more.actions);
         out.uncovered.extend(more.uncovered);
         for (a, b) in out.counts.iter_mut().zip(more.counts) {
@@ -275,12 +290,12 @@ pub fn coverage(root: &Path) -> Result<Coverage, Error> {
 }
 
 /// The coverage of one API's corpus.
-fn api_coverage(corpus: &Corpus, m: &Api) -> Coverage {
+fn api_coverage(corpus: &Corpus, model: &Model, m: &Api) -> Coverage {
     let mut seen = Seen::default();
-    for case in cases_of(&corpus.malformed)
+    let malformed = cases_of(&corpus.malformed)
         .iter()
-        .chain(cases_of(&corpus.derived))
-    {
+        .filter(|c| on_profile(c, &model.profile));
+    for case in malformed.chain(cases_of(&corpus.derived)) {
         seen.malformed(m, case);
     }
     for case in cases_of(&corpus.requests) {
@@ -296,10 +311,14 @@ fn api_coverage(corpus: &Corpus, m: &Api) -> Coverage {
         }
     }
     let mut out = Coverage {
+        profile: model.profile.clone(),
         counts: [
             cases_of(&corpus.requests).len(),
             cases_of(&corpus.responses).len(),
-            cases_of(&corpus.malformed).len(),
+            cases_of(&corpus.malformed)
+                .iter()
+                .filter(|c| on_profile(c, &model.profile))
+                .count(),
             cases_of(&corpus.derived).len(),
         ],
         ..Coverage::default()
@@ -416,7 +435,13 @@ mod tests {
     #[test]
     fn coverage_names_a_constraint_without_malformed_cases() {
         let ws = workspace("coverage");
-        let full = coverage(&ws).expect("coverage");
+        let all = coverage(&ws).expect("coverage");
+        assert_eq!(
+            all.iter().map(|c| c.profile.as_str()).collect::<Vec<_>>(),
+            ["tdmq", "legacy"]
+        );
+        assert!(all.iter().all(Coverage::is_complete));
+        let full = &all[0];
         assert!(full.is_complete(), "{}", full.report());
         assert_eq!(full.covered_total.0, full.covered_total.1);
 
@@ -429,7 +454,12 @@ mod tests {
             .collect();
         let kept = kept.join("\n").replace("},\n  ]", "}\n  ]");
         std::fs::write(&b, kept + "\n").expect("write");
-        let partial = coverage(&ws).expect("coverage");
+        let profiles = coverage(&ws).expect("coverage");
+        assert!(
+            profiles[1].is_complete(),
+            "legacy has its own derived cases"
+        );
+        let partial = &profiles[0];
         assert!(!partial.is_complete());
         let missing: Vec<String> = partial.uncovered.iter().map(ToString::to_string).collect();
         assert_eq!(missing, ["BatchReceiveMessage pollingWaitSeconds range"]);

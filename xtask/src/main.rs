@@ -2,9 +2,15 @@
 //! `cmq-mock/src/generated/` and `spec/conformance/generated/` from `spec/`;
 //! `cargo xtask codegen --check` fails (listing stale, missing and orphaned files) when they are
 //! out of date. `cargo xtask coverage` reports what the conformance corpus exercises and fails
-//! on any constraint of the spec that no malformed case breaks.
+//! on any constraint of the spec that no malformed case breaks. `cargo xtask literals` fails on
+//! a protocol fact typed by hand in runtime code (see [`literals`]).
 
 mod coverage;
+mod lexer;
+mod literals;
+
+mod fuzz;
+mod soak;
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -16,12 +22,24 @@ fn workspace_root() -> PathBuf {
         .map_or_else(|| manifest.to_path_buf(), Path::to_path_buf)
 }
 
-const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage\n\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned\n  coverage         per action, the parameters, constraints and errors the conformance corpus\n                   (spec/conformance/) exercises; fail on a constraint without a malformed case";
+const USAGE: &str = "usage: cargo xtask codegen [--check] | coverage | literals | fuzz [..] | soak [..]\n\n  codegen          write the generated files from spec/\n  codegen --check  fail if any generated file is stale, missing or orphaned\n  coverage         per profile and action, the parameters, constraints and errors the\n                   conformance corpus (spec/conformance/) exercises; fail on a constraint\n                   without a malformed case\n  literals         fail on a protocol fact (a number the spec holds) typed by hand in the\n                   runtime code of cmq-mock and cmq-sdk (outside an explicit allow-list)\n  fuzz             the fuzz harness of the mock's parsers and verifiers (see xtask/src/fuzz.rs)\n  soak             producers x crashing consumers against the mock (see xtask/src/soak.rs)";
 
-/// Runs `coverage`: the report, and whether every constraint has a malformed case.
+/// Runs `literals`: the report, and whether runtime code is free of protocol literals.
+fn literals(root: &Path) -> (String, bool) {
+    match literals::scan(root) {
+        Ok(r) => (r.render(), r.is_clean()),
+        Err(e) => (format!("error: {e}"), false),
+    }
+}
+
+/// Runs `coverage`: the report of every profile, and whether every constraint has a malformed
+/// case on every profile.
 fn coverage(root: &Path) -> (String, bool) {
     match coverage::coverage(root) {
-        Ok(c) => (c.report(), c.is_complete()),
+        Ok(all) => (
+            all.iter().map(coverage::Coverage::report).collect(),
+            all.iter().all(coverage::Coverage::is_complete),
+        ),
         Err(e) => (format!("error: {e}"), false),
     }
 }
@@ -69,6 +87,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let args: Vec<&str> = args.iter().map(String::as_str).collect();
     let check = match args.as_slice() {
+        ["fuzz", rest @ ..] => return fuzz::run(&workspace_root(), rest),
+        ["soak", rest @ ..] => return soak::run(&workspace_root(), rest),
         ["codegen"] => false,
         ["codegen", "--check"] => true,
         ["coverage"] => {
@@ -78,6 +98,18 @@ fn main() -> ExitCode {
                 ExitCode::SUCCESS
             } else {
                 eprintln!("error: the conformance corpus misses constraints of the spec");
+                ExitCode::FAILURE
+            };
+        }
+        ["literals"] => {
+            let (report, ok) = literals(&workspace_root());
+            print!("{report}");
+            return if ok {
+                ExitCode::SUCCESS
+            } else {
+                eprintln!(
+                    "error: runtime code retypes facts of the spec; read them from the generated layer"
+                );
                 ExitCode::FAILURE
             };
         }
@@ -109,6 +141,14 @@ mod tests {
     fn generated_files_are_up_to_date() {
         let (msg, ok) = codegen(&workspace_root(), true);
         assert!(ok, "{msg}");
+    }
+
+    /// `cargo test` catches a protocol fact typed by hand in runtime code (the check of
+    /// `cargo xtask literals`).
+    #[test]
+    fn no_protocol_literal_in_runtime_code() {
+        let (report, ok) = literals(&workspace_root());
+        assert!(ok, "{report}");
     }
 
     /// `cargo test` catches a constraint of the spec that no malformed case breaks (the check

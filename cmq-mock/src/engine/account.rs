@@ -6,15 +6,18 @@ use std::collections::{BTreeSet, HashMap};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use super::error::{EngineError, EngineResult, ErrorKind};
+use super::limits::Limits;
 use super::queue::Queue;
 use super::topics::Topics;
 use super::topics::push::Pusher;
 use super::types::{
-    Limits, Page, QueueAttributes, QueueConfig, QueueConfigUpdate, QueueSnapshot, QueueSummary,
+    Page, QueueAttributes, QueueConfig, QueueConfigUpdate, QueueSnapshot, QueueSummary,
     ReceivedMessage,
 };
 use super::{Ctx, ids, ms_of};
 use crate::clock::Clock;
+
+mod persist;
 
 /// Control-plane bookkeeping, serialised by one mutex (the hot path never takes it).
 #[derive(Default)]
@@ -143,6 +146,12 @@ impl Account {
         self.queue(name).ok_or_else(|| not_exist(name))
     }
 
+    /// Receives waiting (long polling) on this account's queues now.
+    pub fn waiting_receives(&self) -> usize {
+        let queues: Vec<Arc<Queue>> = self.map().values().cloned().collect();
+        queues.iter().map(|q| q.waiting_receives()).sum()
+    }
+
     /// Every queue's name, in creation order.
     pub fn queue_names(&self) -> Vec<String> {
         let mut qs: Vec<Arc<Queue>> = self.map().values().cloned().collect();
@@ -152,12 +161,17 @@ impl Account {
 
     // ---------------------------------------------------------------- queue management
 
-    /// CreateQueue. Checks, in order: the name rule (10020), an existing queue of that name in
+    /// CreateQueue. Checks, in order: the profile's name rule (10020), an existing queue of that name in
     /// any case (4460/10210), the recreate block after a deletion (6040/10660), the quota
     /// (4450/10220), rewindSeconds ≤ msgRetentionSeconds (10700), the dead-letter policy (10720,
     /// 10730, 10740, 10780). Returns the new queueId.
     pub fn create_queue(&self, name: &str, settings: &QueueConfigUpdate) -> EngineResult<String> {
-        ids::check_name(name)?;
+        if !self.ctx.limits.queue_name.allows(name) {
+            return Err(EngineError::with_detail(
+                ErrorKind::QueueNameFormat,
+                name.to_owned(),
+            ));
+        }
         let key = name.to_ascii_lowercase();
         let mut ctl = self.control();
         if self.map().contains_key(&key) {
@@ -192,6 +206,7 @@ impl Account {
         let seq = ctl.next_create_seq;
         ctl.next_create_seq += 1;
         let queue = Queue::new(self.ctx.clone(), name, seq, config, dlq.clone());
+        self.log_queue_created(&queue);
         self.map_mut().insert(key.clone(), queue.clone());
         if let Some(dlq) = dlq {
             Self::bind(&mut ctl, &key, &queue, &dlq);
@@ -281,6 +296,7 @@ impl Account {
         self.map_mut().remove(&key);
         ctl.deleted_at.insert(key, self.ctx.clock.now_ms());
         queue.mark_deleted();
+        self.log_queue_deleted(&ctl, &queue);
         Ok(())
     }
 
@@ -493,5 +509,6 @@ impl Account {
         for q in queues {
             q.mark_deleted();
         }
+        self.log_reset();
     }
 }

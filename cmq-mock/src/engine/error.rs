@@ -48,7 +48,7 @@ error_kinds! {
     NoMessage;
     /// 6070/10690: too many delayed messages in the queue to receive.
     TooManyUnackedMessages;
-    /// 6040/10660: the name was deleted less than 10 s ago.
+    /// 6040/10660: the name was deleted within the profile's re-create block.
     QueueReleasing;
     /// 6050/10670: the queue has rewind turned off.
     QueueCannotRewind;
@@ -75,8 +75,10 @@ error_kinds! {
     MessageTooLarge;
     /// 4470/10300: a batch whose bodies total more than the batch limit.
     BatchTotalSizeTooLarge;
-    /// 4000/10370: a batch of 0 or more than 16 items.
+    /// 4000/10370: a batch of no item or more items than the batch limit.
     BatchSizeOutOfRange;
+    /// 4000/10692: a delay the queue refuses (tdmq: longer than its msgRetentionSeconds).
+    DelaySecondsOutOfRange;
     // ---- topics and subscriptions
     /// 4440/10600: the topic does not exist (or was deleted).
     TopicNotExist;
@@ -84,7 +86,7 @@ error_kinds! {
     TopicAlreadyExists;
     /// 4450/10610: the account has as many topics as its quota allows.
     TopicQuotaExceeded;
-    /// 6040/10660: the topic name was deleted less than 10 s ago.
+    /// 6040/10660: the topic name was deleted within the profile's re-create block.
     TopicReleasing;
     /// 4000/10590: a topic name breaks the name rule.
     TopicNameFormat;

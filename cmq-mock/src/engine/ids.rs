@@ -1,4 +1,5 @@
-//! Identifiers: queue names, queue ids, message ids and receipt handles.
+//! Identifiers: name keys, queue ids, message ids and receipt handles. (The name rule itself is
+//! the profile's, in [`Limits`](super::Limits).)
 //!
 //! Message ids and receipt handles are numbers formatted only at the API boundary, so a stored
 //! message carries no identifier strings:
@@ -11,33 +12,6 @@
 //!   receive mints a fresh handle and older ones stop matching.
 
 use super::error::{EngineError, ErrorKind};
-
-/// Longest queue name.
-pub const MAX_NAME_LEN: usize = 64;
-
-/// True if `name` follows the name rule: a letter, then letters, digits, `-` or `_`; at most 64
-/// characters (the TDMQ rule the spec chose).
-pub fn is_valid_name(name: &str) -> bool {
-    let b = name.as_bytes();
-    !b.is_empty()
-        && b.len() <= MAX_NAME_LEN
-        && b[0].is_ascii_alphabetic()
-        && b[1..]
-            .iter()
-            .all(|c| c.is_ascii_alphanumeric() || *c == b'-' || *c == b'_')
-}
-
-/// Checks the name rule.
-pub fn check_name(name: &str) -> Result<(), EngineError> {
-    if is_valid_name(name) {
-        Ok(())
-    } else {
-        Err(EngineError::with_detail(
-            ErrorKind::QueueNameFormat,
-            name.to_owned(),
-        ))
-    }
-}
 
 /// The registry key of a name: ASCII lower case (names are unique case-insensitively).
 pub fn name_key(name: &str) -> std::borrow::Cow<'_, str> {
@@ -106,20 +80,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn names() {
-        assert!(is_valid_name("a"));
-        assert!(is_valid_name("Queue-1_x"));
-        assert!(is_valid_name(&"a".repeat(64)));
-        assert!(!is_valid_name(&"a".repeat(65)));
-        assert!(!is_valid_name(""));
-        assert!(!is_valid_name("1abc"));
-        assert!(!is_valid_name("-abc"));
-        assert!(!is_valid_name("ab c"));
-        assert!(!is_valid_name("abé"));
-        assert_eq!(
-            check_name("9").unwrap_err().kind,
-            ErrorKind::QueueNameFormat
-        );
+    fn name_keys_ignore_ascii_case() {
         assert_eq!(name_key("AbC"), "abc");
         assert!(matches!(name_key("abc"), std::borrow::Cow::Borrowed(_)));
     }

@@ -6,7 +6,8 @@
 //!
 //! # Shape
 //!
-//! * [`Engine`] (cheap to clone) holds the [`Clock`], the [`Limits`], the push machinery
+//! * [`Engine`] (cheap to clone) holds the [`Clock`], the [`Limits`] (built from the spec for
+//!   one service generation, [`Limits::for_profile`]), the push machinery
 //!   ([`topics::push`]) with the delivery log ([`topics::deliveries`]), and the accounts in a
 //!   read-mostly `RwLock<HashMap<SecretId, Arc<Account>>>`.
 //! * [`Account`] holds its queues in a read-mostly `RwLock<HashMap<lower-cased name,
@@ -61,8 +62,8 @@
 //!   (an older receive of the same message), or expired is invalid (4430/10260).
 //! * Batch sends are all-or-nothing: one too-large body, a total over the batch limit or a heap
 //!   that cannot take the whole batch rejects the batch. The batch total applies only to
-//!   BatchSendMessage. Check order: batch size, empty body, queue exists, body size, batch total,
-//!   heap.
+//!   BatchSendMessage. Check order: batch size, empty body, queue exists, delay (tdmq), body
+//!   size, batch total, heap.
 //! * maxMsgHeapNum counts active + inactive + delayed messages (not retained deleted ones).
 //! * The delayed-message cap: a receive fails with 6070 while the queue holds *more* than
 //!   [`Limits::max_delayed_messages`] delayed messages; sends are not refused.
@@ -82,6 +83,9 @@
 //!   passed moves at the instant the policy takes effect. A queue that becomes a dead-letter
 //!   queue keeps its own messages ahead of the dead letters (plain production order; the
 //!   documented "messages held before binding are consumed first" needs nothing more).
+//! * Delays: on a profile whose [`Limits::delay_within_retention`] holds (tdmq), a send whose
+//!   delay exceeds the queue's msgRetentionSeconds answers 4000/10692 (checked with the queue's
+//!   other send rules, before the heap); the static range is the protocol layer's.
 //! * A receive's window is its `pollingWaitSeconds`, else the queue's; the engine does not cap it
 //!   (the protocol layer checks 0–30). A window of 0 answers at once.
 //! * CreateQueue checks, in order: name rule, existing name (any case), recreate block, quota,
@@ -103,8 +107,11 @@
 //!   subscriptions, push backlogs) and the delivery log, but keeps the accounts and their keys.
 
 mod account;
+pub mod budget;
 pub mod error;
 pub mod ids;
+pub mod limits;
+mod persist;
 pub mod queue;
 pub mod topics;
 pub mod types;
@@ -114,16 +121,18 @@ mod tests;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 pub use account::Account;
 pub use error::{EngineError, EngineResult, ErrorKind};
+pub use limits::Limits;
+pub use queue::MessagePage;
 pub use topics::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 pub use topics::push::PushConfig;
 pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};
 pub use types::{
-    DeadLetterPolicy, Limits, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
+    DeadLetterPolicy, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
     QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, ReceivedMessage,
 };
 
@@ -135,7 +144,11 @@ pub(crate) struct Ctx {
     pub(crate) clock: Clock,
     pub(crate) limits: Limits,
     pub(crate) pusher: Arc<Pusher>,
+    /// Every stored message of every queue, against [`Limits::max_messages`] / `max_memory`.
+    pub(crate) budget: Arc<budget::StoreBudget>,
     next_queue_uid: AtomicU32,
+    /// The store every change is written to, with a data directory (see [`crate::store`]).
+    pub(crate) log: OnceLock<Arc<crate::store::Log>>,
 }
 
 impl Ctx {
@@ -183,7 +196,7 @@ fn app_id_of(secret_id: &str) -> String {
 }
 
 impl Engine {
-    /// An engine with the real service's limits and push behaviour.
+    /// An engine with the real service's limits (default profile) and push behaviour.
     pub fn new(clock: Clock) -> Self {
         Self::with_limits(clock, Limits::default())
     }
@@ -197,13 +210,19 @@ impl Engine {
     pub fn with_config(clock: Clock, limits: Limits, push: PushConfig) -> Self {
         let log = Arc::new(DeliveryLog::new());
         let pusher = Arc::new(Pusher::new(push, clock.clone(), log));
+        let budget = Arc::new(budget::StoreBudget::new(
+            limits.max_messages,
+            limits.max_memory,
+        ));
         Self {
             inner: Arc::new(Inner {
                 ctx: Arc::new(Ctx {
                     clock,
                     limits,
                     pusher,
+                    budget,
                     next_queue_uid: AtomicU32::new(1),
+                    log: OnceLock::new(),
                 }),
                 accounts: RwLock::new(HashMap::new()),
                 default_account: RwLock::new(None),
@@ -221,6 +240,26 @@ impl Engine {
         &self.inner.ctx.limits
     }
 
+    /// Messages stored now in every queue of every account (retained deleted ones included),
+    /// and the bytes they count against [`Limits::max_memory`].
+    pub fn stored(&self) -> (u64, u64) {
+        let b = &self.inner.ctx.budget;
+        (b.messages(), b.bytes())
+    }
+
+    /// Receives waiting (long polling) on any queue of any account now.
+    pub fn waiting_receives(&self) -> usize {
+        let accounts: Vec<Arc<Account>> = self
+            .inner
+            .accounts
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .values()
+            .cloned()
+            .collect();
+        accounts.iter().map(|a| a.waiting_receives()).sum()
+    }
+
     /// Every push and queue fan-out attempt of every account.
     pub fn deliveries(&self) -> &Arc<DeliveryLog> {
         self.inner.ctx.pusher.log()
@@ -236,6 +275,7 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner());
         if let Some(a) = map.get(secret_id) {
             a.set_secret_key(secret_key);
+            self.log_account(a);
             return a.clone();
         }
         let app_id = {
@@ -259,6 +299,7 @@ impl Engine {
             app_id,
         ));
         map.insert(secret_id.to_owned(), account.clone());
+        self.log_account(&account);
         account
     }
 
@@ -293,6 +334,7 @@ impl Engine {
             .remove(secret_id);
         if let Some(a) = &removed {
             a.reset();
+            self.log_account_removed(a);
         }
         removed
     }

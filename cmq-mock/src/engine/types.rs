@@ -3,77 +3,37 @@
 //! are Unix milliseconds (each protocol rounds them as it answers); durations the service counts
 //! in seconds (visibility timeout, retention, …) stay in seconds.
 
-use std::time::Duration;
+use cmq_sdk::generated::constraints::create_queue as cq;
+use cmq_sdk::generated::constraints::shapes::dead_letter_policy as dlp;
 
 use super::error::{EngineError, ErrorKind};
 
-/// Service limits that are quotas rather than protocol rules, for queues and topics alike.
-/// [`Limits::default`] is the real service; [`Limits::relaxed`] lifts the quotas for tests.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Limits {
-    /// Queues per account (4450/10220 beyond it). Default 10,000 (TDMQ generation).
-    pub max_queues_per_account: usize,
-    /// Topics per account (4450/10610 beyond it). Default 10,000.
-    pub max_topics_per_account: usize,
-    /// Subscriptions per topic (4500/10480 beyond it). Default 1,000.
-    pub max_subscriptions_per_topic: usize,
-    /// Messages per batch call (send, receive, delete, publish). Default 16.
-    pub max_batch_size: usize,
-    /// Sum of the message body bytes of one batch send or batch publish (4470/10300 beyond it).
-    /// Default 65,536.
-    pub max_batch_body_bytes: usize,
-    /// Delayed messages a queue may hold before receives answer 6070/10690. Default 20,000:
-    /// receiving fails while a queue holds more than this many delayed messages.
-    pub max_delayed_messages: usize,
-    /// How long a deleted queue's or topic's name stays blocked (6040/10660). Default 10 s; zero
-    /// disables it.
-    pub recreate_block: Duration,
-    /// Source queues one dead-letter queue may serve (4000/10780 beyond it). Default 6.
-    pub max_dead_letter_sources: usize,
-}
+/// Smallest and largest `maxReceiveCount` of a policy-0 dead-letter rule (the spec's).
+pub const MAX_RECEIVE_COUNT_RANGE: (u32, u32) = (
+    u32_of(dlp::max_receive_count::MIN),
+    u32_of(dlp::max_receive_count::MAX),
+);
+/// Smallest and largest `maxTimeToLive` (seconds) of a policy-1 dead-letter rule (the spec's).
+pub const MAX_TIME_TO_LIVE_RANGE: (u32, u32) = (
+    u32_of(dlp::max_time_to_live::MIN),
+    u32_of(dlp::max_time_to_live::MAX),
+);
 
-impl Default for Limits {
-    fn default() -> Self {
-        Self {
-            max_queues_per_account: 10_000,
-            max_topics_per_account: 10_000,
-            max_subscriptions_per_topic: 1_000,
-            max_batch_size: 16,
-            max_batch_body_bytes: 65_536,
-            max_delayed_messages: 20_000,
-            recreate_block: Duration::from_secs(10),
-            max_dead_letter_sources: 6,
-        }
+/// A spec integer as a `u32`, saturating (the spec's lints keep these in range).
+const fn u32_of(v: i64) -> u32 {
+    if v < 0 {
+        0
+    } else if v > u32::MAX as i64 {
+        u32::MAX
+    } else {
+        v as u32
     }
 }
 
-impl Limits {
-    /// The real service's limits (same as `default()`).
-    pub fn strict() -> Self {
-        Self::default()
-    }
-
-    /// Quotas lifted for tests: unlimited queues, topics, subscriptions, batch body total,
-    /// delayed messages and dead-letter sources, and no recreate block. The batch size stays 16
-    /// (a protocol rule).
-    pub fn relaxed() -> Self {
-        Self {
-            max_queues_per_account: usize::MAX,
-            max_topics_per_account: usize::MAX,
-            max_subscriptions_per_topic: usize::MAX,
-            max_batch_size: 16,
-            max_batch_body_bytes: usize::MAX,
-            max_delayed_messages: usize::MAX,
-            recreate_block: Duration::ZERO,
-            max_dead_letter_sources: usize::MAX,
-        }
-    }
+/// A spec integer as a `u64`, saturating at 0.
+const fn u64_of(v: i64) -> u64 {
+    if v < 0 { 0 } else { v as u64 }
 }
-
-/// Smallest and largest `maxReceiveCount` of a policy-0 dead-letter rule.
-pub const MAX_RECEIVE_COUNT_RANGE: (u32, u32) = (1, 1000);
-/// Smallest and largest `maxTimeToLive` (seconds) of a policy-1 dead-letter rule.
-pub const MAX_TIME_TO_LIVE_RANGE: (u32, u32) = (300, 43_200);
 
 /// A queue's dead-letter policy.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -85,9 +45,12 @@ pub struct DeadLetterPolicy {
     /// deleted, when it becomes visible again. 1: dead-letter a message that stayed
     /// `max_time_to_live` seconds in the queue without being deleted.
     pub policy: u32,
-    /// Required for policy 0: 1–1000.
+    /// Required for policy 0: within the spec's range
+    /// (`cmq_sdk::generated::constraints::shapes::dead_letter_policy::max_receive_count`).
     pub max_receive_count: Option<u32>,
-    /// Required for policy 1: 300–43200 seconds and less than `msgRetentionSeconds`.
+    /// Required for policy 1: within the spec's range in seconds
+    /// (`cmq_sdk::generated::constraints::shapes::dead_letter_policy::max_time_to_live`) and less
+    /// than `msgRetentionSeconds`.
     pub max_time_to_live: Option<u32>,
 }
 
@@ -125,7 +88,10 @@ impl DeadLetterPolicy {
                 Some(n) if (MAX_RECEIVE_COUNT_RANGE.0..=MAX_RECEIVE_COUNT_RANGE.1).contains(&n) => {
                     Ok(())
                 }
-                _ => err("maxReceiveCount must be 1-1000"),
+                _ => err(&format!(
+                    "maxReceiveCount must be {}-{}",
+                    MAX_RECEIVE_COUNT_RANGE.0, MAX_RECEIVE_COUNT_RANGE.1
+                )),
             },
             1 => match self.max_time_to_live {
                 Some(t)
@@ -134,47 +100,56 @@ impl DeadLetterPolicy {
                 {
                     Ok(())
                 }
-                _ => err("maxTimeToLive must be 300-43200 and less than msgRetentionSeconds"),
+                _ => err(&format!(
+                    "maxTimeToLive must be {}-{} and less than msgRetentionSeconds",
+                    MAX_TIME_TO_LIVE_RANGE.0, MAX_TIME_TO_LIVE_RANGE.1
+                )),
             },
             _ => Err(EngineError::new(ErrorKind::DeadLetterPolicyMemberInvalid)),
         }
     }
 }
 
-/// A queue's settings with every value resolved. `default()` holds the documented defaults.
+/// A queue's settings with every value resolved. `default()` holds the spec's defaults (the
+/// CreateQueue parameters' `DEFAULT` constants).
 ///
 /// The engine checks only cross-field rules (rewindSeconds ≤ msgRetentionSeconds, the dead-letter
 /// rules); the static ranges of each number belong to the protocol layer (the spec), so tests may
 /// use values such as a heap of 3 messages.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueConfig {
-    /// Most messages (active + inactive + delayed) the queue holds; default 100,000,000.
+    /// Most messages (active + inactive + delayed) the queue holds.
     pub max_msg_heap_num: u64,
-    /// Default long-poll window of receives, seconds; default 0.
+    /// Default long-poll window of receives, seconds.
     pub polling_wait_seconds: u32,
-    /// How long a received message stays invisible, seconds; default 30.
+    /// How long a received message stays invisible, seconds.
     pub visibility_timeout: u32,
-    /// Largest message body in bytes; default 65,536.
+    /// Largest message body in bytes.
     pub max_msg_size: u32,
-    /// How long a message is kept, consumed or not, seconds; default 345,600 (4 days).
+    /// How long a message is kept, consumed or not, seconds.
     pub msg_retention_seconds: u32,
-    /// Rewind window in seconds; 0 disables rewind (and keeping deleted messages). Default 0.
+    /// Rewind window in seconds; 0 disables rewind (and keeping deleted messages).
     pub rewind_seconds: u32,
     /// The dead-letter policy, if any.
     pub dead_letter_policy: Option<DeadLetterPolicy>,
 }
 
+impl QueueConfig {
+    /// The spec's defaults, as a constant.
+    pub const DEFAULT: QueueConfig = QueueConfig {
+        max_msg_heap_num: u64_of(cq::max_msg_heap_num::DEFAULT),
+        polling_wait_seconds: u32_of(cq::polling_wait_seconds::DEFAULT),
+        visibility_timeout: u32_of(cq::visibility_timeout::DEFAULT),
+        max_msg_size: u32_of(cq::max_msg_size::DEFAULT),
+        msg_retention_seconds: u32_of(cq::msg_retention_seconds::DEFAULT),
+        rewind_seconds: u32_of(cq::rewind_seconds::DEFAULT),
+        dead_letter_policy: None,
+    };
+}
+
 impl Default for QueueConfig {
     fn default() -> Self {
-        Self {
-            max_msg_heap_num: 100_000_000,
-            polling_wait_seconds: 0,
-            visibility_timeout: 30,
-            max_msg_size: 65_536,
-            msg_retention_seconds: 345_600,
-            rewind_seconds: 0,
-            dead_letter_policy: None,
-        }
+        Self::DEFAULT
     }
 }
 
@@ -341,8 +316,10 @@ pub struct MessageView {
     pub seq: u64,
     /// `msgId`.
     pub msg_id: String,
-    /// The body.
+    /// The body (cut to a prefix in paged previews, see [`MessageView::body_len`]).
     pub body: String,
+    /// The body's whole length in bytes.
+    pub body_len: usize,
     /// State.
     pub state: MessageState,
     /// When it was enqueued.

@@ -3,6 +3,7 @@
 
 pub mod raw;
 pub mod server;
+pub mod sock;
 
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -46,11 +47,12 @@ pub fn client(mock: &CmqMock) -> Client {
     client_as(mock, mock.secret_id(), mock.secret_key())
 }
 
-/// An SDK client signing as `id` with `key`, without retries.
+/// An SDK client signing as `id` with `key`, without retries, of the mock's profile.
 pub fn client_as(mock: &CmqMock, id: &str, key: &str) -> Client {
     Client::builder()
         .endpoint(mock.endpoint())
         .credentials(Credentials::new(id, key))
+        .profile(mock.profile())
         .retry_policy(RetryPolicy::none())
         .build()
         .expect("client")

@@ -17,14 +17,14 @@ use crate::generated::v3::ops::{
     ClearCmqQueueRequest, DeleteCmqQueueRequest, DescribeCmqQueueDetailRequest,
     RewindCmqQueueRequest, UnbindCmqDeadLetterRequest,
 };
-use crate::{Client, Error};
+use crate::{Client, Error, ServiceCode};
 
 /// The code of "no message" answers to (Batch)ReceiveMessage.
-const NO_MESSAGE: i64 = 7000;
+const NO_MESSAGE: i64 = ServiceCode::NoMessage.code();
 /// BatchDeleteMessage: some handles failed.
-const PARTIALLY_FAILED: i64 = 6010;
+const PARTIALLY_FAILED: i64 = ServiceCode::BatchDeletePartiallyFailed.code();
 /// BatchDeleteMessage: every handle failed.
-const ALL_FAILED: i64 = 6020;
+const ALL_FAILED: i64 = ServiceCode::BatchDeleteFailed.code();
 
 /// A handle on one queue: create and configure it, send, receive and delete messages.
 ///
@@ -206,7 +206,8 @@ impl Queue {
         self.send_input(body.into(), None).await
     }
 
-    /// Sends one message that becomes visible after `delay_seconds` (0–3600); returns its id.
+    /// Sends one message that becomes visible after `delay_seconds` (the profile's range:
+    /// 0–6048000 on TDMQ, 0–3600 on legacy CMQ); returns its id.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -244,8 +245,8 @@ impl Queue {
         self.batch_send_input(strings(bodies), None).await
     }
 
-    /// Sends up to 16 messages in one request, all visible after `delay_seconds` (0–3600);
-    /// returns their ids in order.
+    /// Sends up to 16 messages in one request, all visible after `delay_seconds` (the profile's
+    /// range, as for [`send_delayed`](Self::send_delayed)); returns their ids in order.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {

@@ -125,7 +125,14 @@ impl<'m> Gen<'m> {
             } else {
                 continue; // not a single-violation mutation
             };
-            self.push(param, kind.as_str(), &mutation, true, apply(&value), expect);
+            self.push(
+                param,
+                kind.constraint(),
+                &mutation,
+                true,
+                apply(&value),
+                expect,
+            );
         }
     }
 
@@ -309,7 +316,12 @@ pub(super) fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
         return tries;
     };
     tries.push((l, format!("max_len={n}"), text_of_len(m, f, n)));
-    tries.push((l, format!("max_len+1={}", n + 1), text_of_len(m, f, n + 1)));
+    let long = ViolationKind::TooLong;
+    tries.push((
+        long,
+        format!("max_len+1={}", n + 1),
+        text_of_len(m, f, n + 1),
+    ));
     let wide_ok = pattern_of(m, f).is_none_or(|p| p.matches(&format!("a{WIDE}")));
     if wide_ok && f.one_of.is_empty() && n >= 2 {
         match f.len_unit {
@@ -317,7 +329,7 @@ pub(super) fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
                 // More bytes than allowed in fewer characters than allowed.
                 let k = (n + 2) / 2;
                 let v = std::iter::repeat_n(WIDE, k as usize).collect();
-                tries.push((l, format!("max_len+1_bytes_as_{k}_chars"), v));
+                tries.push((long, format!("max_len+1_bytes_as_{k}_chars"), v));
             }
             LenUnit::Chars => {
                 // Exactly max_len characters, twice as many bytes.

@@ -283,7 +283,7 @@ impl Gen3<'_> {
             } else {
                 continue;
             };
-            self.push(path, kind.as_str(), &mutation, true, put(value), expect);
+            self.push(path, kind.constraint(), &mutation, true, put(value), expect);
         }
     }
 

@@ -34,8 +34,11 @@ fn listed(f: &Param, v: &str, case: EnumCase) -> bool {
 pub(super) fn text_violations(m: &Api, f: &Param, v: &str) -> Vec<ViolationKind> {
     let mut out = Vec::new();
     let len = text_len(f, v);
-    if f.min_len.is_some_and(|n| len < n) || f.max_len.is_some_and(|n| len > n) {
+    if f.min_len.is_some_and(|n| len < n) {
         out.push(ViolationKind::Length);
+    }
+    if f.max_len.is_some_and(|n| len > n) {
+        out.push(ViolationKind::TooLong);
     }
     if pattern_of(m, f).is_some_and(|p| !v.is_empty() && !p.matches(v)) {
         out.push(ViolationKind::Pattern);

@@ -212,7 +212,7 @@ pub(super) fn violation_defaults(api: &ApiSpec, l: &mut Lints) -> BTreeMap<Viola
     let at = api.at("protocol.json", "$.violation_errors");
     let given = api.violation_errors();
     let kinds = api.style().violation_kinds();
-    for k in kinds {
+    for k in kinds.iter().filter(|k| k.fallback().is_none()) {
         if !given.contains_key(k) {
             l.push(at.clone(), format!("no error for violation kind `{k}`"));
         }
@@ -227,6 +227,14 @@ pub(super) fn violation_defaults(api: &ApiSpec, l: &mut Lints) -> BTreeMap<Viola
         );
     }
     let mut out = given.clone();
+    // A kind with a fallback kind answers the fallback's error unless the spec names its own.
+    for k in kinds {
+        if let Some(f) = k.fallback() {
+            if let Some(e) = given.get(&f).cloned() {
+                out.entry(*k).or_insert(e);
+            }
+        }
+    }
     if let Some(fallback) = given.get(&ViolationKind::Type).cloned() {
         for k in ViolationKind::ALL {
             out.entry(k).or_insert_with(|| fallback.clone());

@@ -142,10 +142,17 @@ pub(crate) fn facts(ctx: &Ctx<'_>, d: Def<'_>, required: bool, at: &Location) ->
     if let Some(extra) = d.extra_errors {
         over.extend(extra.iter().map(|(k, v)| (*k, v.clone())));
     }
+    // A kind with a fallback (`too_long` → `length`) takes, in order: its own override, the
+    // fallback's override, its own protocol default, the fallback's protocol default.
     let errors = ViolationKind::ALL
         .iter()
         .map(|k| {
-            let id = over.get(k).or_else(|| ctx.defaults.get(k));
+            let kinds = [Some(*k), k.fallback()];
+            let id = kinds
+                .iter()
+                .flatten()
+                .find_map(|k| over.get(k))
+                .or_else(|| kinds.iter().flatten().find_map(|k| ctx.defaults.get(k)));
             (
                 *k,
                 id.map_or_else(|| "InvalidParameter".into(), Clone::clone),

@@ -162,7 +162,8 @@ pub enum ViolationKind {
     Type,
     /// An integer outside its range.
     Range,
-    /// A text too short or too long.
+    /// A text too short or too long. (For a text too long, [`ViolationKind::TooLong`]'s error
+    /// when the spec names one.)
     Length,
     /// A text breaking its character pattern.
     Pattern,
@@ -178,11 +179,15 @@ pub enum ViolationKind {
     NotRepeatable,
     /// Not a JSON object.
     Json,
+    /// A text longer than its maximum length: the same constraint as `length`, with an error of
+    /// its own when the spec names one (a too large message body is not an empty one); without
+    /// it, the `length` error.
+    TooLong,
 }
 
 impl ViolationKind {
     /// Every kind, in the order of the runtime's `ViolationErrors`.
-    pub const ALL: [ViolationKind; 11] = [
+    pub const ALL: [ViolationKind; 12] = [
         ViolationKind::Missing,
         ViolationKind::Type,
         ViolationKind::Range,
@@ -194,6 +199,7 @@ impl ViolationKind {
         ViolationKind::Contiguous,
         ViolationKind::NotRepeatable,
         ViolationKind::Json,
+        ViolationKind::TooLong,
     ];
 
     /// The spec's spelling (also the conformance corpus's constraint name).
@@ -210,6 +216,25 @@ impl ViolationKind {
             ViolationKind::Contiguous => "contiguous",
             ViolationKind::NotRepeatable => "not_repeatable",
             ViolationKind::Json => "json",
+            ViolationKind::TooLong => "too_long",
+        }
+    }
+
+    /// The constraint a violation of this kind breaks, as the conformance corpus names it:
+    /// `too_long` breaks `length`.
+    pub fn constraint(self) -> &'static str {
+        match self {
+            ViolationKind::TooLong => ViolationKind::Length.as_str(),
+            other => other.as_str(),
+        }
+    }
+
+    /// The kind whose error stands in when the spec names none for this one (`too_long` falls
+    /// back to `length`).
+    pub fn fallback(self) -> Option<ViolationKind> {
+        match self {
+            ViolationKind::TooLong => Some(ViolationKind::Length),
+            _ => None,
         }
     }
 }
@@ -434,6 +459,7 @@ impl Style {
                 K::Enum,
                 K::Dots,
                 K::Items,
+                K::TooLong,
             ],
         }
     }

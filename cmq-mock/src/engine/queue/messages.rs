@@ -26,6 +26,15 @@ impl Queue {
             return Err(ErrorKind::MessageBodyEmpty.into());
         }
         let (now, mut st) = self.begin()?;
+        if limits.delay_within_retention && delay_seconds > st.config.msg_retention_seconds {
+            return Err(EngineError::with_detail(
+                ErrorKind::DelaySecondsOutOfRange,
+                format!(
+                    "delaySeconds {delay_seconds} > msgRetentionSeconds {}",
+                    st.config.msg_retention_seconds
+                ),
+            ));
+        }
         let max_size = st.config.max_msg_size as usize;
         if let Some(b) = bodies.iter().find(|b| b.len() > max_size) {
             return Err(EngineError::with_detail(
@@ -52,14 +61,21 @@ impl Queue {
                 ),
             ));
         }
+        let bytes: u64 = bodies
+            .iter()
+            .map(|b| crate::engine::budget::cost(b.len()))
+            .sum();
+        st.budget.try_add(bodies.len() as u64, bytes, now / 1000)?;
         let due = now.saturating_add(u64::from(delay_seconds) * 1000);
         let mut ids = Vec::with_capacity(bodies.len());
         let mut visible = 0;
         for body in bodies {
-            let id = ids::msg_id(self.uid, st.next_seq);
+            let seq = st.next_seq;
+            let id = ids::msg_id(self.uid, seq);
             if st.push(body, id, now, due) {
                 visible += 1;
             }
+            self.log_put(&st, seq);
             ids.push(id);
         }
         if visible > 0 {
@@ -115,6 +131,7 @@ impl Queue {
             }
             m.generation = m.generation.wrapping_add(1);
             m.visible_ms = next_visible;
+            self.log_received(seq, m);
             out.push(ReceivedMessage {
                 msg_body: m.body.to_string(),
                 msg_id: m.msg_id.to_string(),
@@ -261,9 +278,10 @@ impl Queue {
         if let Some(mut m) = st.take_live(h.seq) {
             if st.config.rewind_seconds > 0 {
                 m.state = MsgState::Deleted;
-                st.retained.insert(h.seq, m);
+                st.retain(h.seq, m);
             }
         }
+        self.log_deleted(h.seq, st.config.rewind_seconds > 0);
         Ok(())
     }
 
@@ -334,6 +352,7 @@ impl Queue {
             self.wake(&mut st, made_visible);
         }
         self.report_dl(&mut st);
+        self.log_rewound(&st, first, now);
         Ok(())
     }
 }

@@ -37,7 +37,9 @@
 //! source queue's followed by its dead-letter queue's (acyclic: dead-letter queues cannot nest).
 //! Order: account control → account queue map → a queue's `dl_sources` → source state → DLQ state.
 
+mod inspect;
 mod messages;
+mod persist;
 mod settle;
 mod state;
 
@@ -47,14 +49,14 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock, Weak};
 
 use tokio::sync::Notify;
 
+pub use self::inspect::MessagePage;
+#[cfg(test)]
 pub(crate) use self::state::Msg;
-use self::state::{DeadRule, MsgState, QueueState};
+use self::state::{DeadRule, QueueState};
 use super::Ctx;
 use super::error::{EngineResult, ErrorKind};
 use super::ids;
-use super::types::{
-    MessageState, MessageView, QueueAttributes, QueueConfig, QueueCounters, QueueSnapshot,
-};
+use super::types::{QueueAttributes, QueueConfig, QueueCounters};
 #[cfg(doc)]
 use crate::clock::Clock;
 
@@ -96,14 +98,28 @@ impl Queue {
         config: QueueConfig,
         dlq: Option<Arc<Queue>>,
     ) -> Arc<Self> {
-        let now = ctx.clock.now_ms();
         let uid = ctx.next_queue_uid();
+        Self::build(ctx, uid, ids::new_queue_id(), name, create_seq, config, dlq)
+    }
+
+    /// A queue with the given identity: a new one, or one read back from the store.
+    pub(crate) fn build(
+        ctx: Arc<Ctx>,
+        uid: u32,
+        queue_id: String,
+        name: &str,
+        create_seq: u64,
+        config: QueueConfig,
+        dlq: Option<Arc<Queue>>,
+    ) -> Arc<Self> {
+        let now = ctx.clock.now_ms();
         let rule = dlq.as_ref().and(DeadRule::of(&config));
+        let budget = ctx.budget.clone();
         Arc::new(Self {
             uid,
             create_seq,
             name: name.into(),
-            queue_id: ids::new_queue_id().into_boxed_str(),
+            queue_id: queue_id.into_boxed_str(),
             ctx,
             state: Mutex::new(QueueState {
                 config,
@@ -126,6 +142,7 @@ impl Queue {
                 timer_owner: None,
                 armed: None,
                 dl_reported: u64::MAX,
+                budget,
             }),
             notify: Notify::new(),
             timer: Notify::new(),
@@ -194,45 +211,14 @@ impl Queue {
         Ok(st.counters())
     }
 
-    /// Every stored message grouped by state, with the attributes. Receives, deletes and counts
-    /// nothing; it only settles transitions that are already due (as every operation does).
-    pub fn snapshot(&self) -> EngineResult<QueueSnapshot> {
-        let (_, st) = self.begin()?;
-        let view = |seq: u64, m: &Msg, state: MessageState| MessageView {
-            seq,
-            msg_id: m.msg_id.to_string(),
-            body: m.body.to_string(),
-            state,
-            enqueue_time_ms: m.enqueue_ms,
-            first_dequeue_time_ms: m.first_dequeue_ms,
-            next_visible_time_ms: m.visible_ms,
-            dequeue_count: m.dequeue_count,
-        };
-        let mut snap = QueueSnapshot {
-            attributes: self.attributes_locked(&st),
-            active: Vec::with_capacity(st.active.len()),
-            inactive: Vec::with_capacity(st.inflight.len()),
-            delayed: Vec::with_capacity(st.delayed.len()),
-            deleted: st
-                .retained
-                .iter()
-                .map(|(&s, m)| view(s, m, MessageState::Deleted))
-                .collect(),
-        };
-        for (&seq, m) in &st.live {
-            match m.state {
-                MsgState::Active => snap.active.push(view(seq, m, MessageState::Active)),
-                MsgState::Inflight => snap.inactive.push(view(seq, m, MessageState::Inactive)),
-                MsgState::Delayed => snap.delayed.push(view(seq, m, MessageState::Delayed)),
-                MsgState::Deleted => snap.deleted.push(view(seq, m, MessageState::Deleted)),
-            }
-        }
-        Ok(snap)
-    }
-
     /// True once the queue was deleted (or its account reset).
     pub fn is_deleted(&self) -> bool {
         self.lock().deleted
+    }
+
+    /// Receives waiting (long polling) on this queue now.
+    pub fn waiting_receives(&self) -> usize {
+        self.lock().waiters
     }
 
     // ---------------------------------------------------------------- control (account only)
@@ -254,9 +240,10 @@ impl Queue {
     ) -> EngineResult<()> {
         let (now, mut st) = self.begin()?;
         let old_rule = st.rule;
+        let old_rewind = st.config.rewind_seconds;
         let rule = dlq.as_ref().and(DeadRule::of(&config));
         if config.rewind_seconds == 0 && st.config.rewind_seconds > 0 {
-            st.retained.clear();
+            st.clear_retained();
         }
         let dlq_changed = match (&st.dlq, &dlq) {
             (Some(a), Some(b)) => !Arc::ptr_eq(a, b),
@@ -278,6 +265,7 @@ impl Queue {
             st.dl_reported = u64::MAX;
         }
         self.report_dl(&mut st);
+        self.log_config(&st, old_rule, old_rewind);
         Ok(())
     }
 

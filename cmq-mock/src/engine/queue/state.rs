@@ -5,6 +5,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use super::Queue;
+use crate::engine::budget::{StoreBudget, cost};
 use crate::engine::types::{QueueConfig, QueueCounters};
 
 /// The state of a stored message (one byte).
@@ -63,6 +64,8 @@ pub(crate) struct DeadLetter {
     pub(super) body: Box<str>,
     pub(super) msg_id: u64,
     pub(super) due_ms: u64,
+    /// Its sequence number in the source queue.
+    pub(super) seq: u64,
 }
 
 /// Everything behind a queue's mutex.
@@ -93,12 +96,17 @@ pub(crate) struct QueueState {
     pub(super) armed: Option<u64>,
     /// As a source: the dead-letter deadline last seen by the dead-letter queue.
     pub(super) dl_reported: u64,
+    /// The engine's stored-message budget: every message entering `live` or `retained` is
+    /// counted in it, every message leaving both is given back.
+    pub(super) budget: Arc<StoreBudget>,
 }
 
 impl QueueState {
-    /// Removes a live message from its map and index.
+    /// Removes a live message from its map and index (and from the budget: a caller that
+    /// keeps it as retained counts it again with [`QueueState::retain`]).
     pub(super) fn take_live(&mut self, seq: u64) -> Option<Msg> {
         let m = self.live.remove(&seq)?;
+        self.budget.remove(1, cost(m.body.len()));
         match m.state {
             MsgState::Active => {
                 self.active.remove(&seq);
@@ -192,10 +200,25 @@ impl QueueState {
         }
     }
 
-    /// Drops every message (rewind turned off drops only the retained ones).
-    pub(super) fn clear_messages(&mut self) {
-        self.live.clear();
+    /// Keeps a deleted message for rewind.
+    pub(super) fn retain(&mut self, seq: u64, m: Msg) {
+        self.budget.add(1, cost(m.body.len()));
+        self.retained.insert(seq, m);
+    }
+
+    /// Forgets every retained message (rewind turned off).
+    pub(super) fn clear_retained(&mut self) {
+        let bytes: u64 = self.retained.values().map(|m| cost(m.body.len())).sum();
+        self.budget.remove(self.retained.len() as u64, bytes);
         self.retained.clear();
+    }
+
+    /// Drops every message.
+    pub(super) fn clear_messages(&mut self) {
+        let bytes: u64 = self.live.values().map(|m| cost(m.body.len())).sum();
+        self.budget.remove(self.live.len() as u64, bytes);
+        self.live.clear();
+        self.clear_retained();
         self.active.clear();
         self.inflight.clear();
         self.delayed.clear();

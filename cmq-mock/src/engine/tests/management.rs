@@ -148,7 +148,7 @@ fn quota_and_recreate_block() {
     a.delete_queue("q1").unwrap();
     assert_eq!(kind(a.get_queue_attributes("q1")), ErrorKind::QueueNotExist);
     assert_eq!(kind(a.delete_queue("q1")), ErrorKind::QueueNotExist);
-    adv(&e, 9_999);
+    adv(&e, ms_of(e.limits().recreate_block) - 1);
     assert_eq!(kind(a.create_queue("Q1", &d)), ErrorKind::QueueReleasing);
     create(&a, "q4", |_| {}); // other names are fine
     a.delete_queue("q4").unwrap();
@@ -287,4 +287,32 @@ fn inspection_groups_messages_by_state() {
     );
     assert!(s.active[0].seq > s.deleted[0].seq);
     assert_eq!(kind(a.inspect_queue("none")), ErrorKind::QueueNotExist);
+}
+
+/// Queue names follow the profile's rule: `_` on tdmq only.
+#[test]
+fn queue_names_follow_the_profile() {
+    for p in Profile::ALL {
+        let e = Engine::with_limits(Clock::manual(T0), Limits::for_profile(*p));
+        let a = e.add_account("AKIDtest", "secret");
+        let d = QueueConfigUpdate::default();
+        let underscore = a.create_queue("a_b", &d);
+        match p {
+            Profile::Tdmq => assert!(underscore.is_ok()),
+            Profile::Legacy => assert_eq!(kind(underscore), ErrorKind::QueueNameFormat),
+        }
+        for bad in ["", "1a", "-a", "a b", "aé"] {
+            assert_eq!(
+                kind(a.create_queue(bad, &d)),
+                ErrorKind::QueueNameFormat,
+                "{p} {bad:?}"
+            );
+        }
+        let max = e.limits().queue_name.max_len.expect("a maximum");
+        a.create_queue(&"a".repeat(max), &d).unwrap();
+        assert_eq!(
+            kind(a.create_queue(&"b".repeat(max + 1), &d)),
+            ErrorKind::QueueNameFormat
+        );
+    }
 }

@@ -315,7 +315,9 @@ fn too_many_delayed_messages_block_receives() {
 
 #[test]
 fn retention_removes_messages_in_any_state() {
-    let (e, a) = setup();
+    // Legacy CMQ: a delay may outlive the queue's retention (tdmq refuses such a delay).
+    let e = Engine::with_limits(Clock::manual(T0), Limits::for_profile(Profile::Legacy));
+    let a = e.add_account("AKIDtest", "secret");
     create(&a, "q", |u| {
         u.msg_retention_seconds = Some(60);
         u.rewind_seconds = Some(60);
@@ -366,4 +368,30 @@ fn queue_level_polling_wait_is_the_default_window() {
     assert_eq!(kind(recv_now(&a, "q", 1)), ErrorKind::NoMessage);
     let r = futures_util::FutureExt::now_or_never(a.receive_message("q", None)).unwrap();
     assert_eq!(kind(r), ErrorKind::NoMessage);
+}
+
+/// The tdmq profile's delay rule (spec fact `delay_within_retention`): a send's delay must not
+/// exceed the queue's msgRetentionSeconds; legacy CMQ has no such rule (its static 0-3600 range
+/// is the protocol layer's).
+#[test]
+fn the_delay_rule_follows_the_profile() {
+    for p in Profile::ALL {
+        let e = Engine::with_limits(Clock::manual(T0), Limits::for_profile(*p));
+        let a = e.add_account("AKIDtest", "secret");
+        create(&a, "q", |u| u.msg_retention_seconds = Some(120));
+        a.send_message("q", "at the limit", 120).unwrap();
+        a.batch_send_message("q", ["a", "b"], 120).unwrap();
+        let over = a.send_message("q", "over", 121);
+        let batch_over = a.batch_send_message("q", ["a"], 121);
+        if p.facts().delay_within_retention {
+            assert_eq!(kind(over), ErrorKind::DelaySecondsOutOfRange, "{p}");
+            assert_eq!(kind(batch_over), ErrorKind::DelaySecondsOutOfRange, "{p}");
+            assert_eq!(nums(&a, "q").2, 3, "nothing stored");
+        } else {
+            over.unwrap();
+            batch_over.unwrap();
+        }
+    }
+    assert!(Profile::Tdmq.facts().delay_within_retention);
+    assert!(!Profile::Legacy.facts().delay_within_retention);
 }

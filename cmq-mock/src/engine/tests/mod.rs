@@ -15,6 +15,7 @@ use std::time::Duration;
 
 use super::*;
 use crate::clock::Clock;
+use cmq_sdk::generated::profiles::Profile;
 
 /// The manual clock's start: a whole second, so `T0S` is exact.
 pub(super) const T0: u64 = 1_700_000_000_000;

@@ -175,6 +175,19 @@ impl DeliveryLog {
         self.lock().records.iter().cloned().collect()
     }
 
+    /// Up to `limit` retained records from the `offset`-th oldest on, and how many are retained.
+    pub fn page(&self, offset: usize, limit: usize) -> (Vec<DeliveryRecord>, usize) {
+        let st = self.lock();
+        let page = st
+            .records
+            .iter()
+            .skip(offset)
+            .take(limit)
+            .cloned()
+            .collect();
+        (page, st.records.len())
+    }
+
     /// The retained records matching `pred`, oldest first.
     pub fn matching(&self, pred: impl Fn(&DeliveryRecord) -> bool) -> Vec<DeliveryRecord> {
         self.lock()

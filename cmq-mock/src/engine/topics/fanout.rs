@@ -66,7 +66,8 @@ impl Account {
         if bodies.iter().any(|b| b.is_empty()) {
             return Err(e(ErrorKind::MessageBodyEmpty));
         }
-        check_tags(tags, ErrorKind::TooManyMsgTags, "msgTag")?;
+        let limit = (filter::MAX_MSG_TAGS, filter::MAX_MSG_TAG_CHARS);
+        check_tags(tags, limit, ErrorKind::TooManyMsgTags, "msgTag")?;
         if let Some(rk) = routing_key {
             filter::check_routing_key(rk).map_err(|p| key_error(p, "routingKey"))?;
         }
@@ -122,6 +123,7 @@ impl Account {
         let mut ids = Vec::with_capacity(bodies.len());
         for body in bodies {
             let msg_id = self.topics.next_msg_id();
+            self.log_msg_ids();
             let now = self.clock().now_ms();
             let msg = PushMessage::new(
                 msg_id.clone(),

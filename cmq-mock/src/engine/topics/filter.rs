@@ -21,14 +21,26 @@
 //! * On a filterType 1 topic binding keys and routing keys are ignored, and on a filterType 2
 //!   topic tags are ignored.
 
-/// The most bytes a routing key or binding key may hold.
-pub const MAX_KEY_BYTES: usize = 64;
-/// The most `.` separators a routing key or binding key may hold (at most 16 words).
-pub const MAX_KEY_DOTS: usize = 15;
-/// The most characters a message tag or filter tag may hold.
-pub const MAX_TAG_CHARS: usize = 16;
-/// The most tags per message, filter tags per subscription, or binding keys per subscription.
-pub const MAX_TAGS: usize = 5;
+use cmq_sdk::generated::constraints::{publish_message as publish, subscribe};
+
+/// The most bytes a routing key may hold (the spec's `routingKey`).
+pub const MAX_ROUTING_KEY_BYTES: usize = publish::routing_key::MAX_LEN;
+/// The most `.` separators a routing key may hold.
+pub const MAX_ROUTING_KEY_DOTS: usize = publish::routing_key::MAX_DOTS;
+/// The most bytes a binding key may hold (the spec's `bindingKey`).
+pub const MAX_BINDING_KEY_BYTES: usize = subscribe::binding_key::MAX_LEN;
+/// The most `.` separators a binding key may hold.
+pub const MAX_BINDING_KEY_DOTS: usize = subscribe::binding_key::MAX_DOTS;
+/// The most binding keys per subscription.
+pub const MAX_BINDING_KEYS: usize = subscribe::binding_key::MAX_ITEMS;
+/// The most characters a message tag may hold (the spec's `msgTag`).
+pub const MAX_MSG_TAG_CHARS: usize = publish::msg_tag::MAX_LEN;
+/// The most tags per message.
+pub const MAX_MSG_TAGS: usize = publish::msg_tag::MAX_ITEMS;
+/// The most characters a filter tag may hold (the spec's `filterTag`).
+pub const MAX_FILTER_TAG_CHARS: usize = subscribe::filter_tag::MAX_LEN;
+/// The most filter tags per subscription.
+pub const MAX_FILTER_TAGS: usize = subscribe::filter_tag::MAX_ITEMS;
 
 /// How a topic routes its messages (`filterType`, fixed at creation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -139,37 +151,44 @@ pub fn subscription_matches<F: AsRef<str>, B: AsRef<str>, M: AsRef<str>>(
 /// Why a key or tag was refused.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum KeyProblem {
-    /// Longer than [`MAX_KEY_BYTES`] (keys) or [`MAX_TAG_CHARS`] (tags).
+    /// Longer than the key's or tag's limit.
     TooLong,
-    /// More than [`MAX_KEY_DOTS`] dots.
+    /// More dots than the key's limit.
     TooManyDots,
     /// A routing key holding `*` or `#`.
     Wildcard,
 }
 
-/// Checks a routing key: ≤ 64 bytes, ≤ 15 dots, no `*` or `#`.
+/// Checks a routing key: at most [`MAX_ROUTING_KEY_BYTES`] bytes and [`MAX_ROUTING_KEY_DOTS`]
+/// dots, no `*` or `#`.
 pub fn check_routing_key(key: &str) -> Result<(), KeyProblem> {
-    check_binding_key(key)?;
+    check_key(key, MAX_ROUTING_KEY_BYTES, MAX_ROUTING_KEY_DOTS)?;
     if key.contains(['*', '#']) {
         return Err(KeyProblem::Wildcard);
     }
     Ok(())
 }
 
-/// Checks a binding key: ≤ 64 bytes, ≤ 15 dots (wildcards allowed).
+/// Checks a binding key: at most [`MAX_BINDING_KEY_BYTES`] bytes and [`MAX_BINDING_KEY_DOTS`]
+/// dots (wildcards allowed).
 pub fn check_binding_key(key: &str) -> Result<(), KeyProblem> {
-    if key.len() > MAX_KEY_BYTES {
+    check_key(key, MAX_BINDING_KEY_BYTES, MAX_BINDING_KEY_DOTS)
+}
+
+fn check_key(key: &str, max_bytes: usize, max_dots: usize) -> Result<(), KeyProblem> {
+    if key.len() > max_bytes {
         return Err(KeyProblem::TooLong);
     }
-    if key.bytes().filter(|&b| b == b'.').count() > MAX_KEY_DOTS {
+    if key.bytes().filter(|&b| b == b'.').count() > max_dots {
         return Err(KeyProblem::TooManyDots);
     }
     Ok(())
 }
 
-/// Checks a message tag or filter tag: ≤ 16 characters.
-pub fn check_tag(tag: &str) -> Result<(), KeyProblem> {
-    if tag.chars().count() > MAX_TAG_CHARS {
+/// Checks a tag: at most `max_chars` characters ([`MAX_MSG_TAG_CHARS`] for message tags,
+/// [`MAX_FILTER_TAG_CHARS`] for filter tags).
+pub fn check_tag(tag: &str, max_chars: usize) -> Result<(), KeyProblem> {
+    if tag.chars().count() > max_chars {
         Err(KeyProblem::TooLong)
     } else {
         Ok(())
@@ -300,20 +319,29 @@ mod tests {
 
     #[test]
     fn key_checks() {
+        let (bytes, dots) = (MAX_ROUTING_KEY_BYTES, MAX_ROUTING_KEY_DOTS);
         assert_eq!(check_routing_key(""), Ok(()));
-        assert_eq!(check_routing_key(&"a".repeat(64)), Ok(()));
-        assert_eq!(check_routing_key(&"a".repeat(65)), Err(KeyProblem::TooLong));
-        assert_eq!(check_routing_key(&["a"; 16].join(".")), Ok(()));
+        assert_eq!(check_routing_key(&"a".repeat(bytes)), Ok(()));
         assert_eq!(
-            check_routing_key(&["a"; 17].join(".")),
+            check_routing_key(&"a".repeat(bytes + 1)),
+            Err(KeyProblem::TooLong)
+        );
+        assert_eq!(check_routing_key(&vec!["a"; dots + 1].join(".")), Ok(()));
+        assert_eq!(
+            check_routing_key(&vec!["a"; dots + 2].join(".")),
             Err(KeyProblem::TooManyDots)
         );
         assert_eq!(check_routing_key("a.*"), Err(KeyProblem::Wildcard));
         assert_eq!(check_routing_key("a.#"), Err(KeyProblem::Wildcard));
         assert_eq!(check_binding_key("a.#.*"), Ok(()));
-        assert_eq!(check_tag("0123456789abcdef"), Ok(()));
-        assert_eq!(check_tag("0123456789abcdefg"), Err(KeyProblem::TooLong));
-        assert_eq!(check_tag("标签标签标签标签标签标签标签标签"), Ok(()));
+        let n = MAX_MSG_TAG_CHARS;
+        assert_eq!(check_tag(&"a".repeat(n), n), Ok(()));
+        assert_eq!(check_tag(&"a".repeat(n + 1), n), Err(KeyProblem::TooLong));
+        assert_eq!(
+            check_tag(&"标".repeat(n), n),
+            Ok(()),
+            "characters, not bytes"
+        );
         assert_eq!(FilterType::from_int(1), Some(FilterType::Tags));
         assert_eq!(FilterType::from_int(2).map(FilterType::as_int), Some(2));
         assert_eq!(FilterType::from_int(0), None);

@@ -20,20 +20,25 @@
 //!   BindingKeyMissing / RoutingKeyMissing, then message sizes, then uniqueness and quotas
 //!   (subscribe) or TopicHasNoSubscription / NoSubscriptionMatched (publish).
 //! * A protocol, strategy or format the spec does not know (`Other`) answers UndefinedProtocol,
-//!   UndefinedNotifyStrategy or UndefinedNotifyContentFormat. `https://` endpoints are accepted
-//!   for protocol `http` (spec decision), and the scheme may be in any case.
+//!   UndefinedNotifyStrategy or UndefinedNotifyContentFormat. An `http` endpoint must start with
+//!   `http://`, or `https://` where [`Limits::https_endpoints`] allows it (the spec refuses it on
+//!   every profile; cmq-mock can allow it); the scheme may be in any case.
+//! * Names follow the profile's rule ([`Limits::topic_name`], [`Limits::subscription_name`]; a
+//!   queue subscription's endpoint [`Limits::queue_name`]).
 //! * Filter tags given to a routing-key topic's subscription (and binding keys on a tag topic)
 //!   are stored and reported but play no part in matching.
-//! * Publishing: at most 5 message tags (TooManyMsgTags 4000/10720), each ≤ 16 characters; a
-//!   routing key ≤ 64 bytes, ≤ 15 dots (TooManyDelimiters 4000/10691), no wildcards. Subscribing:
-//!   ≤ 5 filter tags (FilterTagNumberExceeded 4000/10490), ≤ 5 binding keys (TooManyBindingKeys
-//!   4000/10680). Lengths and wildcards answer ValueOutOfRange (4000/10350).
-//! * A batch publish with 0 or more than 16 bodies answers BatchSizeOutOfRange (4000/10370); an
-//!   empty body answers MessageBodyEmpty (4000/10120); the batch total counts body bytes only.
+//! * Publishing: too many message tags answer TooManyMsgTags (4000/10720), too many dots in a
+//!   routing key TooManyDelimiters (4000/10691). Subscribing: too many filter tags
+//!   FilterTagNumberExceeded (4000/10490), too many binding keys TooManyBindingKeys (4000/10680).
+//!   Lengths and wildcards answer ValueOutOfRange (4000/10350). The limits are the spec's
+//!   ([`filter`]'s constants).
+//! * A batch publish with no body or more than the batch limit answers BatchSizeOutOfRange
+//!   (4000/10370); an empty body answers MessageBodyEmpty (4000/10120); the batch total counts
+//!   body bytes only.
 //! * A topic's `msg_count` counts messages that at least one `http` subscription still has to
 //!   push; a subscription's counts its queued messages (always 0 for `queue` subscriptions,
 //!   which receive synchronously).
-//! * A topic whose name was deleted less than [`Limits::recreate_block`] (10 s) ago cannot be
+//! * A topic whose name was deleted less than [`Limits::recreate_block`] ago cannot be
 //!   created again (TopicReleasing 6040/10660); a zero block relaxes the rule.
 //! * Topic ids are `topic-` + 10 random lower-case letters/digits, subscription ids
 //!   `subscription-` + 10 of them; message ids are decimal strings from a per-account counter that
@@ -44,10 +49,16 @@
 //!   tag topic they clear the binding keys.
 //!
 //! [`Limits::recreate_block`]: crate::engine::Limits::recreate_block
+//! [`Limits::https_endpoints`]: crate::engine::Limits::https_endpoints
+//! [`Limits::topic_name`]: crate::engine::Limits::topic_name
+//! [`Limits::subscription_name`]: crate::engine::Limits::subscription_name
+//! [`Limits::queue_name`]: crate::engine::Limits::queue_name
 
+mod backlog;
 pub mod deliveries;
 mod fanout;
 pub mod filter;
+pub(crate) mod persist;
 pub mod push;
 mod subscription;
 mod topic;
@@ -59,7 +70,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 
-use self::filter::{FilterType, KeyProblem, MAX_TAGS};
+use self::filter::{FilterType, KeyProblem, MAX_BINDING_KEYS};
 use self::push::PushChannel;
 use super::error::{EngineError, EngineResult, ErrorKind};
 
@@ -227,25 +238,19 @@ pub(crate) fn param(kind: ErrorKind, param: &str) -> EngineError {
     EngineError::with_detail(kind, param)
 }
 
-/// The name rule (spec decision): a letter, then letters, digits, `-` or `_`; ≤ 64 characters.
-pub(crate) fn valid_name(name: &str) -> bool {
-    let mut chars = name.chars();
-    name.len() <= 64
-        && chars.next().is_some_and(|c| c.is_ascii_alphabetic())
-        && chars.all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
-}
+/// The longest `http` endpoint accepted (characters; the spec's `endpoint`).
+pub(crate) const MAX_ENDPOINT_CHARS: usize =
+    cmq_sdk::generated::constraints::subscribe::endpoint::MAX_LEN;
 
-/// The longest `http` endpoint accepted (characters).
-pub(crate) const MAX_ENDPOINT_CHARS: usize = 500;
-
-/// Checks an `http` endpoint: no whitespace (UrlContainsBlank 4510/10570), else `http://` or
-/// `https://` (any case), a URL with a host, ≤ 500 characters (EndpointFormatError 4000/10500).
-pub(crate) fn check_http_endpoint(endpoint: &str) -> EngineResult<()> {
+/// Checks an `http` endpoint: no whitespace (UrlContainsBlank 4510/10570), else `http://` (or
+/// `https://` when `https` allows it; any case), a URL with a host, at most
+/// [`MAX_ENDPOINT_CHARS`] characters (EndpointFormatError 4000/10500).
+pub(crate) fn check_http_endpoint(endpoint: &str, https: bool) -> EngineResult<()> {
     if endpoint.chars().any(char::is_whitespace) {
         return Err(e(ErrorKind::UrlContainsBlank));
     }
     let lower = endpoint.get(..8).unwrap_or(endpoint).to_ascii_lowercase();
-    let scheme_ok = lower.starts_with("http://") || lower.starts_with("https://");
+    let scheme_ok = lower.starts_with("http://") || (https && lower.starts_with("https://"));
     let url_ok =
         reqwest::Url::parse(endpoint).is_ok_and(|u| u.host_str().is_some_and(|h| !h.is_empty()));
     if !scheme_ok || !url_ok || endpoint.chars().count() > MAX_ENDPOINT_CHARS {
@@ -264,11 +269,21 @@ pub(crate) fn random_id(prefix: &str) -> String {
     s
 }
 
-pub(crate) fn check_tags(tags: &[String], too_many: ErrorKind, name: &str) -> EngineResult<()> {
-    if tags.len() > MAX_TAGS {
+/// Checks tags against a limit of `(items, characters)`: too many answers `too_many`, a tag too
+/// long ValueOutOfRange about `name`.
+pub(crate) fn check_tags(
+    tags: &[String],
+    (max_items, max_chars): (usize, usize),
+    too_many: ErrorKind,
+    name: &str,
+) -> EngineResult<()> {
+    if tags.len() > max_items {
         return Err(e(too_many));
     }
-    if tags.iter().any(|t| filter::check_tag(t).is_err()) {
+    if tags
+        .iter()
+        .any(|t| filter::check_tag(t, max_chars).is_err())
+    {
         return Err(param(ErrorKind::ValueOutOfRange, name));
     }
     Ok(())
@@ -282,7 +297,7 @@ pub(crate) fn key_error(problem: KeyProblem, name: &str) -> EngineError {
 }
 
 pub(crate) fn check_binding_keys(keys: &[String]) -> EngineResult<()> {
-    if keys.len() > MAX_TAGS {
+    if keys.len() > MAX_BINDING_KEYS {
         return Err(e(ErrorKind::TooManyBindingKeys));
     }
     for k in keys {

@@ -1,36 +1,43 @@
 //! Push delivery to `http` subscriptions.
 //!
-//! Every `http` subscription owns a [`PushChannel`]: a FIFO of messages waiting to be pushed.
-//! A worker task delivers them **one at a time, in order**: it POSTs the head message and only
-//! moves on once it is delivered (any 2xx), dropped (retries exhausted) or expired (86 400 s
-//! after publishing). The worker exists only while the channel holds messages: the first
-//! message spawns it and it ends when the channel is empty, so idle subscriptions cost no task.
+//! Every `http` subscription owns a [`PushChannel`]: a backlog of messages waiting to be pushed,
+//! in publish order ([`super::backlog`]). A worker task delivers them **one attempt at a time**,
+//! the oldest message that is due first: a message is done once delivered (any 2xx), dropped
+//! (retries exhausted) or expired (the topic's message lifetime after publishing). A message
+//! waiting for a retry does not hold back the messages behind it, unless
+//! [`PushConfig::retry_holds_back`] asks for strictly serial delivery (the spec's
+//! `push_retry_holds_back` fact and decision). The worker exists only while the channel holds
+//! messages: the first message spawns it and it ends when the channel is empty, so idle
+//! subscriptions cost no task.
 //!
 //! Every wait is on the engine [`Clock`]: retry waits use [`Clock::sleep_until`] and the 15 s
 //! push timeout is a race between the request and [`Clock::sleep`], so a test on a manual clock
 //! steps a whole day of retries instantly. (The connect timeout is real time, inside reqwest.)
 //!
-//! Retry schedules ([`retry_delay`]):
-//! * `BACKOFF_RETRY`: 3 retries, each after a uniformly random 10–20 s (millisecond
-//!   granularity, both ends included, drawn from one seeded [`fastrand::Rng`] per [`Pusher`]),
-//!   then the message is dropped and delivery moves on.
-//! * `EXPONENTIAL_DECAY_RETRY`: 176 retries after 1, 2, 4, …, 256, 512, 512, … s (the total of the
-//!   waits is 86 015 s), then the message is dropped.
+//! Retry schedules ([`retry_delay`], numbers from the spec's `push_*` facts):
+//! * `BACKOFF_RETRY`: a few retries, each after a uniformly random wait between the shortest and
+//!   the longest (millisecond granularity, both ends included, drawn from one seeded
+//!   [`fastrand::Rng`] per [`Pusher`]), then the message is dropped and delivery moves on.
+//! * `EXPONENTIAL_DECAY_RETRY`: retries after waits that double from the first up to the
+//!   longest, then stay there (about a day in all), then the message is dropped.
 //!
 //! A retry wait runs from the moment the failed attempt ended (the error status arrived, or the
 //! 15 s timeout fired). A message that reaches its expiry while waiting is logged `Expired` at
 //! that exact instant; a message expiring while an attempt for it is in flight is judged after
-//! the attempt. Messages queued behind the head also expire at their own instant (the channel is
-//! ordered by publish time, so the front is always the next to expire — up to the millisecond
-//! skew between concurrent publishers).
+//! the attempt. Every other message also expires at its own instant (the backlog is ordered by
+//! publish time, so the front is always the next to expire — up to the millisecond skew between
+//! concurrent publishers).
+//!
+//! Bounds: a subscription's backlog holds at most [`PushConfig::max_backlog`] messages (the
+//! oldest not being attempted is dropped, and logged `Dropped`, to make room), and one push
+//! takes at most [`PushConfig::real_time_limit`] of real time even on a manual clock.
 //!
 //! Choices where the reference is silent: a 3xx answer is a failure (redirects are not
 //! followed); the `x-cmq-request-id` is a fresh random id per attempt; the JSON body's
-//! `TopicOwner` is a string; `x-cmq-message-tag` is omitted when the message has no tags (and
+//! `TopicOwner` is a string (spec decision); `x-cmq-message-tag` is omitted when the message has no tags (and
 //! when a tag cannot travel in a header); the reqwest client ignores `HTTP(S)_PROXY` unless
 //! [`PushConfig::use_system_proxy`] is set.
 
-use std::collections::VecDeque;
 use std::pin::pin;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock};
@@ -38,54 +45,88 @@ use std::time::Duration;
 
 use serde::Serialize;
 use tokio::runtime::Handle;
-use tokio::sync::watch;
+use tokio::sync::{Notify, watch};
 
+use cmq_sdk::generated::facts;
 use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 
+use super::backlog::{Backlog, Entry, Next};
 use super::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 use crate::clock::Clock;
 
-/// The `User-Agent` of every push.
-pub const USER_AGENT: &str = "Qcloud Notification Service Agent";
+mod persist;
 
-/// Knobs of push delivery. [`PushConfig::default`] is CMQ's documented behaviour.
+/// The `User-Agent` of every push (the spec's `push_user_agent`).
+pub const USER_AGENT: &str = facts::PUSH_USER_AGENT;
+
+/// How long a push may take to connect, real time: the mock's own setting (the service's
+/// answer timeout, [`PushConfig::timeout`], covers the whole attempt on the engine clock).
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Knobs of push delivery. [`PushConfig::default`] is CMQ's documented behaviour, from the
+/// spec's `push_*` facts.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PushConfig {
-    /// How long an endpoint has to answer, on the engine clock (15 s).
+    /// How long an endpoint has to answer, on the engine clock.
     pub timeout: Duration,
     /// TCP/TLS connect timeout, real time (5 s).
     pub connect_timeout: Duration,
-    /// BACKOFF_RETRY: number of retries after the first attempt (3).
+    /// BACKOFF_RETRY: number of retries after the first attempt.
     pub backoff_retries: u32,
-    /// BACKOFF_RETRY: the shortest wait before a retry (10 s).
+    /// BACKOFF_RETRY: the shortest wait before a retry.
     pub backoff_min: Duration,
-    /// BACKOFF_RETRY: the longest wait before a retry (20 s).
+    /// BACKOFF_RETRY: the longest wait before a retry.
     pub backoff_max: Duration,
-    /// EXPONENTIAL_DECAY_RETRY: number of retries after the first attempt (176).
+    /// EXPONENTIAL_DECAY_RETRY: number of retries after the first attempt.
     pub exponential_retries: u32,
-    /// EXPONENTIAL_DECAY_RETRY: the largest wait (512 s); waits double from 1 s up to it.
+    /// EXPONENTIAL_DECAY_RETRY: the wait before the first retry; later waits double.
+    pub exponential_first: Duration,
+    /// EXPONENTIAL_DECAY_RETRY: the largest wait.
     pub exponential_cap: Duration,
-    /// How long a published message lives before it is discarded undelivered (86 400 s).
+    /// How long a published message lives before it is discarded undelivered.
     pub message_lifetime: Duration,
+    /// Strictly serial delivery: a message waiting for a retry holds back the messages behind
+    /// it. Off by default (the spec's `push_retry_holds_back`): they are pushed meanwhile.
+    pub retry_holds_back: bool,
     /// Seed of the BACKOFF_RETRY jitter; `None` seeds from entropy.
     pub seed: Option<u64>,
     /// Honour `HTTP_PROXY`/`HTTPS_PROXY`/`NO_PROXY` for pushes (off: push straight to the endpoint).
     pub use_system_proxy: bool,
+    /// The most messages one subscription's push backlog holds (10,000). When a message arrives
+    /// at a full backlog, the oldest message not being attempted is dropped and logged
+    /// [`DeliveryOutcome::Dropped`]: a dead endpoint cannot make the mock hold a day of
+    /// publishes.
+    pub max_backlog: usize,
+    /// The longest one push may take in **real** time (120 s), whatever the clock: on a manual
+    /// clock that nobody advances, a hanging endpoint fails as a timeout after this instead of
+    /// stalling its subscription forever.
+    pub real_time_limit: Duration,
 }
+
+fn count(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// The default of [`PushConfig::max_backlog`].
+pub const DEFAULT_PUSH_BACKLOG: usize = 10_000;
 
 impl Default for PushConfig {
     fn default() -> Self {
         Self {
-            timeout: Duration::from_secs(15),
-            connect_timeout: Duration::from_secs(5),
-            backoff_retries: 3,
-            backoff_min: Duration::from_secs(10),
-            backoff_max: Duration::from_secs(20),
-            exponential_retries: 176,
-            exponential_cap: Duration::from_secs(512),
-            message_lifetime: Duration::from_secs(86_400),
+            timeout: facts::PUSH_TIMEOUT,
+            connect_timeout: CONNECT_TIMEOUT,
+            backoff_retries: count(facts::PUSH_BACKOFF_RETRIES),
+            backoff_min: facts::PUSH_BACKOFF_MIN_WAIT,
+            backoff_max: facts::PUSH_BACKOFF_MAX_WAIT,
+            exponential_retries: count(facts::PUSH_EXPONENTIAL_RETRIES),
+            exponential_first: facts::PUSH_EXPONENTIAL_FIRST_WAIT,
+            exponential_cap: facts::PUSH_EXPONENTIAL_MAX_WAIT,
+            message_lifetime: facts::TOPIC_MESSAGE_LIFETIME,
+            retry_holds_back: facts::PUSH_RETRY_HOLDS_BACK,
             seed: None,
             use_system_proxy: false,
+            max_backlog: DEFAULT_PUSH_BACKLOG,
+            real_time_limit: Duration::from_secs(120),
         }
     }
 }
@@ -110,8 +151,12 @@ pub fn retry_delay(
         // EXPONENTIAL_DECAY_RETRY, the default (a strategy the spec does not know never gets
         // this far: subscriptions refuse it).
         _ => (retries_done < config.exponential_retries).then(|| {
-            let doubled = 1u64.checked_shl(retries_done).unwrap_or(u64::MAX);
-            Duration::from_secs(doubled).min(config.exponential_cap)
+            let factor = 1u32.checked_shl(retries_done).unwrap_or(u32::MAX);
+            config
+                .exponential_first
+                .checked_mul(factor)
+                .unwrap_or(Duration::MAX)
+                .min(config.exponential_cap)
         }),
     }
 }
@@ -169,6 +214,7 @@ impl Pusher {
         self.client.get_or_init(|| {
             let mut builder = reqwest::Client::builder()
                 .connect_timeout(self.config.connect_timeout)
+                .timeout(self.config.real_time_limit)
                 .redirect(reqwest::redirect::Policy::none());
             if !self.config.use_system_proxy {
                 builder = builder.no_proxy();
@@ -209,14 +255,14 @@ impl Pusher {
         let mut req = self
             .client()
             .post(ch.endpoint.as_str())
-            .header(reqwest::header::CONTENT_TYPE, "text/plain")
+            .header(reqwest::header::CONTENT_TYPE, facts::PUSH_CONTENT_TYPE)
             .header(reqwest::header::USER_AGENT, USER_AGENT)
-            .header("x-cmq-request-id", request_id)
-            .header("x-cmq-message-id", msg.msg_id.as_str());
+            .header(facts::PUSH_REQUEST_ID_HEADER, request_id)
+            .header(facts::PUSH_MESSAGE_ID_HEADER, msg.msg_id.as_str());
         if !msg.tags.is_empty() {
-            if let Ok(v) = reqwest::header::HeaderValue::from_bytes(msg.tags.join(", ").as_bytes())
-            {
-                req = req.header("x-cmq-message-tag", v);
+            let tags = msg.tags.join(facts::PUSH_TAG_SEPARATOR);
+            if let Ok(v) = reqwest::header::HeaderValue::from_bytes(tags.as_bytes()) {
+                req = req.header(facts::PUSH_MESSAGE_TAG_HEADER, v);
             }
         }
         let request = req.body(body).send();
@@ -224,6 +270,7 @@ impl Pusher {
             biased;
             r = request => match r {
                 Ok(resp) => Ok(resp.status().as_u16()),
+                Err(e) if e.is_timeout() => Err(PushFailure::Timeout),
                 Err(e) => Err(PushFailure::Transport(describe(&e))),
             },
             _ = self.clock.sleep(self.config.timeout) => Err(PushFailure::Timeout),
@@ -322,48 +369,19 @@ pub struct PushSettings {
     pub format: NotifyContentFormat,
 }
 
-struct Entry {
-    msg: Arc<PushMessage>,
-    attempts: u32,
-}
-
-#[derive(Default)]
-struct PushQueue {
-    items: VecDeque<Entry>,
-    worker_running: bool,
-    stopped: bool,
-}
-
-impl PushQueue {
-    /// Removes the expired entries at the front, from index `from` on.
-    fn expire(&mut self, from: usize, now_ms: u64) -> Vec<Entry> {
-        let mut out = Vec::new();
-        while self
-            .items
-            .get(from)
-            .is_some_and(|e| e.msg.expires_ms <= now_ms)
-        {
-            if let Some(e) = self.items.remove(from) {
-                out.push(e);
-            }
-        }
-        out
-    }
-
-    fn next_expiry(&self, from: usize) -> Option<u64> {
-        self.items.get(from).map(|e| e.msg.expires_ms)
-    }
-}
-
-/// The push queue and worker of one `http` subscription.
+/// The backlog and worker of one `http` subscription.
 pub struct PushChannel {
     owner: String,
     topic: String,
     subscription: String,
     endpoint: String,
     settings: Mutex<PushSettings>,
-    queue: Mutex<PushQueue>,
+    queue: Mutex<Backlog>,
+    /// Wakes a worker waiting for a retry when a message arrives.
+    arrived: Notify,
     stop: watch::Sender<bool>,
+    /// Where the backlog is written, with a data directory.
+    persist: OnceLock<persist::Persist>,
 }
 
 impl std::fmt::Debug for PushChannel {
@@ -393,13 +411,15 @@ impl PushChannel {
             subscription,
             endpoint,
             settings: Mutex::new(settings),
-            queue: Mutex::new(PushQueue::default()),
+            queue: Mutex::new(Backlog::default()),
+            arrived: Notify::new(),
             stop: watch::channel(false).0,
+            persist: OnceLock::new(),
         })
     }
 
-    fn lock_queue(&self) -> MutexGuard<'_, PushQueue> {
-        // Every critical section leaves the queue consistent; a poisoned lock is still usable.
+    fn lock_queue(&self) -> MutexGuard<'_, Backlog> {
+        // Every critical section leaves the backlog consistent; a poisoned lock is still usable.
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
 
@@ -418,13 +438,15 @@ impl PushChannel {
 
     /// Messages still waiting to be pushed (including one being attempted).
     pub fn pending(&self) -> usize {
-        self.lock_queue().items.len()
+        self.lock_queue().len()
     }
 
     /// Queues `msg` and starts the worker if it is not running. A stopped channel releases the
-    /// message at once. Without a tokio runtime the message waits until a later enqueue made
-    /// inside one starts the worker.
+    /// message at once. A full backlog ([`PushConfig::max_backlog`]) first drops its oldest
+    /// message not being attempted (logged [`DeliveryOutcome::Dropped`]). Without a tokio
+    /// runtime the message waits until a later enqueue made inside one starts the worker.
     pub fn enqueue(self: &Arc<Self>, msg: Arc<PushMessage>, pusher: &Arc<Pusher>) {
+        let dropped;
         let spawn_on = {
             let mut q = self.lock_queue();
             if q.stopped {
@@ -432,8 +454,14 @@ impl PushChannel {
                 msg.release();
                 return;
             }
-            q.items.push_back(Entry { msg, attempts: 0 });
+            self.persist_put(&msg);
+            let now = pusher.clock.now_ms();
+            dropped = q.push_capped(msg, pusher.config.max_backlog, now);
+            if let Some(e) = &dropped {
+                self.persist_done(&e.msg.msg_id);
+            }
             if q.worker_running {
+                self.arrived.notify_one();
                 None
             } else {
                 let rt = pusher.runtime();
@@ -441,6 +469,16 @@ impl PushChannel {
                 rt
             }
         };
+        if let Some(e) = dropped {
+            e.msg.release();
+            let now = pusher.clock.now_ms();
+            pusher.log.record(self.record(
+                &e.msg.msg_id,
+                e.attempts,
+                now,
+                DeliveryOutcome::Dropped,
+            ));
+        }
         if let Some(rt) = spawn_on {
             rt.spawn(self.clone().run(pusher.clone()));
         }
@@ -455,7 +493,7 @@ impl PushChannel {
                 return;
             }
             q.stopped = true;
-            std::mem::take(&mut q.items)
+            q.take_all()
         };
         for e in drained {
             e.msg.release();
@@ -489,6 +527,7 @@ impl PushChannel {
 
     fn log_expired(&self, pusher: &Pusher, expired: Vec<Entry>, now_ms: u64) {
         for e in expired {
+            self.persist_done(&e.msg.msg_id);
             e.msg.release();
             pusher.log.record(self.record(
                 &e.msg.msg_id,
@@ -499,15 +538,14 @@ impl PushChannel {
         }
     }
 
-    /// Removes the head if it is still `msg` (it is, unless the channel stopped). `None` when
-    /// the channel stopped.
-    fn pop_head(&self, msg: &Arc<PushMessage>) -> Option<()> {
+    /// Removes `msg` (done with: delivered or dropped). `None` when the channel stopped.
+    fn finish(&self, msg: &Arc<PushMessage>) -> Option<()> {
         let mut q = self.lock_queue();
         if q.stopped {
             return None;
         }
-        if q.items.front().is_some_and(|e| Arc::ptr_eq(&e.msg, msg)) {
-            q.items.pop_front();
+        if q.remove(msg) {
+            self.persist_done(&msg.msg_id);
             drop(q);
             msg.release();
         }
@@ -518,40 +556,34 @@ impl PushChannel {
         self.lock_queue().stopped
     }
 
-    /// Expires what is due and takes the head for one more attempt; `None` (with the worker
-    /// marked as gone) when the channel is empty or stopped.
-    fn take_head(&self, pusher: &Pusher) -> Option<(Arc<PushMessage>, u32)> {
+    /// Expires what is due and decides the next step; [`Next::Empty`] (with the worker marked
+    /// as gone) when the channel is empty or stopped.
+    fn next_step(&self, pusher: &Pusher) -> Next {
         let now = pusher.clock.now_ms();
-        let (expired, head) = {
+        let (expired, next) = {
             let mut q = self.lock_queue();
             if q.stopped {
                 q.worker_running = false;
-                return None;
+                return Next::Empty;
             }
-            let expired = q.expire(0, now);
-            let head = match q.items.front_mut() {
-                Some(e) => {
-                    e.attempts += 1;
-                    Some((e.msg.clone(), e.attempts))
-                }
-                None => {
-                    q.worker_running = false;
-                    None
-                }
-            };
-            (expired, head)
+            let expired = q.expire(now, None);
+            let next = q.next(now, pusher.config.retry_holds_back);
+            if next == Next::Empty {
+                q.worker_running = false;
+            }
+            (expired, next)
         };
         self.log_expired(pusher, expired, now);
-        head
+        next
     }
 
-    /// One attempt at the head; messages behind it keep expiring on time meanwhile. Returns
-    /// the result and the attempt's record (outcome still to fill in); `None` once stopped.
+    /// One attempt at `msg`; the other messages keep expiring on time meanwhile. Returns the
+    /// result and the attempt's record (outcome still to fill in); `None` once stopped.
     async fn attempt(
         &self,
         pusher: &Pusher,
         stop: &mut watch::Receiver<bool>,
-        msg: &PushMessage,
+        msg: &Arc<PushMessage>,
         attempt: u32,
     ) -> Option<(Result<u16, PushFailure>, DeliveryRecord)> {
         let clock = &pusher.clock;
@@ -560,7 +592,7 @@ impl PushChannel {
         let started = clock.now_ms();
         let mut send = pin!(pusher.send(self, msg, &settings.format, &request_id));
         let result = loop {
-            let next_exp = self.lock_queue().next_expiry(1);
+            let next_exp = self.lock_queue().next_expiry(Some(msg));
             let exp_sleep = async {
                 match next_exp {
                     Some(t) => clock.sleep_until(t).await,
@@ -573,7 +605,7 @@ impl PushChannel {
                 r = &mut send => break r,
                 _ = exp_sleep => {
                     let now = clock.now_ms();
-                    let expired = self.lock_queue().expire(1, now);
+                    let expired = self.lock_queue().expire(now, Some(msg));
                     self.log_expired(pusher, expired, now);
                 }
             }
@@ -588,81 +620,78 @@ impl PushChannel {
         Some((result, rec))
     }
 
-    /// Waits until `next_at` for the retry, expiring the head or the messages behind it when
-    /// they are due. `None` once stopped.
-    async fn wait_retry(
+    /// Logs an attempt's outcome and settles `msg`: delivered and dropped messages leave the
+    /// backlog, a failed one gets the time of its retry. `None` once stopped.
+    fn settle(
         &self,
         pusher: &Pusher,
-        stop: &mut watch::Receiver<bool>,
         msg: &Arc<PushMessage>,
-        next_at: u64,
+        attempt: u32,
+        result: Result<u16, PushFailure>,
+        mut rec: DeliveryRecord,
     ) -> Option<()> {
-        let clock = &pusher.clock;
-        loop {
-            let now = clock.now_ms();
-            let (expired, head_gone, wake) = {
-                let mut q = self.lock_queue();
-                if q.stopped {
-                    return None;
-                }
-                let expired = q.expire(0, now);
-                let head_gone = expired.iter().any(|e| Arc::ptr_eq(&e.msg, msg));
-                let wake = q.next_expiry(0).map_or(next_at, |t| t.min(next_at));
-                (expired, head_gone, wake)
-            };
-            self.log_expired(pusher, expired, now);
-            if head_gone || now >= next_at {
+        let ended = rec.time_ms;
+        let failure = match result {
+            Ok(status) if (200..300).contains(&status) => {
+                self.finish(msg)?;
+                rec.outcome = DeliveryOutcome::Delivered { status };
+                pusher.log.record(rec);
                 return Some(());
             }
-            tokio::select! {
-                biased;
-                _ = stop.wait_for(|s| *s) => return None,
-                _ = clock.sleep_until(wake) => {}
+            Ok(status) => PushFailure::Status(status),
+            Err(f) => f,
+        };
+        let strategy = self.settings().strategy;
+        rec.outcome = DeliveryOutcome::Failed(failure);
+        let Some(delay) = pusher.next_delay(&strategy, attempt - 1) else {
+            pusher.log.record(rec);
+            self.finish(msg)?;
+            let dropped = self.record(&msg.msg_id, attempt, ended, DeliveryOutcome::Dropped);
+            pusher.log.record(dropped);
+            return Some(());
+        };
+        let next_at = ended.saturating_add(ms(delay));
+        rec.next_attempt_ms = Some(next_at);
+        let stopped = {
+            let mut q = self.lock_queue();
+            if !q.stopped {
+                q.set_due(msg, next_at);
+                // Before the record: whoever sees the failure logged finds its retry stored.
+                self.persist_retry(&msg.msg_id, attempt, next_at);
             }
+            q.stopped
+        };
+        pusher.log.record(rec);
+        if stopped {
+            return None;
         }
+        Some(())
     }
 
-    /// The worker: delivers the head, retries, moves on; ends when the queue is empty or on stop.
+    /// The worker: attempts whatever is due, waits for the next retry, expiry or arrival; ends
+    /// when the backlog is empty or on stop.
     async fn run(self: Arc<Self>, pusher: Arc<Pusher>) {
         let mut stop = self.stop.subscribe();
-        while let Some((msg, attempt)) = self.take_head(&pusher) {
-            let Some((result, mut rec)) = self.attempt(&pusher, &mut stop, &msg, attempt).await
-            else {
-                return;
-            };
-            let ended = rec.time_ms;
-            let failure = match result {
-                Ok(status) if (200..300).contains(&status) => {
-                    if self.pop_head(&msg).is_none() {
+        loop {
+            match self.next_step(&pusher) {
+                Next::Empty => return,
+                Next::WaitUntil(at) => {
+                    tokio::select! {
+                        biased;
+                        _ = stop.wait_for(|s| *s) => return,
+                        _ = pusher.clock.sleep_until(at) => {}
+                        _ = self.arrived.notified() => {}
+                    }
+                }
+                Next::Attempt(msg, attempt) => {
+                    let Some((result, rec)) = self.attempt(&pusher, &mut stop, &msg, attempt).await
+                    else {
+                        return;
+                    };
+                    if self.settle(&pusher, &msg, attempt, result, rec).is_none() {
                         return;
                     }
-                    rec.outcome = DeliveryOutcome::Delivered { status };
-                    pusher.log.record(rec);
-                    continue;
                 }
-                Ok(status) => PushFailure::Status(status),
-                Err(f) => f,
-            };
-            let strategy = self.settings().strategy;
-            rec.outcome = DeliveryOutcome::Failed(failure);
-            let Some(delay) = pusher.next_delay(&strategy, attempt - 1) else {
-                pusher.log.record(rec);
-                if self.pop_head(&msg).is_none() {
-                    return;
-                }
-                let dropped = self.record(&msg.msg_id, attempt, ended, DeliveryOutcome::Dropped);
-                pusher.log.record(dropped);
-                continue;
-            };
-            let next_at = ended.saturating_add(ms(delay));
-            rec.next_attempt_ms = Some(next_at);
-            pusher.log.record(rec);
-            if self
-                .wait_retry(&pusher, &mut stop, &msg, next_at)
-                .await
-                .is_none()
-            {
-                return;
             }
         }
     }

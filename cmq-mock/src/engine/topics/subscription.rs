@@ -4,29 +4,32 @@ use std::sync::{Arc, Mutex};
 
 use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 
-use super::filter::FilterType;
+use super::filter::{FilterType, MAX_FILTER_TAG_CHARS, MAX_FILTER_TAGS};
 use super::push::{PushChannel, PushSettings};
 use super::types::{Subscribe, SubscriptionAttributes, SubscriptionSummary, SubscriptionUpdate};
 use super::{
     SubState, Subscription, check_binding_keys, check_http_endpoint, check_tags, default_format, e,
-    matches_search, random_id, valid_name,
+    matches_search, random_id,
 };
-use crate::engine::Account;
 use crate::engine::error::{EngineResult, ErrorKind};
 use crate::engine::types::Page;
+use crate::engine::{Account, Limits};
+
+/// The filter tags' limit: (items, characters).
+const FILTER_TAGS: (usize, usize) = (MAX_FILTER_TAGS, MAX_FILTER_TAG_CHARS);
 
 /// The parameter checks of a subscription (before any state is looked at); its content format.
-fn checked_format(req: &Subscribe) -> EngineResult<NotifyContentFormat> {
-    if !valid_name(&req.name) {
+fn checked_format(limits: &Limits, req: &Subscribe) -> EngineResult<NotifyContentFormat> {
+    if !limits.subscription_name.allows(&req.name) {
         return Err(e(ErrorKind::SubscriptionNameFormat));
     }
     let is_queue = req.protocol == Protocol::Queue;
     if is_queue {
-        if !valid_name(&req.endpoint) {
+        if !limits.queue_name.allows(&req.endpoint) {
             return Err(e(ErrorKind::EndpointFormatError));
         }
     } else {
-        check_http_endpoint(&req.endpoint)?;
+        check_http_endpoint(&req.endpoint, limits.https_endpoints)?;
     }
     let format = req
         .notify_content_format
@@ -36,6 +39,7 @@ fn checked_format(req: &Subscribe) -> EngineResult<NotifyContentFormat> {
     }
     check_tags(
         &req.filter_tags,
+        FILTER_TAGS,
         ErrorKind::FilterTagNumberExceeded,
         "filterTag",
     )?;
@@ -55,7 +59,7 @@ impl Account {
     /// IllegalEndpoint 4000/10630 (no such queue); SubscriptionAlreadyExists 4490/10470;
     /// SubscriptionQuotaExceeded 4500/10480.
     pub fn subscribe(&self, topic: &str, req: &Subscribe) -> EngineResult<String> {
-        let format = checked_format(req)?;
+        let format = checked_format(self.limits(), req)?;
         let is_queue = req.protocol == Protocol::Queue;
         let t = self.topics.get(topic)?;
         if t.filter_type == FilterType::Routing && req.binding_keys.is_empty() {
@@ -103,6 +107,9 @@ impl Account {
             }),
             push,
         }));
+        if let Some(s) = st.subs.last() {
+            self.log_subscription(&t, s, &s.lock());
+        }
         Ok(id)
     }
 
@@ -122,6 +129,7 @@ impl Account {
         if let Some(ch) = &removed.push {
             ch.stop();
         }
+        self.log_unsubscribed(&removed);
         Ok(())
     }
 
@@ -185,7 +193,12 @@ impl Account {
         update: &SubscriptionUpdate,
     ) -> EngineResult<()> {
         if let Some(tags) = &update.filter_tags {
-            check_tags(tags, ErrorKind::FilterTagNumberExceeded, "filterTag")?;
+            check_tags(
+                tags,
+                FILTER_TAGS,
+                ErrorKind::FilterTagNumberExceeded,
+                "filterTag",
+            )?;
         }
         if let Some(keys) = &update.binding_keys {
             check_binding_keys(keys)?;
@@ -221,6 +234,7 @@ impl Account {
                 format: st.format,
             });
         }
+        self.log_subscription(&t, &s, &st);
         Ok(())
     }
 
@@ -231,10 +245,11 @@ impl Account {
         topic: &str,
         subscription: &str,
     ) -> EngineResult<()> {
-        let (_, s) = self.topics.subscription(topic, subscription)?;
+        let (t, s) = self.topics.subscription(topic, subscription)?;
         let mut st = s.lock();
         st.filter_tags.clear();
         st.modify_ms = self.clock().now_ms();
+        self.log_subscription(&t, &s, &st);
         Ok(())
     }
 }

@@ -8,7 +8,7 @@ use super::types::{
     CREATE_UIN, CreateTopic, DEFAULT_TOPIC_MSG_SIZE, MAX_TOPIC_MSG_SIZE, MIN_TOPIC_MSG_SIZE,
     TOPIC_QPS, TopicAttributes, TopicSummary,
 };
-use super::{Topic, TopicState, e, matches_search, param, random_id, valid_name};
+use super::{Topic, TopicState, e, matches_search, param, random_id};
 use crate::engine::error::{EngineResult, ErrorKind};
 use crate::engine::types::Page;
 use crate::engine::{Account, ms_of};
@@ -24,11 +24,11 @@ fn msg_size(v: i64) -> EngineResult<u64> {
 impl Account {
     /// Creates a topic; returns its id.
     ///
-    /// Errors: TopicNameFormat 4000/10590, ValueOutOfRange 4000/10350 (maxMsgSize outside
-    /// 1024..=1048576, filterType not 1/2), TopicAlreadyExists 4460/10550 (case-insensitive),
+    /// Errors: TopicNameFormat 4000/10590 (the profile's name rule), ValueOutOfRange 4000/10350
+    /// (maxMsgSize outside the spec's range, filterType not 1/2), TopicAlreadyExists 4460/10550 (case-insensitive),
     /// TopicReleasing 6040/10660, TopicQuotaExceeded 4450/10610.
     pub fn create_topic(&self, req: &CreateTopic) -> EngineResult<String> {
-        if !valid_name(&req.name) {
+        if !self.limits().topic_name.allows(&req.name) {
             return Err(e(ErrorKind::TopicNameFormat));
         }
         let max_msg_size = req
@@ -75,6 +75,9 @@ impl Account {
                 }),
             }),
         );
+        if let Some(t) = map.get(&req.name.to_lowercase()) {
+            self.log_topic(t, &t.lock());
+        }
         Ok(id)
     }
 
@@ -128,6 +131,7 @@ impl Account {
             st.max_msg_size = size;
         }
         st.modify_ms = self.clock().now_ms();
+        self.log_topic(&t, &st);
         Ok(())
     }
 
@@ -149,6 +153,7 @@ impl Account {
         map.remove(&key);
         let now = self.clock().now_ms();
         self.topics.deleted().insert(key, now);
+        self.log_topic_deleted(&t, now);
         Ok(())
     }
 }

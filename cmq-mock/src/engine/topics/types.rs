@@ -2,27 +2,29 @@
 //! milliseconds; the enumerated values are the generated [`Protocol`], [`NotifyStrategy`] and
 //! [`NotifyContentFormat`] (a protocol adapter parses the wire text into them).
 
+use cmq_sdk::generated::constraints::create_topic::max_msg_size as topic_size;
 use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 
 /// The appId (`topicOwner`) of the engine's default account.
 pub const DEFAULT_APP_ID: &str = "1250000000";
 /// The uin every account reports as `createUin` of its topics.
 pub const CREATE_UIN: u64 = 100_000_000_001;
-/// The `qps` a topic reports (not enforced).
-pub const TOPIC_QPS: u64 = 5_000;
-/// The smallest topic maxMsgSize accepted.
-pub const MIN_TOPIC_MSG_SIZE: u64 = 1_024;
-/// The largest topic maxMsgSize accepted (the spec's decision).
-pub const MAX_TOPIC_MSG_SIZE: u64 = 1_048_576;
-/// A topic's maxMsgSize when its creation leaves it out.
-pub const DEFAULT_TOPIC_MSG_SIZE: u64 = 65_536;
+/// The `qps` a topic reports (not enforced; the spec's `default_qps`).
+pub const TOPIC_QPS: u64 = cmq_sdk::generated::facts::DEFAULT_QPS as u64;
+/// The smallest topic maxMsgSize accepted (the spec's).
+pub const MIN_TOPIC_MSG_SIZE: u64 = topic_size::MIN as u64;
+/// The largest topic maxMsgSize accepted (the spec's).
+pub const MAX_TOPIC_MSG_SIZE: u64 = topic_size::MAX as u64;
+/// A topic's maxMsgSize when its creation leaves it out (the spec's default).
+pub const DEFAULT_TOPIC_MSG_SIZE: u64 = topic_size::DEFAULT as u64;
 
 /// Topic creation parameters.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CreateTopic {
     /// The name.
     pub name: String,
-    /// The largest body (1024..=1048576, default 65536).
+    /// The largest body (the spec's range of CreateTopic's maxMsgSize; its default when left
+    /// out).
     pub max_msg_size: Option<i64>,
     /// 1: tags, 2: routing keys (default 1).
     pub filter_type: Option<i64>,
@@ -48,7 +50,7 @@ pub struct TopicAttributes {
     pub msg_count: u64,
     /// The largest body accepted.
     pub max_msg_size: u64,
-    /// How long a message waits for delivery before it is dropped, in seconds (86 400).
+    /// How long a message waits for delivery before it is dropped, in seconds.
     pub msg_retention_seconds: u64,
     /// When it was created (Unix ms).
     pub create_time_ms: u64,
@@ -75,9 +77,9 @@ pub struct Subscribe {
     pub notify_strategy: Option<NotifyStrategy>,
     /// The push body format (default JSON for http, SIMPLIFIED for queue).
     pub notify_content_format: Option<NotifyContentFormat>,
-    /// Filter tags (at most 5).
+    /// Filter tags.
     pub filter_tags: Vec<String>,
-    /// Binding keys (at most 5; required on routing-key topics).
+    /// Binding keys (required on routing-key topics).
     pub binding_keys: Vec<String>,
 }
 

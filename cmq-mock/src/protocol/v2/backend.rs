@@ -6,8 +6,10 @@ use std::sync::Arc;
 
 use cmq_sdk::enums::{Open, WireEnum};
 use cmq_sdk::error::BatchItemError;
+use cmq_sdk::generated::actions::Action;
 use cmq_sdk::generated::errors::ErrorId;
 use cmq_sdk::generated::ops::*;
+use cmq_sdk::generated::profiles::Profile;
 use cmq_sdk::generated::types::{
     self as wire, MessageInfo, MsgIdItem, QueueListItem, SubscriptionListItem, TopicListItem,
 };
@@ -18,9 +20,6 @@ use crate::engine::{
     SubscriptionUpdate,
 };
 use crate::generated::service::CmqService;
-
-/// The page size of a list call that gives no `limit`.
-const DEFAULT_LIMIT: usize = 20;
 
 fn engine_err(e: EngineError) -> ServiceError {
     ServiceError::new(e.kind.error_id())
@@ -55,10 +54,14 @@ fn usize_of(x: i64) -> usize {
     usize::try_from(x.max(0)).unwrap_or(usize::MAX)
 }
 
-fn page_of(offset: Option<i64>, limit: Option<i64>) -> (usize, usize) {
+/// The page a list call asks for: its offset and limit, else the action's defaults (the spec's
+/// paging, [`Action::paging`]).
+fn page_of(action: Action, offset: Option<i64>, limit: Option<i64>) -> (usize, usize) {
+    let paging = action.paging();
+    let default = |f: fn(&cmq_sdk::constraints::Paging) -> i64| paging.as_ref().map_or(0, f);
     (
-        offset.map_or(0, usize_of),
-        limit.map_or(DEFAULT_LIMIT, usize_of),
+        usize_of(offset.unwrap_or_else(|| default(|p| p.default_offset))),
+        usize_of(limit.unwrap_or_else(|| default(|p| p.default_limit))),
     )
 }
 
@@ -100,9 +103,15 @@ fn dlq_in(p: Option<wire::DeadLetterPolicy>) -> Option<engine::DeadLetterPolicy>
     })
 }
 
-fn dlq_out(p: &Option<engine::DeadLetterPolicy>) -> Option<wire::DeadLetterPolicy> {
+/// A queue's dead-letter policy as answers carry it: the dead-letter queue by its **id**, as the
+/// documentation of GetQueueAttributes says (spec decision `deadLetterPolicy in answers`; the
+/// engine keeps the name, which requests use). A queue that vanished meanwhile keeps its name.
+fn dlq_out(a: &Account, p: &Option<engine::DeadLetterPolicy>) -> Option<wire::DeadLetterPolicy> {
     p.as_ref().map(|p| wire::DeadLetterPolicy {
-        dead_letter_queue: Some(p.dead_letter_queue.clone()),
+        dead_letter_queue: Some(
+            a.queue(&p.dead_letter_queue)
+                .map_or_else(|| p.dead_letter_queue.clone(), |q| q.queue_id().to_owned()),
+        ),
         policy: Some(i64::from(p.policy)),
         max_receive_count: p.max_receive_count.map(i64::from),
         max_time_to_live: p.max_time_to_live.map(i64::from),
@@ -197,6 +206,7 @@ fn batch_delete_answer(
         error,
         subject: None,
         error_list: failed,
+        detail: None,
     })
 }
 
@@ -248,6 +258,11 @@ impl Backend {
 }
 
 impl CmqService for Backend {
+    /// The engine's profile: requests are validated with its constraint table.
+    fn profile(&self) -> Profile {
+        self.engine.limits().profile
+    }
+
     async fn create_queue(
         &self,
         ctx: &RequestContext,
@@ -274,7 +289,7 @@ impl CmqService for Backend {
         ctx: &RequestContext,
         i: ListQueueInput,
     ) -> Result<ListQueueOutput, ServiceError> {
-        let (o, l) = page_of(i.offset, i.limit);
+        let (o, l) = page_of(Action::ListQueue, i.offset, i.limit);
         let page = self.on(ctx, |a| Ok(a.list_queues(i.search_word.as_deref(), o, l)))?;
         let (total_count, queue_list) = queue_list(page);
         Ok(ListQueueOutput {
@@ -289,7 +304,11 @@ impl CmqService for Backend {
         i: GetQueueAttributesInput,
     ) -> Result<GetQueueAttributesOutput, ServiceError> {
         let name = req(i.queue_name, "queueName")?;
-        let a = self.on(ctx, |a| a.get_queue_attributes(&name))?;
+        let (a, dlq) = self.on(ctx, |acc| {
+            let a = acc.get_queue_attributes(&name)?;
+            let dlq = dlq_out(acc, &a.config.dead_letter_policy);
+            Ok((a, dlq))
+        })?;
         let (c, n) = (&a.config, &a.counters);
         Ok(GetQueueAttributesOutput {
             max_msg_heap_num: int(c.max_msg_heap_num),
@@ -305,7 +324,7 @@ impl CmqService for Backend {
             rewind_msg_num: int(n.rewind_msg_num),
             min_msg_time: secs(n.min_msg_time_ms),
             delay_msg_num: int(n.delay_msg_num),
-            dead_letter_policy: dlq_out(&c.dead_letter_policy),
+            dead_letter_policy: dlq,
             queue_name: Some(a.queue_name),
             queue_id: Some(a.queue_id),
         })
@@ -318,7 +337,11 @@ impl CmqService for Backend {
     ) -> Result<SetQueueAttributesOutput, ServiceError> {
         let name = req(i.queue_name, "queueName")?;
         let update = queue_params!(i);
-        let a = self.on(ctx, |a| a.set_queue_attributes(&name, &update))?;
+        let (a, dlq) = self.on(ctx, |acc| {
+            let a = acc.set_queue_attributes(&name, &update)?;
+            let dlq = dlq_out(acc, &a.config.dead_letter_policy);
+            Ok((a, dlq))
+        })?;
         let c = &a.config;
         Ok(SetQueueAttributesOutput {
             max_msg_heap_num: Some(int(c.max_msg_heap_num)),
@@ -327,7 +350,7 @@ impl CmqService for Backend {
             max_msg_size: Some(i64::from(c.max_msg_size)),
             msg_retention_seconds: Some(i64::from(c.msg_retention_seconds)),
             rewind_seconds: Some(i64::from(c.rewind_seconds)),
-            dead_letter_policy: dlq_out(&c.dead_letter_policy),
+            dead_letter_policy: dlq,
             queue_id: Some(a.queue_id),
         })
     }
@@ -350,7 +373,7 @@ impl CmqService for Backend {
         i: ListDeadLetterSourceQueuesInput,
     ) -> Result<ListDeadLetterSourceQueuesOutput, ServiceError> {
         let dlq = req(i.dead_letter_queue_name, "deadLetterQueueName")?;
-        let (o, l) = page_of(i.offset, i.limit);
+        let (o, l) = page_of(Action::ListDeadLetterSourceQueues, i.offset, i.limit);
         let word = i.search_word.as_deref();
         let page = self.on(ctx, |a| a.list_dead_letter_source_queues(&dlq, word, o, l))?;
         let (total_count, queue_list) = queue_list(page);
@@ -490,7 +513,7 @@ impl CmqService for Backend {
         ctx: &RequestContext,
         i: ListTopicInput,
     ) -> Result<ListTopicOutput, ServiceError> {
-        let (o, l) = page_of(i.offset, i.limit);
+        let (o, l) = page_of(Action::ListTopic, i.offset, i.limit);
         let page = self.on(ctx, |a| Ok(a.list_topics(i.search_word.as_deref(), o, l)))?;
         Ok(ListTopicOutput {
             total_count: count(page.total_count),
@@ -612,7 +635,7 @@ impl CmqService for Backend {
         i: ListSubscriptionByTopicInput,
     ) -> Result<ListSubscriptionByTopicOutput, ServiceError> {
         let topic = req(i.topic_name, "topicName")?;
-        let (o, l) = page_of(i.offset, i.limit);
+        let (o, l) = page_of(Action::ListSubscriptionByTopic, i.offset, i.limit);
         let word = i.search_word.as_deref();
         let page = self.on(ctx, |a| a.list_subscriptions(&topic, word, o, l))?;
         let list = page.items.into_iter().map(|s| SubscriptionListItem {

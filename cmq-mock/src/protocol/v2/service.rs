@@ -45,6 +45,9 @@ pub struct ServiceError {
     pub subject: Option<String>,
     /// Per-item failures (BatchDeleteMessage's `errorList`).
     pub error_list: Vec<BatchItemError>,
+    /// Said after the documented text, after `: ` (for the mock's own limits, where the
+    /// documented text alone would not tell the client what to change).
+    pub detail: Option<String>,
 }
 
 impl ServiceError {
@@ -54,6 +57,7 @@ impl ServiceError {
             error,
             subject: None,
             error_list: Vec::new(),
+            detail: None,
         }
     }
 
@@ -63,7 +67,14 @@ impl ServiceError {
             error,
             subject: Some(subject.into()),
             error_list: Vec::new(),
+            detail: None,
         }
+    }
+
+    /// This error with `detail` said after its documented text (`(module)text: detail`).
+    pub fn with_detail(mut self, detail: impl Into<String>) -> Self {
+        self.detail = Some(detail.into());
+        self
     }
 
     /// The answer to a broken constraint (used by the generated dispatcher).
@@ -73,14 +84,18 @@ impl ServiceError {
         Self::about(v.error, base)
     }
 
-    /// The message as sent: `(module)text`, with `%s` filled in.
+    /// The message as sent: `(module)text`, with `%s` filled in, then `: detail` when there is
+    /// one.
     pub fn message(&self) -> String {
         let text = self.error.message();
         let text = match &self.subject {
             Some(s) => text.replace("%s", s),
             None => text.to_owned(),
         };
-        format!("({}){}", self.error.module(), text)
+        match &self.detail {
+            Some(d) => format!("({}){text}: {d}", self.error.module()),
+            None => format!("({}){text}", self.error.module()),
+        }
     }
 
     /// The JSON envelope of this error.
@@ -155,6 +170,12 @@ mod tests {
         assert_eq!(
             body,
             r#"{"code":4000,"message":"(10390)lacked of required parameter queueName","requestId":"r-1"}"#
+        );
+        let e = ServiceError::new(ErrorId::InvalidRequestParameters)
+            .with_detail("more than 256 parameters in one request");
+        assert_eq!(
+            e.message(),
+            "(10000)invalid request parameters: more than 256 parameters in one request"
         );
     }
 }

@@ -12,12 +12,13 @@ use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 
 use super::T0;
 use crate::clock::Clock;
-use crate::engine::topics::{check_http_endpoint, valid_name};
+use crate::engine::topics::check_http_endpoint;
 use crate::engine::{
     Account, CreateTopic, DeliveryLog, DeliveryRecord, Engine, EngineError, ErrorKind, Limits,
     PushConfig, Subscribe,
 };
 use ErrorKind as K;
+use cmq_sdk::generated::profiles::Profile;
 
 const WAIT: Duration = Duration::from_secs(20);
 const QUIET: Duration = Duration::from_millis(150);
@@ -58,6 +59,19 @@ fn harness() -> H {
         Limits::default(),
         PushConfig {
             seed: Some(42),
+            ..PushConfig::default()
+        },
+    )
+}
+
+/// [`harness`] with strictly serial pushes: a message waiting for a retry holds back the
+/// messages behind it (`PushConfig::retry_holds_back`).
+fn serial_harness() -> H {
+    harness_with(
+        Limits::default(),
+        PushConfig {
+            seed: Some(42),
+            retry_holds_back: true,
             ..PushConfig::default()
         },
     )
@@ -186,6 +200,7 @@ fn error_codes_match_the_reference() {
         (K::TopicNameFormat, 4000, 10590),
         (K::SubscriptionNameFormat, 4000, 10580),
         (K::BatchSizeOutOfRange, 4000, 10370),
+        (K::DelaySecondsOutOfRange, 4000, 10692),
         (K::MessageBodyEmpty, 4000, 10120),
         (K::ValueOutOfRange, 4000, 10350),
         (K::InternalError, 6000, 10050),
@@ -252,38 +267,36 @@ fn enumerated_values_are_closed_at_the_edge() {
 }
 
 #[test]
-fn names_and_endpoints() {
-    assert!(valid_name("a"));
-    assert!(valid_name("Topic-1_x"));
-    assert!(valid_name(&"a".repeat(64)));
-    assert!(!valid_name(&"a".repeat(65)));
-    assert!(!valid_name(""));
-    assert!(!valid_name("1abc"));
-    assert!(!valid_name("a.b"));
-    assert!(!valid_name("a b"));
-    assert!(check_http_endpoint("http://127.0.0.1:8080/path?x=1").is_ok());
-    assert!(check_http_endpoint("https://example.com").is_ok());
-    assert!(check_http_endpoint("HTTP://example.com").is_ok());
-    assert_eq!(kind(check_http_endpoint("http://a b")), K::UrlContainsBlank);
-    assert_eq!(kind(check_http_endpoint(" http://ab")), K::UrlContainsBlank);
-    assert_eq!(
-        kind(check_http_endpoint("http://ab/\tx")),
-        K::UrlContainsBlank
-    );
-    assert_eq!(
-        kind(check_http_endpoint("ftp://ab")),
-        K::EndpointFormatError
-    );
-    assert_eq!(
-        kind(check_http_endpoint("example.com")),
-        K::EndpointFormatError
-    );
-    assert_eq!(kind(check_http_endpoint("http://")), K::EndpointFormatError);
+fn names_follow_the_profile() {
+    for p in Profile::ALL {
+        let l = Limits::for_profile(*p);
+        for rule in [l.topic_name, l.subscription_name] {
+            assert!(rule.allows("a") && rule.allows("Topic-1x"));
+            assert!(rule.allows(&"a".repeat(64)) && !rule.allows(&"a".repeat(65)));
+            for bad in ["", "1abc", "a.b", "a b"] {
+                assert!(!rule.allows(bad), "{p} {bad:?}");
+            }
+            assert_eq!(rule.allows("Topic_1"), *p == Profile::Tdmq, "{p}");
+        }
+    }
+}
+
+#[test]
+fn http_endpoints() {
+    let check = |e: &str| check_http_endpoint(e, false);
+    assert!(check("http://127.0.0.1:8080/path?x=1").is_ok());
+    assert!(check("HTTP://example.com").is_ok());
+    assert_eq!(kind(check("https://example.com")), K::EndpointFormatError);
+    assert!(check_http_endpoint("https://example.com", true).is_ok());
+    assert!(check_http_endpoint("HTTPS://example.com", true).is_ok());
+    assert_eq!(kind(check("http://a b")), K::UrlContainsBlank);
+    assert_eq!(kind(check(" http://ab")), K::UrlContainsBlank);
+    assert_eq!(kind(check("http://ab/\tx")), K::UrlContainsBlank);
+    assert_eq!(kind(check("ftp://ab")), K::EndpointFormatError);
+    assert_eq!(kind(check("example.com")), K::EndpointFormatError);
+    assert_eq!(kind(check("http://")), K::EndpointFormatError);
     let long = format!("http://a.com/{}", "x".repeat(500 - 13));
     assert_eq!(long.len(), 500);
-    assert!(check_http_endpoint(&long).is_ok());
-    assert_eq!(
-        kind(check_http_endpoint(&format!("{long}x"))),
-        K::EndpointFormatError
-    );
+    assert!(check(&long).is_ok());
+    assert_eq!(kind(check(&format!("{long}x"))), K::EndpointFormatError);
 }

@@ -272,8 +272,8 @@ async fn connection_refused_is_a_failure() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn delivery_is_fifo_per_subscription() {
-    let h = harness();
+async fn serial_delivery_is_fifo_per_subscription() {
+    let h = serial_harness();
     let rx = receiver(Reply::Status(200)).await;
     rx.script([Reply::Status(500)]);
     h.a.create_topic(&topic("t")).unwrap();
@@ -310,23 +310,116 @@ async fn delivery_is_fifo_per_subscription() {
         done.iter().map(|r| r.msg_id.clone()).collect::<Vec<_>>(),
         ids
     );
-    let bodies: Vec<String> = rx
-        .pushes()
+    assert_eq!(pushed_bodies(&rx), strs(&["m1", "m1", "m2", "m3"]));
+    assert_eq!((msg_count(&h, "t"), sub_count(&h, "t", "s")), (0, 0));
+}
+
+/// The JSON push bodies `rx` received, in order.
+fn pushed_bodies(rx: &PushReceiver) -> Vec<String> {
+    rx.pushes()
         .into_iter()
         .map(|r| {
-            serde_json::from_str::<serde_json::Value>(&r.body).unwrap()["msgBody"]
-                .as_str()
-                .unwrap()
-                .to_string()
+            let v: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+            v["msgBody"].as_str().unwrap().to_string()
         })
+        .collect()
+}
+
+/// The default (spec decision `push order and retries`): a message waiting for its retry does
+/// not hold back the ones behind it; it goes again, ahead of newer ones, once due.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_message_waiting_for_a_retry_does_not_hold_back_the_others() {
+    let h = harness();
+    let rx = receiver(Reply::Status(200)).await;
+    rx.script([Reply::Status(500)]);
+    h.a.create_topic(&topic("t")).unwrap();
+    h.a.subscribe("t", &http("s", &rx.url("/"))).unwrap();
+    let ids: Vec<String> = ["m1", "m2", "m3"]
+        .iter()
+        .map(|b| h.a.publish("t", b, &[], None).unwrap())
         .collect();
-    assert_eq!(bodies, strs(&["m1", "m1", "m2", "m3"]));
+    let fail = record(&h.log, |r| matches!(r.outcome, DeliveryOutcome::Failed(_))).await;
+    assert_eq!(
+        (fail.msg_id.as_str(), fail.next_attempt_ms),
+        (ids[0].as_str(), Some(T0 + 1000))
+    );
+    // m2 and m3 go at once, on the virtual clock's T0, while m1 waits.
+    let done = h
+        .log
+        .wait_for_count(2, |r| r.outcome.is_final(), WAIT)
+        .await
+        .unwrap();
+    let got: Vec<(&str, u64)> = done
+        .iter()
+        .map(|r| (r.msg_id.as_str(), r.time_ms))
+        .collect();
+    assert_eq!(got, [(ids[1].as_str(), T0), (ids[2].as_str(), T0)]);
+    assert_eq!((msg_count(&h, "t"), sub_count(&h, "t", "s")), (1, 1));
+    assert_eq!(next_deadline(&h.clock).await, Some(T0 + 1000));
+    h.clock.set_ms(T0 + 1000);
+    let retry = record(&h.log, |r| r.msg_id == ids[0] && r.outcome.is_final()).await;
+    assert_eq!(
+        (retry.attempt, retry.time_ms, &retry.outcome),
+        (2, T0 + 1000, &DeliveryOutcome::Delivered { status: 200 })
+    );
+    assert_eq!(pushed_bodies(&rx), strs(&["m1", "m2", "m3", "m1"]));
+    assert_eq!((msg_count(&h, "t"), sub_count(&h, "t", "s")), (0, 0));
+}
+
+/// BACKOFF_RETRY: a message whose retries fail is dropped and delivery moves on; meanwhile the
+/// ones behind it were delivered, and a message published later goes at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dropped_message_lets_delivery_move_on() {
+    let h = harness();
+    let rx = receiver(Reply::Status(200)).await;
+    let fail = Reply::Status(503);
+    rx.script([
+        fail.clone(),
+        Reply::Status(200),
+        fail.clone(),
+        fail.clone(),
+        fail,
+    ]);
+    h.a.create_topic(&topic("t")).unwrap();
+    h.a.subscribe("t", &backoff(http("s", &rx.url("/"))))
+        .unwrap();
+    let bad = h.a.publish("t", "bad", &[], None).unwrap();
+    let good = h.a.publish("t", "good", &[], None).unwrap();
+    // "good" goes at T0, while "bad" waits for its first retry.
+    let first_good = record(&h.log, |r| r.msg_id == good).await;
+    assert_eq!(
+        (first_good.time_ms, &first_good.outcome),
+        (T0, &DeliveryOutcome::Delivered { status: 200 })
+    );
+    let mut cursor = 0;
+    loop {
+        let rec = h
+            .log
+            .wait_for_from(cursor, |r| r.msg_id == bad, WAIT)
+            .await
+            .expect("record");
+        cursor = rec.seq + 1;
+        if rec.outcome == DeliveryOutcome::Dropped {
+            assert_eq!(rec.attempt, 4);
+            break;
+        }
+        if let Some(next) = rec.next_attempt_ms {
+            h.clock.set_ms(next);
+        }
+    }
+    let later = h.a.publish("t", "later", &[], None).unwrap();
+    let rec = record(&h.log, |r| r.msg_id == later).await;
+    assert_eq!(rec.outcome, DeliveryOutcome::Delivered { status: 200 });
+    assert_eq!(
+        pushed_bodies(&rx),
+        strs(&["bad", "good", "bad", "bad", "bad", "later"])
+    );
     assert_eq!((msg_count(&h, "t"), sub_count(&h, "t", "s")), (0, 0));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn msg_count_tracks_pending_http_deliveries() {
-    let h = harness();
+    let h = serial_harness();
     let rx = receiver(Reply::Status(200)).await;
     let bad = receiver(Reply::Status(500)).await;
     h.a.create_topic(&topic("t")).unwrap();
@@ -373,7 +466,7 @@ async fn msg_count_tracks_pending_http_deliveries() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn undelivered_messages_expire_86400_s_after_publishing() {
-    let h = harness();
+    let h = serial_harness();
     let rx = receiver(Reply::Status(500)).await;
     h.a.create_topic(&topic("t")).unwrap();
     h.a.subscribe("t", &http("s", &rx.url("/"))).unwrap();
@@ -439,7 +532,7 @@ async fn undelivered_messages_expire_86400_s_after_publishing() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn unsubscribe_stops_delivery() {
-    let h = harness();
+    let h = serial_harness();
     let rx = receiver(Reply::Status(500)).await;
     h.a.create_topic(&topic("t")).unwrap();
     h.a.subscribe("t", &http("s", &rx.url("/"))).unwrap();
