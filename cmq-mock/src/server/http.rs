@@ -215,6 +215,10 @@ impl<S: CmqService> Shared<S> {
                 (500, json!({ "error": text }).to_string().into_bytes())
             }
         };
+        let (status, body) = match self.durable().await {
+            Ok(()) => (status, body),
+            Err(()) => (500, br#"{"error":"the data store failed"}"#.to_vec()),
+        };
         Ok(json_response(
             StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
             body,

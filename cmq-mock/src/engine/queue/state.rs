@@ -64,6 +64,8 @@ pub(crate) struct DeadLetter {
     pub(super) body: Box<str>,
     pub(super) msg_id: u64,
     pub(super) due_ms: u64,
+    /// Its sequence number in the source queue.
+    pub(super) seq: u64,
 }
 
 /// Everything behind a queue's mutex.
