@@ -29,6 +29,8 @@ struct ManualState {
     now_ms: u64,
     next_id: u64,
     timers: BTreeMap<(u64, u64), Waker>,
+    /// Told every new time (the data store writes it down).
+    observer: Option<Arc<dyn Fn(u64) + Send + Sync>>,
 }
 
 impl fmt::Debug for Clock {
@@ -61,6 +63,7 @@ impl Clock {
                 now_ms: start_ms,
                 next_id: 0,
                 timers: BTreeMap::new(),
+                observer: None,
             }))),
         }
     }
@@ -115,6 +118,10 @@ impl Clock {
             let mut st = lock(m);
             if to_ms > st.now_ms {
                 st.now_ms = to_ms;
+                if let Some(observer) = &st.observer {
+                    // Under the lock: observers see the times in the order they were set.
+                    observer(to_ms);
+                }
             }
             let now = st.now_ms;
             let later = st.timers.split_off(&(now.saturating_add(1), 0));
@@ -126,6 +133,23 @@ impl Clock {
             w.wake();
         }
         now
+    }
+
+    /// Puts a manual clock back to `to_ms`, even earlier than it is (a restart resuming the time
+    /// it had), and calls `observer` with every later time it is set to. Nothing may sleep on
+    /// the clock yet. Does nothing on the system clock.
+    pub(crate) fn resume_manual(
+        &self,
+        to_ms: Option<u64>,
+        observer: Arc<dyn Fn(u64) + Send + Sync>,
+    ) {
+        if let Inner::Manual(m) = &*self.inner {
+            let mut st = lock(m);
+            if let Some(t) = to_ms {
+                st.now_ms = t;
+            }
+            st.observer = Some(observer);
+        }
     }
 
     /// The earliest deadline a sleeper waits for on a manual clock (`None` on the system clock or

@@ -45,6 +45,7 @@ mod mock;
 mod protocol;
 mod receiver;
 mod server;
+mod store;
 
 // The generated API 2.0 layer names these two modules at the crate root.
 use protocol::v2::{service, wire};
@@ -77,6 +78,7 @@ pub use protocol::v2::wire::WireParams;
 pub use receiver::{PushReceiver, ReceivedPush, Reply};
 pub use server::guard::ADMIN_HEADER;
 pub use server::{AdminAccess, ServerLimits};
+pub use store::StoreError;
 
 /// Not part of the public API: the pieces this crate's own integration tests and benchmarks
 /// drive directly (the engine, the HTTP server with a custom service, the generated layer). It
@@ -88,6 +90,9 @@ pub mod internal {
         Account, CreateTopic, Engine, EngineError, EngineResult, ErrorKind, Limits,
         QueueConfigUpdate, Subscribe,
     };
+    /// The generated API 3.0 layer (decoder, `CmqApi3Service`, dispatcher, envelopes): what the
+    /// API 3.0 backend builds on.
+    pub use crate::generated::v3 as api3;
     pub use crate::generated::{decode, dispatch, service::CmqService};
     pub use crate::journal::redacted;
     pub use crate::protocol::v2::auth::Verifier;

@@ -50,6 +50,10 @@ struct Args {
     /// Run on a manual clock that only the admin API (`POST /_mock/clock`) moves.
     #[arg(long)]
     manual_clock: bool,
+    /// Keep everything in this directory (created if missing) and start from what it holds;
+    /// an answer with code 0 means the change is on disk. Default: in memory only.
+    #[arg(long, value_name = "DIR")]
+    data_dir: Option<PathBuf>,
     /// The admin API under /_mock/ (off: every /_mock/ route answers 404).
     #[arg(long, value_enum, default_value = "on")]
     admin: Switch,
@@ -113,6 +117,7 @@ impl std::fmt::Debug for Args {
             .field("admin", &self.admin)
             .field("admin_token", &self.admin_token.as_ref().map(|_| "***"))
             .field("admin_hosts", &self.admin_hosts)
+            .field("data_dir", &self.data_dir)
             .finish_non_exhaustive()
     }
 }
@@ -171,6 +176,9 @@ fn builder(args: &Args) -> Result<CmqMockBuilder, String> {
     });
     if args.manual_clock {
         builder = builder.manual_clock();
+    }
+    if let Some(dir) = &args.data_dir {
+        builder = builder.data_dir(dir);
     }
     for c in &args.credentials {
         let Some((id, key)) = c.split_once(':') else {
@@ -234,7 +242,7 @@ async fn run(args: Args) -> ExitCode {
     };
     let mock = match builder.start().await {
         Ok(m) => m,
-        Err(e @ (StartError::Create { .. } | StartError::Config(_))) => {
+        Err(e @ (StartError::Create { .. } | StartError::Config(_) | StartError::Store(_))) => {
             eprintln!("error: {e}");
             return ExitCode::from(2);
         }
@@ -259,8 +267,16 @@ async fn run(args: Args) -> ExitCode {
         mock.secret_id(),
         mock.secret_key()
     ));
+    if let Some(dir) = &args.data_dir {
+        say(&format!("data directory: {}", dir.display()));
+    }
     match args.admin {
-        Switch::On => say(&format!("admin: {}/_mock/", mock.endpoint())),
+        Switch::On => {
+            say(&format!("admin: {}/_mock/", mock.endpoint()));
+            if let Some(url) = mock.dashboard_url() {
+                say(&format!("dashboard: {url}"));
+            }
+        }
         Switch::Off => say("admin: off"),
     }
     say(&format!("listening on {}", mock.endpoint()));

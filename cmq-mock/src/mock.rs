@@ -3,10 +3,12 @@
 //! clock, strict or relaxed limits, and queues, topics and subscriptions to create at start.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
 use cmq_sdk::generated::actions::Action;
+use cmq_sdk::generated::errors::ErrorId;
 use cmq_sdk::generated::profiles::Profile;
 use serde::Deserialize;
 use serde_json::Value;
@@ -22,6 +24,7 @@ use crate::protocol::v2::backend::Backend;
 use crate::protocol::v2::service::{RequestContext, ServiceError};
 use crate::protocol::v2::wire::WireParams;
 use crate::server::{AdminAccess, RunningServer, Server};
+use crate::store::{Store, StoreError};
 
 /// The SecretId of the account every mock has unless told otherwise.
 pub const DEFAULT_SECRET_ID: &str = "AKIDcmqmockdefault";
@@ -83,6 +86,9 @@ pub enum StartError {
     /// Binding the port failed.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    /// The data directory could not be used (see [`CmqMockBuilder::data_dir`]).
+    #[error(transparent)]
+    Store(#[from] StoreError),
     /// The configuration cannot work (e.g. a SecretId that does not start with `AKID`).
     #[error("invalid configuration: {0}")]
     Config(String),
@@ -106,6 +112,7 @@ pub struct CmqMockBuilder {
     config: MockConfig,
     push: PushConfig,
     route_addrs: Vec<String>,
+    data_dir: Option<PathBuf>,
     profile: Profile,
     https_endpoints: bool,
     recreate_block: Option<Duration>,
@@ -123,6 +130,7 @@ impl Default for CmqMockBuilder {
             config: MockConfig::default(),
             push: PushConfig::default(),
             route_addrs: Vec::new(),
+            data_dir: None,
             profile: Profile::DEFAULT,
             https_endpoints: false,
             recreate_block: None,
@@ -351,6 +359,15 @@ impl CmqMockBuilder {
         self
     }
 
+    /// Keeps everything in `dir` (created if missing): the mock starts with what a previous
+    /// run left there, and a request answered with code 0 is on disk before its answer leaves.
+    /// Resources the configuration names that already exist there are left as they are. See
+    /// the README (persistence) for what survives and how time resumes.
+    pub fn data_dir(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.data_dir = Some(dir.into());
+        self
+    }
+
     /// Starts the mock; it is serving when this returns.
     ///
     /// # Errors
@@ -384,6 +401,10 @@ impl CmqMockBuilder {
             )));
         }
         let engine = Engine::with_config(clock.clone(), limits, push);
+        let store = match &self.data_dir {
+            Some(dir) => Some(crate::store::attach(&engine, &clock, dir)?),
+            None => None,
+        };
         for a in &accounts {
             engine.add_account(&a.secret_id, &a.secret_key);
         }
@@ -401,27 +422,34 @@ impl CmqMockBuilder {
                 .with_default_account(default_account.clone()),
         );
         let admin = Arc::new(Admin::new(
-            engine.clone(),
+            backend.clone(),
             clock.clone(),
             faults.clone(),
             journal.clone(),
             verifier.clone(),
         ));
+        let dashboard = self.access.enabled;
         let server = Server::new(backend.clone(), Arc::new(engine), clock.clone())
             .with_verifier(verifier)
             .with_faults(faults)
             .with_journal(journal)
             .with_admin(admin)
             .with_admin_access(self.access)
-            .with_limits(self.budgets.server_limits());
+            .with_limits(self.budgets.server_limits())
+            .with_store_log(store.as_ref().map(|s| s.log().clone()));
         let running = server.bind(self.addr).await?;
         let mock = CmqMock {
             server: running,
             backend,
             clock,
             accounts,
+            dashboard,
+            store,
         };
         mock.create_all(&self.config, &default_account).await?;
+        if let Some(url) = mock.dashboard_url() {
+            tracing::info!("cmq-mock dashboard: {url}");
+        }
         Ok(mock)
     }
 }
@@ -433,10 +461,24 @@ pub struct CmqMock {
     backend: Arc<Backend>,
     clock: Clock,
     accounts: Vec<AccountConfig>,
+    /// The admin API, and with it the dashboard, is served.
+    dashboard: bool,
+    /// With a data directory.
+    store: Option<Store>,
 }
 
 /// One resource of a [`MockConfig`]: wire parameters as a JSON object.
 type Params = serde_json::Map<String, Value>;
+
+/// CreateQueue, CreateTopic or Subscribe refused because the resource exists.
+fn already_exists(e: &ServiceError) -> bool {
+    matches!(
+        e.error,
+        ErrorId::QueueAlreadyExists
+            | ErrorId::TopicAlreadyExists
+            | ErrorId::SubscriptionAlreadyExists
+    )
+}
 
 /// Turns a JSON object of wire parameters into form parameters (arrays become `name.1…`).
 fn wire_params(params: &serde_json::Map<String, Value>) -> WireParams {
@@ -496,12 +538,14 @@ impl CmqMock {
                     .get("account")
                     .and_then(Value::as_str)
                     .unwrap_or(default_account);
-                self.call(account, action, &wire_params(item))
-                    .await
-                    .map_err(|error| StartError::Create {
-                        what: format!("{what} {}", Value::Object(item.clone())),
-                        error,
-                    })?;
+                let answer = self.call(account, action, &wire_params(item)).await;
+                if self.store.is_some() && answer.as_ref().is_err_and(already_exists) {
+                    continue; // kept from the data directory
+                }
+                answer.map_err(|error| StartError::Create {
+                    what: format!("{what} {}", Value::Object(item.clone())),
+                    error,
+                })?;
             }
         }
         Ok(())
@@ -521,12 +565,36 @@ impl CmqMock {
             request_id: "local".into(),
             client_request_id: None,
         };
-        crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await
+        let answer =
+            crate::generated::dispatch::dispatch(&*self.backend, &ctx, action, params).await;
+        if let Some(store) = &self.store {
+            store.log().durable().await.map_err(|why| {
+                tracing::error!("cmq-mock: not acknowledged, the data store failed: {why}");
+                ServiceError::new(ErrorId::InternalError)
+            })?;
+        }
+        answer
     }
 
     /// `http://127.0.0.1:PORT` (the SDK adds `/v2/index.php`).
     pub fn endpoint(&self) -> String {
         self.server.endpoint()
+    }
+
+    /// The dashboard's address, `http://127.0.0.1:PORT/_mock/ui/` (open it in a browser while
+    /// a test holds the mock); `None` when the admin API is off
+    /// ([`CmqMockBuilder::admin`]`(false)`), which turns the dashboard off too.
+    pub fn dashboard_url(&self) -> Option<String> {
+        let mut addr = self.addr();
+        if addr.ip().is_unspecified() {
+            // Listening on every interface: loopback reaches it, and passes the Host check.
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        self.dashboard
+            .then(|| format!("http://{addr}{}", crate::admin::ui::UI_PATH))
     }
 
     /// The bound address.
@@ -584,6 +652,13 @@ impl CmqMock {
             .ok()
     }
 
+    /// With a data directory: how many groups the store has committed so far (one fsync
+    /// each). Not part of the public API: for this crate's benchmarks.
+    #[doc(hidden)]
+    pub fn store_commits(&self) -> Option<u64> {
+        self.store.as_ref().map(|s| s.log().commits())
+    }
+
     /// Every push and queue fan-out attempt, with `wait_for` / `expect_none`.
     pub fn deliveries(&self) -> &Arc<DeliveryLog> {
         self.engine().deliveries()
@@ -618,8 +693,12 @@ impl CmqMock {
         self.journal().clear();
     }
 
-    /// Stops the server, letting in-flight requests finish.
+    /// Stops the server, letting in-flight requests finish; with a data directory, then commits
+    /// what is pending and closes the store (another mock may open it once this returns).
     pub async fn shutdown(self) {
         self.server.shutdown().await;
+        if let Some(store) = self.store {
+            let _ = tokio::task::spawn_blocking(move || store.close()).await;
+        }
     }
 }

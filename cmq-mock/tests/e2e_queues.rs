@@ -7,7 +7,7 @@ use common::*;
 
 /// [maxMsgHeapNum, pollingWaitSeconds, visibilityTimeout, maxMsgSize, msgRetentionSeconds,
 /// rewindSeconds].
-fn settings(a: &cmq_sdk::generated::ops::GetQueueAttributesOutput) -> [i64; 6] {
+fn settings(a: &cmq_sdk::handles::QueueAttributes) -> [i64; 6] {
     [
         a.max_msg_heap_num,
         a.polling_wait_seconds,
@@ -142,16 +142,17 @@ async fn queue_attributes_defaults_and_changes() {
     assert_eq!(a.queue_id.as_deref(), Some(id.as_str()));
 
     mock.clock().advance(Duration::from_secs(5));
-    let set = q
-        .set_attributes(
-            SetQueueAttributesInput::new()
-                .max_msg_heap_num(2_000_000)
-                .polling_wait_seconds(10)
-                .visibility_timeout(60)
-                .max_msg_size(1024)
-                .msg_retention_seconds(3600)
-                .rewind_seconds(600),
-        )
+    // The raw call: SetQueueAttributes echoes what it changed.
+    let set = c
+        .set_queue_attributes()
+        .queue_name("alpha-1")
+        .max_msg_heap_num(2_000_000)
+        .polling_wait_seconds(10)
+        .visibility_timeout(60)
+        .max_msg_size(1024)
+        .msg_retention_seconds(3600)
+        .rewind_seconds(600)
+        .send()
         .await
         .expect("set");
     let echoed = [

@@ -267,7 +267,7 @@ impl Api3Operation for DescribeCmqQueues {
     const SERVICE: &'static str = "tdmq";
     const VERSION: &'static str = "2020-02-17";
     const IDEMPOTENT: bool = true;
-    fn validate(&self) -> Result<(), Violations> {
+    fn validate(&self) -> Result<(), Violations<cmq_sdk::generated::v3::errors::Api3ErrorId>> {
         Ok(())
     }
     fn target(&self) -> Option<&str> {

@@ -30,15 +30,12 @@ use std::sync::Arc;
 use futures_util::{Stream, StreamExt};
 use tokio::runtime::Runtime;
 
-use crate::generated::ops::{
-    CreateQueueInput, CreateTopicInput, GetQueueAttributesOutput, GetSubscriptionAttributesOutput,
-    GetTopicAttributesOutput, SetQueueAttributesInput, SetQueueAttributesOutput,
-    SetSubscriptionAttributesInput,
+use crate::generated::types::DeadLetterPolicy;
+use crate::handles::{
+    self, BatchDeleteReport, Message, QueueAttributes, QueueSettings, QueueSummary,
+    SubscriptionAttributes, SubscriptionSpec, SubscriptionSummary, SubscriptionUpdate,
+    TopicAttributes, TopicSettings, TopicSummary,
 };
-use crate::generated::types::{
-    DeadLetterPolicy, QueueListItem, SubscriptionListItem, TopicListItem,
-};
-use crate::handles::{self, BatchDeleteReport, Message, SubscriptionSpec};
 use crate::pages::Paginated;
 use crate::{ClientBuilder, Credentials, Error, Operation};
 
@@ -144,12 +141,12 @@ impl Client {
     /// let queues: Vec<_> = client.list_queues(None).collect::<Result<_, _>>()?;
     /// # Ok(()) }
     /// ```
-    pub fn list_queues(&self, search_word: Option<&str>) -> Iter<QueueListItem> {
+    pub fn list_queues(&self, search_word: Option<&str>) -> Iter<QueueSummary> {
         Iter::new(self.rt.clone(), self.inner.list_queues(search_word))
     }
 
     /// Every topic whose name contains `search_word` (every topic for `None`).
-    pub fn list_topics(&self, search_word: Option<&str>) -> Iter<TopicListItem> {
+    pub fn list_topics(&self, search_word: Option<&str>) -> Iter<TopicSummary> {
         Iter::new(self.rt.clone(), self.inner.list_topics(search_word))
     }
 }
@@ -239,10 +236,11 @@ impl Queue {
 
     blocking_methods! { Queue;
         fn create(&self) -> Result<String, Error>;
-        fn create_with(&self, input: CreateQueueInput) -> Result<String, Error>;
-        fn attributes(&self) -> Result<GetQueueAttributesOutput, Error>;
-        fn set_attributes(&self, input: SetQueueAttributesInput) -> Result<SetQueueAttributesOutput, Error>;
+        fn create_with(&self, settings: impl Into<QueueSettings>) -> Result<String, Error>;
+        fn attributes(&self) -> Result<QueueAttributes, Error>;
+        fn set_attributes(&self, settings: impl Into<QueueSettings>) -> Result<(), Error>;
         fn delete(&self) -> Result<(), Error>;
+        fn clear(&self) -> Result<(), Error>;
         fn send(&self, body: impl Into<String>) -> Result<String, Error>;
         fn send_delayed(&self, body: impl Into<String>, delay_seconds: u32) -> Result<String, Error>;
         fn batch_send(&self, bodies: impl IntoIterator<Item = impl Into<String>>) -> Result<Vec<String>, Error>;
@@ -257,7 +255,7 @@ impl Queue {
     }
 
     /// Every queue that uses this queue as its dead-letter queue.
-    pub fn dead_letter_sources(&self) -> Iter<QueueListItem> {
+    pub fn dead_letter_sources(&self) -> Iter<QueueSummary> {
         Iter::new(self.rt.clone(), self.inner.dead_letter_sources())
     }
 }
@@ -299,8 +297,9 @@ impl Topic {
 
     blocking_methods! { Topic;
         fn create(&self) -> Result<String, Error>;
-        fn create_with(&self, input: CreateTopicInput) -> Result<String, Error>;
-        fn attributes(&self) -> Result<GetTopicAttributesOutput, Error>;
+        fn create_with(&self, settings: impl Into<TopicSettings>) -> Result<String, Error>;
+        fn attributes(&self) -> Result<TopicAttributes, Error>;
+        fn set_attributes(&self, settings: impl Into<TopicSettings>) -> Result<(), Error>;
         fn set_max_msg_size(&self, bytes: u32) -> Result<(), Error>;
         fn delete(&self) -> Result<(), Error>;
         fn publish(&self, body: impl Into<String>) -> Result<String, Error>;
@@ -357,7 +356,7 @@ impl Topic {
     }
 
     /// Every subscription of this topic.
-    pub fn subscriptions(&self) -> Iter<SubscriptionListItem> {
+    pub fn subscriptions(&self) -> Iter<SubscriptionSummary> {
         Iter::new(self.rt.clone(), self.inner.subscriptions())
     }
 }
@@ -399,8 +398,8 @@ impl Subscription {
     }
 
     blocking_methods! { Subscription;
-        fn attributes(&self) -> Result<GetSubscriptionAttributesOutput, Error>;
-        fn set_attributes(&self, input: SetSubscriptionAttributesInput) -> Result<(), Error>;
+        fn attributes(&self) -> Result<SubscriptionAttributes, Error>;
+        fn set_attributes(&self, update: impl Into<SubscriptionUpdate>) -> Result<(), Error>;
         fn clear_filter_tags(&self) -> Result<(), Error>;
         fn unsubscribe(&self) -> Result<(), Error>;
     }

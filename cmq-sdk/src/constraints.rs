@@ -1,13 +1,27 @@
 //! The constraint table's types and the checks that read it.
 //!
 //! The generator writes one [`ParamSpec`] per parameter of every action (in
-//! `generated/constraints.rs`, straight from the spec). The SDK validates requests with these
-//! checks before sending, and `cmq-mock` validates what it receives with the very same table and
-//! checks, so client and server can never disagree about a range.
+//! `generated/constraints.rs` for API 2.0 and `generated/v3/constraints.rs` for API 3.0, straight
+//! from the spec). The SDK validates requests with these checks before sending, and `cmq-mock`
+//! validates what it receives with the very same table and checks, so client and server can
+//! never disagree about a range.
+//!
+//! The types are generic over the error table of the API (`E`): [`ErrorId`] for API 2.0 (the
+//! default, so `ParamSpec` means `ParamSpec<ErrorId>`), `Api3ErrorId` for API 3.0.
 
 use std::fmt;
 
 use crate::generated::errors::ErrorId;
+
+/// The error table of an API: what a violation of its constraints answers with.
+pub trait SpecError: Copy + fmt::Debug + PartialEq + Eq + Send + Sync + 'static {
+    /// How the API compares enum values on the wire.
+    const ENUM_CASE: EnumCase;
+}
+
+impl SpecError for ErrorId {
+    const ENUM_CASE: EnumCase = crate::generated::constraints::ENUM_CASE;
+}
 
 /// A value of the spec: a default or an allowed value.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -100,6 +114,12 @@ pub enum ParamKind {
     StringList,
     /// A JSON document in one string parameter.
     Json,
+    /// A JSON boolean (API 3.0).
+    Bool,
+    /// A JSON object (API 3.0).
+    Object,
+    /// A JSON array of objects (API 3.0).
+    ObjectList,
 }
 
 /// The unit a length bound counts in.
@@ -169,6 +189,8 @@ pub enum ViolationKind {
     Json,
     /// A cross-field rule is broken.
     Rule,
+    /// A parameter the action does not define (API 3.0 refuses it).
+    Unknown,
     /// A string is longer than its maximum length (the same constraint as
     /// [`ViolationKind::Length`], with its own error: a too large message body answers
     /// "message too large", not "message body can't be empty").
@@ -177,37 +199,39 @@ pub enum ViolationKind {
 
 /// For each kind of violation, the error a server answers with (decided by the spec).
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct ViolationErrors {
+pub struct ViolationErrors<E = ErrorId> {
     /// For [`ViolationKind::Missing`].
-    pub missing: ErrorId,
+    pub missing: E,
     /// For [`ViolationKind::Type`].
-    pub type_: ErrorId,
+    pub type_: E,
     /// For [`ViolationKind::Range`].
-    pub range: ErrorId,
+    pub range: E,
     /// For [`ViolationKind::Length`].
-    pub length: ErrorId,
+    pub length: E,
     /// For [`ViolationKind::Pattern`].
-    pub pattern: ErrorId,
+    pub pattern: E,
     /// For [`ViolationKind::Enum`].
-    pub enum_: ErrorId,
+    pub enum_: E,
     /// For [`ViolationKind::Dots`].
-    pub dots: ErrorId,
+    pub dots: E,
     /// For [`ViolationKind::Items`].
-    pub items: ErrorId,
+    pub items: E,
     /// For [`ViolationKind::Contiguous`].
-    pub contiguous: ErrorId,
+    pub contiguous: E,
     /// For [`ViolationKind::NotRepeatable`].
-    pub not_repeatable: ErrorId,
+    pub not_repeatable: E,
     /// For [`ViolationKind::Json`].
-    pub json: ErrorId,
+    pub json: E,
     /// For [`ViolationKind::TooLong`] (the `length` error unless the spec names another).
-    pub too_long: ErrorId,
+    pub too_long: E,
 }
 
-impl ViolationErrors {
-    /// The error for `kind` ([`ViolationKind::Rule`] errors are carried by the rule itself).
-    pub fn for_kind(&self, kind: ViolationKind) -> ErrorId {
+impl<E: Copy> ViolationErrors<E> {
+    /// The error for `kind` ([`ViolationKind::Rule`] errors are carried by the rule itself; an
+    /// [`ViolationKind::Unknown`] parameter's by the protocol).
+    pub fn for_kind(&self, kind: ViolationKind) -> E {
         match kind {
+            ViolationKind::Unknown => self.type_,
             ViolationKind::Missing => self.missing,
             ViolationKind::Type => self.type_,
             ViolationKind::Range => self.range,
@@ -226,7 +250,7 @@ impl ViolationErrors {
 
 /// Every constraint on one parameter of one action, as the spec states it.
 #[derive(Clone, Copy, Debug, PartialEq)]
-pub struct ParamSpec {
+pub struct ParamSpec<E = ErrorId> {
     /// The wire name (`queueName`; list items travel as `queueName.n`).
     pub wire: &'static str,
     /// How the value travels.
@@ -257,13 +281,13 @@ pub struct ParamSpec {
     /// The most list items.
     pub max_items: Option<usize>,
     /// The error for each kind of violation.
-    pub errors: ViolationErrors,
+    pub errors: ViolationErrors<E>,
 }
 
 /// One broken constraint: which parameter, which rule, the offending value, and the error a CMQ
 /// server answers with.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violation {
+pub struct Violation<E = ErrorId> {
     /// The wire name of the parameter (`msgBody`, or `msgBody.3` for one list item).
     pub param: String,
     /// The kind of rule broken.
@@ -273,10 +297,10 @@ pub struct Violation {
     /// The offending value, shortened to 64 characters (`None` when missing).
     pub value: Option<String>,
     /// The error a server answers with.
-    pub error: ErrorId,
+    pub error: E,
 }
 
-impl fmt::Display for Violation {
+impl<E> fmt::Display for Violation<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}: must be {}", self.param, self.constraint)?;
         if let Some(v) = &self.value {
@@ -288,11 +312,11 @@ impl fmt::Display for Violation {
 
 /// Every violation found in one request, in parameter order.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Violations(pub Vec<Violation>);
+pub struct Violations<E = ErrorId>(pub Vec<Violation<E>>);
 
-impl Violations {
+impl<E> Violations<E> {
     /// `Ok(())` when empty, else `Err(self)`.
-    pub fn into_result(v: Vec<Violation>) -> Result<(), Violations> {
+    pub fn into_result(v: Vec<Violation<E>>) -> Result<(), Violations<E>> {
         if v.is_empty() {
             Ok(())
         } else {
@@ -301,7 +325,7 @@ impl Violations {
     }
 
     /// The violations, in order.
-    pub fn iter(&self) -> std::slice::Iter<'_, Violation> {
+    pub fn iter(&self) -> std::slice::Iter<'_, Violation<E>> {
         self.0.iter()
     }
 
@@ -316,7 +340,7 @@ impl Violations {
     }
 }
 
-impl fmt::Display for Violations {
+impl<E> fmt::Display for Violations<E> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{} invalid parameter(s): ", self.0.len())?;
         for (i, v) in self.0.iter().enumerate() {
@@ -329,7 +353,7 @@ impl fmt::Display for Violations {
     }
 }
 
-impl std::error::Error for Violations {}
+impl<E: fmt::Debug> std::error::Error for Violations<E> {}
 
 fn shorten(s: &str) -> String {
     if s.chars().count() <= 64 {
@@ -341,9 +365,9 @@ fn shorten(s: &str) -> String {
     }
 }
 
-fn push(
-    out: &mut Vec<Violation>,
-    spec: &ParamSpec,
+fn push<E: Copy>(
+    out: &mut Vec<Violation<E>>,
+    spec: &ParamSpec<E>,
     param: String,
     kind: ViolationKind,
     constraint: String,
@@ -359,12 +383,18 @@ fn push(
 }
 
 /// Reports a missing required parameter.
-pub fn check_missing(spec: &ParamSpec, out: &mut Vec<Violation>) {
+pub fn check_missing<E: Copy>(spec: &ParamSpec<E>, out: &mut Vec<Violation<E>>) {
+    check_missing_at(spec, spec.wire, out);
+}
+
+/// Reports a missing required parameter under the name `name` (a member's path such as
+/// `Tags.0.TagKey`).
+pub fn check_missing_at<E: Copy>(spec: &ParamSpec<E>, name: &str, out: &mut Vec<Violation<E>>) {
     if spec.required {
         push(
             out,
             spec,
-            spec.wire.to_owned(),
+            name.to_owned(),
             ViolationKind::Missing,
             "present (it is required)".into(),
             None,
@@ -372,10 +402,33 @@ pub fn check_missing(spec: &ParamSpec, out: &mut Vec<Violation>) {
     }
 }
 
+/// Reports a missing required parameter of a type without other constraints (a boolean, an
+/// object), under the name `name`.
+pub fn check_present_at<E: Copy>(
+    spec: &ParamSpec<E>,
+    name: &str,
+    present: bool,
+    out: &mut Vec<Violation<E>>,
+) {
+    if !present {
+        check_missing_at(spec, name, out);
+    }
+}
+
 /// Checks an integer parameter (`None` = not sent).
-pub fn check_int(spec: &ParamSpec, value: Option<i64>, out: &mut Vec<Violation>) {
+pub fn check_int<E: Copy>(spec: &ParamSpec<E>, value: Option<i64>, out: &mut Vec<Violation<E>>) {
+    check_int_at(spec, spec.wire, value, out);
+}
+
+/// Checks an integer parameter under the name `name`.
+pub fn check_int_at<E: Copy>(
+    spec: &ParamSpec<E>,
+    name: &str,
+    value: Option<i64>,
+    out: &mut Vec<Violation<E>>,
+) {
     let Some(v) = value else {
-        return check_missing(spec, out);
+        return check_missing_at(spec, name, out);
     };
     let below = spec.min.is_some_and(|m| v < m);
     let above = spec.max.is_some_and(|m| v > m);
@@ -386,43 +439,49 @@ pub fn check_int(spec: &ParamSpec, value: Option<i64>, out: &mut Vec<Violation>)
             (None, Some(hi)) => format!("at most {hi}"),
             (None, None) => String::new(),
         };
+        let value = Some(v.to_string());
         push(
             out,
             spec,
-            spec.wire.to_owned(),
+            name.to_owned(),
             ViolationKind::Range,
             constraint,
-            Some(v.to_string()),
+            value,
         );
     }
     if !spec.one_of.is_empty() && !spec.one_of.contains(&Scalar::Int(v)) {
+        let value = Some(v.to_string());
         push(
             out,
             spec,
-            spec.wire.to_owned(),
+            name.to_owned(),
             ViolationKind::Enum,
             one_of_text(spec),
-            Some(v.to_string()),
+            value,
         );
     }
 }
 
-fn one_of_text(spec: &ParamSpec) -> String {
+fn one_of_text<E>(spec: &ParamSpec<E>) -> String {
     let values: Vec<String> = spec.one_of.iter().map(ToString::to_string).collect();
     format!("one of {}", values.join(", "))
 }
 
 /// True when text `v` is one of the spec's values (or when it lists none).
-fn listed(spec: &ParamSpec, v: &str) -> bool {
-    let case = crate::generated::constraints::ENUM_CASE;
+fn listed<E: SpecError>(spec: &ParamSpec<E>, v: &str) -> bool {
     spec.one_of.is_empty()
         || spec
             .one_of
             .iter()
-            .any(|x| x.as_text().is_some_and(|t| case.matches(v, t)))
+            .any(|x| x.as_text().is_some_and(|t| E::ENUM_CASE.matches(v, t)))
 }
 
-fn check_text(spec: &ParamSpec, param: &str, v: &str, out: &mut Vec<Violation>) {
+fn check_text<E: SpecError>(
+    spec: &ParamSpec<E>,
+    param: &str,
+    v: &str,
+    out: &mut Vec<Violation<E>>,
+) {
     let len = match spec.len_unit {
         LenUnit::Chars => v.chars().count(),
         LenUnit::Bytes => v.len(),
@@ -440,19 +499,13 @@ fn check_text(spec: &ParamSpec, param: &str, v: &str, out: &mut Vec<Violation>) 
             (None, Some(hi)) => format!("at most {hi} {unit} long (is {len})"),
             (None, None) => String::new(),
         };
+        let value = Some(shorten(v));
         let kind = if long {
             ViolationKind::TooLong
         } else {
             ViolationKind::Length
         };
-        push(
-            out,
-            spec,
-            param.to_owned(),
-            kind,
-            constraint,
-            Some(shorten(v)),
-        );
+        push(out, spec, param.to_owned(), kind, constraint, value);
     }
     if let Some(p) = &spec.pattern {
         if !v.is_empty() && !p.matches(v) {
@@ -480,67 +533,104 @@ fn check_text(spec: &ParamSpec, param: &str, v: &str, out: &mut Vec<Violation>) 
         }
     }
     if !listed(spec, v) {
+        let value = Some(shorten(v));
         push(
             out,
             spec,
             param.to_owned(),
             ViolationKind::Enum,
             one_of_text(spec),
-            Some(shorten(v)),
+            value,
         );
     }
 }
 
 /// Checks a string parameter (`None` = not sent).
-pub fn check_string(spec: &ParamSpec, value: Option<&str>, out: &mut Vec<Violation>) {
+pub fn check_string<E: SpecError>(
+    spec: &ParamSpec<E>,
+    value: Option<&str>,
+    out: &mut Vec<Violation<E>>,
+) {
+    check_string_at(spec, spec.wire, value, out);
+}
+
+/// Checks a string parameter under the name `name`.
+pub fn check_string_at<E: SpecError>(
+    spec: &ParamSpec<E>,
+    name: &str,
+    value: Option<&str>,
+    out: &mut Vec<Violation<E>>,
+) {
     match value {
-        None => check_missing(spec, out),
-        Some(v) => check_text(spec, spec.wire, v, out),
+        None => check_missing_at(spec, name, out),
+        Some(v) => check_text(spec, name, v, out),
     }
 }
 
-/// Checks a list parameter (`None` = not sent). Items are numbered from 1 in messages.
-pub fn check_list<S: AsRef<str>>(spec: &ParamSpec, value: Option<&[S]>, out: &mut Vec<Violation>) {
+/// Checks a list parameter (`None` = not sent). Items are numbered from 1 in messages (the
+/// first index API 2.0's SDKs send).
+pub fn check_list<E: SpecError, S: AsRef<str>>(
+    spec: &ParamSpec<E>,
+    value: Option<&[S]>,
+    out: &mut Vec<Violation<E>>,
+) {
+    check_list_at(spec, spec.wire, 1, value, out);
+}
+
+/// Checks a list parameter under the name `name`; item `i` is named `name.(base + i)` (API 3.0
+/// numbers from 0, as its flattened names `Tags.0.TagKey` do).
+pub fn check_list_at<E: SpecError, S: AsRef<str>>(
+    spec: &ParamSpec<E>,
+    name: &str,
+    base: usize,
+    value: Option<&[S]>,
+    out: &mut Vec<Violation<E>>,
+) {
     let Some(items) = value else {
-        return check_missing(spec, out);
+        return check_missing_at(spec, name, out);
     };
-    let few = spec.min_items.is_some_and(|m| items.len() < m);
-    let many = spec.max_items.is_some_and(|m| items.len() > m);
+    check_items_at(spec, name, items.len(), out);
+    for (i, item) in items.iter().enumerate() {
+        check_text(spec, &format!("{name}.{}", i + base), item.as_ref(), out);
+    }
+}
+
+/// Checks the number of items of a list (of texts or objects) named `name`.
+pub fn check_items_at<E: Copy>(
+    spec: &ParamSpec<E>,
+    name: &str,
+    len: usize,
+    out: &mut Vec<Violation<E>>,
+) {
+    let few = spec.min_items.is_some_and(|m| len < m);
+    let many = spec.max_items.is_some_and(|m| len > m);
     if few || many {
         let constraint = match (spec.min_items, spec.max_items) {
-            (Some(lo), Some(hi)) => format!("{lo} to {hi} items (has {})", items.len()),
-            (Some(lo), None) => format!("at least {lo} items (has {})", items.len()),
-            (None, Some(hi)) => format!("at most {hi} items (has {})", items.len()),
+            (Some(lo), Some(hi)) => format!("{lo} to {hi} items (has {len})"),
+            (Some(lo), None) => format!("at least {lo} items (has {len})"),
+            (None, Some(hi)) => format!("at most {hi} items (has {len})"),
             (None, None) => String::new(),
         };
         push(
             out,
             spec,
-            spec.wire.to_owned(),
+            name.to_owned(),
             ViolationKind::Items,
             constraint,
             None,
         );
     }
-    for (i, item) in items.iter().enumerate() {
-        check_text(
-            spec,
-            &format!("{}.{}", spec.wire, i + 1),
-            item.as_ref(),
-            out,
-        );
-    }
 }
 
 /// Checks the cross-field rule `left ≤ right` (or `<` when `strict`), when both are present.
-pub fn check_order(
+pub fn check_order<E>(
     left_name: &str,
     left: Option<i64>,
     right_name: &str,
     right: Option<i64>,
     strict: bool,
-    error: ErrorId,
-    out: &mut Vec<Violation>,
+    error: E,
+    out: &mut Vec<Violation<E>>,
 ) {
     if let (Some(l), Some(r)) = (left, right) {
         let broken = if strict { l >= r } else { l > r };
@@ -558,13 +648,13 @@ pub fn check_order(
 }
 
 /// Checks the cross-field rule "when `if_name` is present, `then_name` must be too".
-pub fn check_requires(
+pub fn check_requires<E>(
     if_name: &str,
     if_present: bool,
     then_name: &str,
     then_present: bool,
-    error: ErrorId,
-    out: &mut Vec<Violation>,
+    error: E,
+    out: &mut Vec<Violation<E>>,
 ) {
     if if_present && !then_present {
         out.push(Violation {
@@ -578,19 +668,23 @@ pub fn check_requires(
 }
 
 /// Reports a missing required JSON parameter (its members are checked by the shape).
-pub fn check_json_present<T>(spec: &ParamSpec, value: Option<&T>, out: &mut Vec<Violation>) {
+pub fn check_json_present<E: Copy, T>(
+    spec: &ParamSpec<E>,
+    value: Option<&T>,
+    out: &mut Vec<Violation<E>>,
+) {
     if value.is_none() {
         check_missing(spec, out);
     }
 }
 
 /// Reports a member that is required because another member has a given value.
-pub fn check_required_when(
-    spec: &ParamSpec,
+pub fn check_required_when<E: Copy>(
+    spec: &ParamSpec<E>,
     condition: &str,
     condition_holds: bool,
     present: bool,
-    out: &mut Vec<Violation>,
+    out: &mut Vec<Violation<E>>,
 ) {
     if condition_holds && !present {
         push(
@@ -604,30 +698,42 @@ pub fn check_required_when(
     }
 }
 
-fn member_key(spec: &ParamSpec) -> &str {
+fn member_key<E>(spec: &ParamSpec<E>) -> &str {
     spec.wire.split_once('.').map_or(spec.wire, |(_, m)| m)
+}
+
+/// Reports that the JSON value of `name` has the wrong type (`want`: what it should be).
+pub fn type_violation<E: Copy>(
+    spec: &ParamSpec<E>,
+    name: &str,
+    want: &str,
+    got: &serde_json::Value,
+    out: &mut Vec<Violation<E>>,
+) {
+    let value = Some(shorten(&got.to_string()));
+    push(
+        out,
+        spec,
+        name.to_owned(),
+        ViolationKind::Type,
+        want.into(),
+        value,
+    );
 }
 
 /// Reads integer member `spec` (wire `shape.member`) of a JSON object; a value of another JSON
 /// type is a [`ViolationKind::Type`] violation. `null` counts as absent.
-pub fn json_int(
+pub fn json_int<E: Copy>(
     obj: &serde_json::Map<String, serde_json::Value>,
-    spec: &ParamSpec,
-    out: &mut Vec<Violation>,
+    spec: &ParamSpec<E>,
+    out: &mut Vec<Violation<E>>,
 ) -> Option<i64> {
     match obj.get(member_key(spec)) {
         None | Some(serde_json::Value::Null) => None,
         Some(v) => match v.as_i64() {
             Some(n) => Some(n),
             None => {
-                push(
-                    out,
-                    spec,
-                    spec.wire.to_owned(),
-                    ViolationKind::Type,
-                    "an integer".into(),
-                    Some(shorten(&v.to_string())),
-                );
+                type_violation(spec, spec.wire, "an integer", v, out);
                 None
             }
         },
@@ -636,23 +742,16 @@ pub fn json_int(
 
 /// Reads string member `spec` of a JSON object; a value of another JSON type is a
 /// [`ViolationKind::Type`] violation. `null` counts as absent.
-pub fn json_string(
+pub fn json_string<E: Copy>(
     obj: &serde_json::Map<String, serde_json::Value>,
-    spec: &ParamSpec,
-    out: &mut Vec<Violation>,
+    spec: &ParamSpec<E>,
+    out: &mut Vec<Violation<E>>,
 ) -> Option<String> {
     match obj.get(member_key(spec)) {
         None | Some(serde_json::Value::Null) => None,
         Some(serde_json::Value::String(s)) => Some(s.clone()),
         Some(v) => {
-            push(
-                out,
-                spec,
-                spec.wire.to_owned(),
-                ViolationKind::Type,
-                "a string".into(),
-                Some(shorten(&v.to_string())),
-            );
+            type_violation(spec, spec.wire, "a string", v, out);
             None
         }
     }

@@ -34,11 +34,13 @@ use crate::region;
 /// The request path of CMQ API 2.0, used when an endpoint URL has no path.
 pub const DEFAULT_PATH: &str = "/v2/index.php";
 
-/// The request path of Tencent Cloud API 3.0, used when an API 3.0 endpoint URL has no path.
-pub const API3_PATH: &str = "/";
+/// The request path of Tencent Cloud API 3.0, used when an API 3.0 endpoint URL has no path
+/// (from the spec).
+pub const API3_PATH: &str = crate::generated::v3::PATH;
 
-/// The public API 3.0 host of TDMQ (the control plane of queues, topics and subscriptions).
-pub const API3_HOST: &str = "tdmq.tencentcloudapi.com";
+/// The public API 3.0 host of TDMQ (the control plane of queues, topics and subscriptions; from
+/// the spec).
+pub const API3_HOST: &str = crate::generated::v3::HOST;
 
 /// The URL scheme of an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -189,10 +191,8 @@ impl Endpoint {
     ///
     /// [`EndpointError::InvalidRegion`] for a malformed region code.
     pub fn api3_regional(region: &str) -> Result<Self, EndpointError> {
-        Self::parse_api3(&format!(
-            "https://tdmq.{}.tencentcloudapi.com",
-            check_region(region)?
-        ))
+        let host = crate::generated::v3::REGIONAL_HOST.replace("{region}", check_region(region)?);
+        Self::parse_api3(&format!("https://{host}"))
     }
 
     fn parse_with_default_path(url: &str, default_path: &str) -> Result<Self, EndpointError> {

@@ -7,6 +7,7 @@ use crate::credentials::CredentialsError;
 use crate::endpoint::EndpointError;
 use crate::generated::actions::Action;
 use crate::generated::errors::ServiceCode;
+use crate::generated::v3::errors::Api3ErrorId;
 use crate::retry::{RetryClass, classify_api3_code, classify_code};
 
 /// An error a CMQ API 2.0 server answered with (`code ≠ 0` in the JSON envelope).
@@ -47,7 +48,7 @@ pub struct BatchItemError {
 }
 
 /// An error an API 3.0 server answered with: `{"Response": {"Error": {"Code", "Message"},
-/// "RequestId"}}` (HTTP 200). Codes are dotted strings such as `ResourceNotFound.QueueNotExist`;
+/// "RequestId"}}` (HTTP 200). Codes are dotted strings such as `ResourceNotFound.Topic`;
 /// the common ones (`InternalError`, `RequestLimitExceeded`, `AuthFailure.SignatureFailure`, …)
 /// are shared by every Tencent Cloud API 3.0 product.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -88,6 +89,11 @@ pub enum Error {
     /// The request broke the spec's constraints; it was not sent. Lists every violation.
     #[error("validation: {0}")]
     Validation(Violations),
+    /// An API 3.0 request broke the spec's constraints; it was not sent. Lists every violation,
+    /// each with the API 3.0 error a server answers with. ([`Error::is_validation`] covers both
+    /// kinds.)
+    #[error("validation: {0}")]
+    Api3Validation(Violations<Api3ErrorId>),
     /// The CMQ API 2.0 server answered with an error code.
     #[error("{} {}: code {} (module {}): {} [requestId {}]", .0.action, "failed", .0.code, .0.module_code.map_or("-".to_owned(), |m| m.to_string()), .0.message, .0.request_id.as_deref().unwrap_or("-"))]
     Service(Box<ServiceError>),
@@ -210,11 +216,34 @@ impl Error {
         }
     }
 
-    /// The violations, if validation failed.
+    /// The violations, if an API 2.0 request failed validation.
     pub fn violations(&self) -> Option<&Violations> {
         match self {
             Error::Validation(v) => Some(v),
             _ => None,
+        }
+    }
+
+    /// The violations, if an API 3.0 request failed validation.
+    pub fn api3_violations(&self) -> Option<&Violations<Api3ErrorId>> {
+        match self {
+            Error::Api3Validation(v) => Some(v),
+            _ => None,
+        }
+    }
+
+    /// True when the request broke the spec's constraints and was not sent (either API).
+    pub fn is_validation(&self) -> bool {
+        matches!(self, Error::Validation(_) | Error::Api3Validation(_))
+    }
+
+    /// Each broken constraint in words (`QueueName: must be …`), whichever API the request was
+    /// for; empty for other errors.
+    pub fn violation_messages(&self) -> Vec<String> {
+        match self {
+            Error::Validation(v) => v.iter().map(ToString::to_string).collect(),
+            Error::Api3Validation(v) => v.iter().map(ToString::to_string).collect(),
+            _ => Vec::new(),
         }
     }
 
@@ -227,6 +256,7 @@ impl Error {
             Error::Timeout { .. } => RetryClass::Timeout,
             Error::HttpStatus { status, .. } => crate::retry::classify_http_status(*status),
             Error::Validation(_)
+            | Error::Api3Validation(_)
             | Error::ResponseTooLarge { .. }
             | Error::Decode { .. }
             | Error::Config(_) => RetryClass::Never,

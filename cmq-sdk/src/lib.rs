@@ -10,7 +10,8 @@
 //!   first (`https://tdmq.tencentcloudapi.com`, region `ap-guangzhou` for the host above; see
 //!   [`region`]) through [`Client::execute_api3`] and the [`api3`] module.
 //!
-//! Every API 2.0 action has a generated request type with a fluent builder whose setters
+//! Every action of either API (API 3.0: [`generated::v3::ops`], e.g.
+//! `client.create_cmq_queue().queue_name("orders").send().await`) has a generated request type with a fluent builder whose setters
 //! document range, default and requirement, validation that lists every violation before
 //! anything is sent, wire encoding, and a response type that accepts the alias keys different
 //! servers use. The hand-written runtime signs, sends over a pooled rustls connection, retries
@@ -30,7 +31,9 @@
 //! ```
 //!
 //! The same with the handles of [`handles`] ([`Queue`], [`Topic`], [`Subscription`]), in the
-//! spirit of the official SDKs; "no message" is `None`, not an error. With the `blocking` cargo
+//! spirit of the official SDKs; "no message" is `None`, not an error. Their management calls use
+//! API 3.0 on TDMQ and API 2.0 on legacy hosts and `cmq-mock`
+//! ([`Client::management_api`]), with the same protocol-neutral types either way. With the `blocking` cargo
 //! feature, `blocking::Client` offers the same handles without async.
 //!
 //! ```no_run
@@ -99,7 +102,7 @@ pub mod sign;
 pub mod timeouts;
 pub mod transport;
 
-pub use api3::Api3Operation;
+pub use api3::{Api3Operation, Paginated3};
 pub use client::{Client, ClientBuilder, HttpMethod, ValidationMode};
 pub use credentials::Credentials;
 pub use endpoint::Endpoint;
@@ -109,7 +112,9 @@ pub use generated::actions::Action;
 pub use generated::errors::{ErrorId, ServiceCode};
 pub use generated::profiles::Profile;
 pub use handles::{
-    BatchDeleteFailure, BatchDeleteReport, Message, Queue, Subscription, SubscriptionSpec, Topic,
+    BatchDeleteFailure, BatchDeleteReport, ManagementApi, Message, Queue, QueueAttributes,
+    QueueSettings, QueueSummary, Subscription, SubscriptionAttributes, SubscriptionSpec,
+    SubscriptionSummary, SubscriptionUpdate, Topic, TopicAttributes, TopicSettings, TopicSummary,
 };
 pub use operation::Operation;
 pub use sign::SignatureMethod;

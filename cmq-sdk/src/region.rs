@@ -15,31 +15,21 @@
 //! | `http://sh.mqadapter.cmq.tencentyun.com` | `https://tdmq.tencentcloudapi.com` | `ap-shanghai` |
 //! | `https://cmq-queue-gz.api.qcloud.com`, `http://cmq-topic-bj.api.tencentyun.com` | none (legacy CMQ) | none |
 //! | anything else, e.g. `http://127.0.0.1:8641` (cmq-mock) | the same origin, path `/` | none |
+//!
+//! Every host, suffix and region code here is a fact of `spec/v3/protocol.json`, generated into
+//! [`crate::generated::v3`]; this module only applies them.
 
 use std::borrow::Cow;
 
 use crate::endpoint::Endpoint;
+use crate::generated::v3 as facts;
 
 /// CMQ's short region codes and their API 3.0 names, as Tencent's CMQ Java SDK maps them when it
-/// calls API 3.0 (`CMQTool.endPointMap` in `tencentyun/cmq-java-sdk`).
-pub const SHORT_REGION_CODES: &[(&str, &str)] = &[
-    ("bj", "ap-beijing"),
-    ("cd", "ap-chengdu"),
-    ("cq", "ap-chongqing"),
-    ("gz", "ap-guangzhou"),
-    ("hk", "ap-hongkong"),
-    ("kr", "ap-seoul"),
-    ("sh", "ap-shanghai"),
-    ("sg", "ap-singapore"),
-    ("de", "eu-frankfurt"),
-    ("usw", "na-siliconvalley"),
-    ("ca", "na-toronto"),
-    ("in", "ap-mumbai"),
-    ("use", "na-ashburn"),
-    ("th", "ap-bangkok"),
-    ("ru", "eu-moscow"),
-    ("jp", "ap-tokyo"),
-];
+/// calls API 3.0 (`CMQTool.endPointMap` in `tencentyun/cmq-java-sdk`; from the spec).
+pub const SHORT_REGION_CODES: &[(&str, &str)] = facts::SHORT_REGION_CODES;
+
+/// The API 3.0 regions where the CMQ actions exist (from the spec).
+pub const REGIONS: &[&str] = facts::REGIONS;
 
 /// The API 3.0 name of a region given either way: a known short code (`gz`) is mapped
 /// (`ap-guangzhou`); a name with a `-` (`ap-guangzhou`, `ap-shanghai-fsi`) is kept; anything else
@@ -59,12 +49,12 @@ pub fn api3_region(code: &str) -> Option<Cow<'_, str>> {
 /// `{code}.mqadapter.cmq.tencentyun.com`), as written there.
 fn tdmq_region_code(host: &str) -> Option<&str> {
     let public = host
-        .strip_prefix("cmq-")
-        .filter(|_| host.ends_with(".tencenttdmq.com"));
+        .strip_prefix(facts::TDMQ_PUBLIC_HOST_PREFIX)
+        .filter(|_| host.ends_with(facts::TDMQ_PUBLIC_HOST_SUFFIX));
     if let Some(rest) = public {
         return rest.split('.').next().filter(|c| !c.is_empty());
     }
-    host.strip_suffix(".mqadapter.cmq.tencentyun.com")
+    host.strip_suffix(facts::TDMQ_VPC_HOST_SUFFIX)
         .filter(|c| !c.is_empty() && !c.contains('.'))
 }
 
@@ -78,7 +68,9 @@ pub fn is_tdmq_host(host: &str) -> bool {
 /// 3.0 face.
 #[must_use]
 pub fn is_legacy_host(host: &str) -> bool {
-    host.ends_with(".api.qcloud.com") || host.ends_with(".api.tencentyun.com")
+    facts::LEGACY_HOST_SUFFIXES
+        .iter()
+        .any(|s| host.ends_with(s))
 }
 
 /// The API 3.0 region of a TDMQ data-plane endpoint, when its host names a known one.

@@ -1,7 +1,7 @@
 //! `Client::execute_api3` end to end against a small hyper server that checks every request's
 //! TC3-HMAC-SHA256 signature with `cmq_sdk::sign::tc3::verify` and answers from a script:
-//! success, API 3.0 errors, garbage, an HTTP error, an oversized body, or nothing at all. The
-//! operations are hand-written the way the generator will write them (see `cmq_sdk::api3`).
+//! success, API 3.0 errors, garbage, an HTTP error, an oversized body, or nothing at all, with
+//! the generated operations (`cmq_sdk::generated::v3::ops`).
 
 use std::convert::Infallible;
 use std::net::SocketAddr;
@@ -14,15 +14,16 @@ use hyper::body::Incoming;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use serde::{Deserialize, Serialize};
 use tokio::net::TcpListener;
 
-use cmq_sdk::api3::Api3Operation;
-use cmq_sdk::constraints::{Violation, ViolationKind, Violations};
+use cmq_sdk::generated::v3::errors::Api3ErrorId;
+use cmq_sdk::generated::v3::ops::{
+    CreateCmqQueueRequest, DescribeCmqQueuesRequest, SendCmqMsgRequest,
+};
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::sign::tc3::{self, Tc3Request};
 use cmq_sdk::timeouts::Timeouts;
-use cmq_sdk::{Client, ClientBuilder, Credentials, Error, ErrorCode, ErrorId};
+use cmq_sdk::{Client, ClientBuilder, Credentials, Error, ErrorCode};
 
 const SECRET_ID: &str = "AKIDapi3test";
 const SECRET_KEY: &str = "api3-test-secret-key";
@@ -200,101 +201,22 @@ fn render(answer: Answer, n: usize) -> (u16, String) {
     }
 }
 
-// ---------------------------------------------------------------- operations, as generated
-
-#[derive(Debug, Default, Serialize)]
-struct DescribeCmqQueuesRequest {
-    #[serde(rename = "Offset", skip_serializing_if = "Option::is_none")]
-    offset: Option<i64>,
-    #[serde(rename = "Limit", skip_serializing_if = "Option::is_none")]
-    limit: Option<i64>,
-    #[serde(rename = "QueueName", skip_serializing_if = "Option::is_none")]
-    queue_name: Option<String>,
-}
-
-#[derive(Debug, Deserialize, PartialEq)]
-struct CmqQueue {
-    #[serde(rename = "QueueName")]
-    queue_name: String,
-    #[serde(rename = "CreateTime", default)]
-    create_time: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct DescribeCmqQueuesResponse {
-    #[serde(rename = "TotalCount")]
-    total_count: i64,
-    #[serde(rename = "QueueList", default)]
-    queue_list: Vec<CmqQueue>,
-    #[serde(rename = "RequestId")]
-    request_id: String,
-}
-
-impl Api3Operation for DescribeCmqQueuesRequest {
-    type Output = DescribeCmqQueuesResponse;
-    const ACTION: &'static str = "DescribeCmqQueues";
-    const SERVICE: &'static str = "tdmq";
-    const VERSION: &'static str = "2020-02-17";
-    const IDEMPOTENT: bool = true;
-    fn validate(&self) -> Result<(), Violations> {
-        let mut v = Vec::new();
-        if let Some(l) = self.limit.filter(|l| !(1..=50).contains(l)) {
-            v.push(Violation {
-                param: "Limit".into(),
-                kind: ViolationKind::Range,
-                constraint: "between 1 and 50".into(),
-                value: Some(l.to_string()),
-                error: ErrorId::InvalidRequestParameters,
-            });
-        }
-        Violations::into_result(v)
-    }
-    fn target(&self) -> Option<&str> {
-        self.queue_name.as_deref()
-    }
-}
-
-#[derive(Debug, Default, Serialize)]
-struct CreateCmqQueueRequest {
-    #[serde(rename = "QueueName")]
-    queue_name: String,
-    #[serde(rename = "VisibilityTimeout", skip_serializing_if = "Option::is_none")]
-    visibility_timeout: Option<i64>,
-}
-
-#[derive(Debug, Deserialize)]
-struct CreateCmqQueueResponse {
-    #[serde(rename = "QueueId")]
-    queue_id: String,
-}
-
-impl Api3Operation for CreateCmqQueueRequest {
-    type Output = CreateCmqQueueResponse;
-    const ACTION: &'static str = "CreateCmqQueue";
-    const SERVICE: &'static str = "tdmq";
-    const VERSION: &'static str = "2020-02-17";
-    const IDEMPOTENT: bool = false;
-    fn validate(&self) -> Result<(), Violations> {
-        Ok(())
-    }
-    fn target(&self) -> Option<&str> {
-        Some(&self.queue_name)
-    }
-}
+// ---------------------------------------------------------------- operations (generated)
 
 fn describe() -> DescribeCmqQueuesRequest {
-    DescribeCmqQueuesRequest {
-        offset: Some(0),
-        limit: Some(20),
-        queue_name: None,
-    }
+    DescribeCmqQueuesRequest::new().offset(0).limit(20)
 }
 
 fn create(name: &str) -> CreateCmqQueueRequest {
-    CreateCmqQueueRequest {
-        queue_name: name.into(),
-        visibility_timeout: None,
-    }
+    CreateCmqQueueRequest::new().queue_name(name)
+}
+
+/// A request of an action that is not idempotent (sending twice sends two messages).
+fn send(body: &str) -> SendCmqMsgRequest {
+    SendCmqMsgRequest::new()
+        .queue_name("q")
+        .msg_content(body)
+        .delay_seconds(0)
 }
 
 // ---------------------------------------------------------------- clients
@@ -331,18 +253,13 @@ async fn a_signed_request_is_verified_and_its_answer_decoded() {
     assert_eq!(c.api3_region(), Some("ap-guangzhou"));
     let out = c.execute_api3(describe()).await.unwrap();
     assert_eq!(out.total_count, 2);
+    let got: Vec<(&str, i64)> = (out.queue_list.iter())
+        .map(|q| (q.queue_name.as_str(), q.create_time))
+        .collect();
     assert_eq!(
-        out.queue_list,
-        [
-            CmqQueue {
-                queue_name: "a".into(),
-                create_time: Some(1_700_000_000_000)
-            },
-            CmqQueue {
-                queue_name: "b".into(),
-                create_time: None
-            }
-        ]
+        got,
+        [("a", 1_700_000_000_000), ("b", 0)],
+        "null reads as the default"
     );
     assert_eq!(out.request_id, "r-0");
     let seen = server.seen();
@@ -459,10 +376,10 @@ async fn internal_errors_are_retried_by_idempotency() {
     }));
 
     let server = Server::start(script).await;
-    let err = client(&server).execute_api3(create("q")).await.unwrap_err();
+    let err = client(&server).execute_api3(send("m")).await.unwrap_err();
     assert_eq!(err.error_code(), Some(ErrorCode::Api3("InternalError")));
     assert!(err.is_retryable());
-    assert_eq!(server.seen().len(), 1, "CreateCmqQueue is not idempotent");
+    assert_eq!(server.seen().len(), 1, "SendCmqMsg is not idempotent");
 }
 
 #[tokio::test]
@@ -470,11 +387,11 @@ async fn throttling_is_retried_even_when_not_idempotent() {
     let server = Server::start(vec![
         Answer::Err("RequestLimitExceeded", "slow down"),
         Answer::Err("RequestLimitExceeded.UinLimitExceeded", "slow down"),
-        Answer::Ok(r#""QueueId":"queue-3""#),
+        Answer::Ok(r#""Result":true,"MsgId":"m-3""#),
     ])
     .await;
-    let out = client(&server).execute_api3(create("q")).await.unwrap();
-    assert_eq!(out.queue_id, "queue-3");
+    let out = client(&server).execute_api3(send("m")).await.unwrap();
+    assert_eq!(out.msg_id, "m-3");
     assert_eq!(server.seen().len(), 3);
 }
 
@@ -498,7 +415,7 @@ async fn garbage_gateway_errors_and_oversized_answers() {
     );
 
     let server = Server::start(vec![Answer::Status(502)]).await;
-    let err = client(&server).execute_api3(create("q")).await.unwrap_err();
+    let err = client(&server).execute_api3(send("m")).await.unwrap_err();
     assert!(
         matches!(err, Error::HttpStatus { status: 502, .. }),
         "{err:?}"
@@ -541,7 +458,7 @@ async fn a_hanging_server_ends_at_the_call_deadline() {
     );
     assert_eq!(server.seen().len(), 2);
     // Not idempotent: one attempt, its own timeout.
-    let err = c.execute_api3(create("q")).await.unwrap_err();
+    let err = c.execute_api3(send("m")).await.unwrap_err();
     assert!(
         matches!(err, Error::Timeout { after, deadline: false, attempts: 1 } if after == Duration::from_secs(20)),
         "{err:?}"
@@ -558,7 +475,10 @@ async fn validation_and_configuration_errors_send_nothing() {
     let mut bad = describe();
     bad.limit = Some(51);
     let err = c.execute_api3(bad).await.unwrap_err();
-    assert_eq!(err.violations().map(|v| v.len()), Some(1), "{err}");
+    let v = err.api3_violations().expect("API 3.0 violations");
+    assert_eq!(v.len(), 1, "{err}");
+    assert_eq!(v.0[0].error, Api3ErrorId::InvalidParameterValue);
+    assert!(err.is_validation());
     assert!(err.to_string().contains("Limit"), "{err}");
 
     // A legacy data-plane host has no control plane by default.

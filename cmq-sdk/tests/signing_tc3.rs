@@ -203,7 +203,7 @@ macro_rules! api3_op {
             const SERVICE: &'static str = "tdmq";
             const VERSION: &'static str = "2020-02-17";
             const IDEMPOTENT: bool = $idempotent;
-            fn validate(&self) -> Result<(), Violations> {
+            fn validate(&self) -> Result<(), Violations<cmq_sdk::generated::v3::errors::Api3ErrorId>> {
                 Ok(())
             }
             fn target(&self) -> Option<&str> {

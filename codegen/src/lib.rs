@@ -28,9 +28,12 @@ use std::path::Path;
 pub use error::{Error, Finding, Location};
 pub use render::{FileSet, GENERATED_DIRS};
 
-/// The API (spec directory) the generated Rust layers serve. The loader and the model know
-/// every API under `spec/`; one without a generator target is refused (lint).
+/// The API (spec directory) the generated API 2.0 Rust layers serve (style `cmq`). The loader
+/// and the model know every API under `spec/`; one without a generator target is refused (lint).
 pub const RUST_API: &str = "v2";
+
+/// The API (spec directory) the generated API 3.0 Rust layers serve (style `tc3`).
+pub const RUST_API3: &str = "v3";
 
 /// Loads and lints the spec in `spec_dir` and builds its neutral model for every profile, the
 /// default profile first.
@@ -44,20 +47,44 @@ pub fn models(spec_dir: &Path) -> Result<Vec<model::Model>, Error> {
         .map(|p| model::build(&spec, p, &mut lints))
         .collect();
     model::check_profiles(&models, &mut lints);
-    for api in spec.apis.iter().filter(|a| a.id != RUST_API) {
-        lints.push(
-            api.at("protocol.json", "$"),
-            format!(
-                "API `{}` has no generator target yet (the Rust layers serve `{RUST_API}`)",
-                api.id
-            ),
-        );
+    check_available(&spec, &models, &mut lints);
+    for api in &spec.apis {
+        let target = match api.style() {
+            spec::Style::Cmq => RUST_API,
+            spec::Style::Tc3 => RUST_API3,
+        };
+        if api.id != target {
+            lints.push(
+                api.at("protocol.json", "$"),
+                format!(
+                    "API `{}` has no generator target (the Rust layers serve `{RUST_API}` of style `cmq` and `{RUST_API3}` of style `tc3`)",
+                    api.id
+                ),
+            );
+        }
     }
     if let Some(m) = models.first() {
         rust::names::check(m, &mut lints);
     }
     lints.finish()?;
     Ok(models)
+}
+
+/// An API 3.0 (style `tc3`) API must exist on some profile.
+fn check_available(spec: &spec::Spec, models: &[model::Model], l: &mut lint::Lints) {
+    for api in spec.apis.iter().filter(|a| a.style() == spec::Style::Tc3) {
+        let on = |m: &model::Model| {
+            m.api(&api.id)
+                .and_then(|a| a.tc3.as_ref())
+                .is_some_and(|t| t.available)
+        };
+        if !models.iter().any(on) {
+            l.push(
+                api.at("protocol.json", "$.available"),
+                "the API is available on no profile".into(),
+            );
+        }
+    }
 }
 
 /// The neutral model of the default profile (see [`models`]).
@@ -78,17 +105,21 @@ pub fn generate(spec_dir: &Path) -> Result<FileSet, Error> {
     let Some((m, others)) = ms.split_first() else {
         return Ok(FileSet::new());
     };
-    let annotated = rust::annotate(m, others, RUST_API).ok_or_else(|| Error::Spec {
+    let mut annotated = rust::annotate(m, others, RUST_API).ok_or_else(|| Error::Spec {
         at: Location::new(format!("{RUST_API}/protocol.json"), "$"),
         message: format!("the Rust layers serve API `{RUST_API}`, which the spec lacks"),
     })?;
+    let api3 = rust::v3::annotate(&ms, RUST_API3);
+    annotated.has_api3 = api3.is_some();
     let mut files = render::render(&annotated)?;
+    if let Some(a3) = &api3 {
+        files.extend(render::render_v3(a3)?);
+    }
     for m in &ms {
         for api in &m.apis {
-            files.insert(
-                conformance::boundaries_path(&api.id, &m.profile),
-                conformance::boundaries(m, api)?,
-            );
+            if let Some(text) = conformance::boundaries_for(m, api)? {
+                files.insert(conformance::boundaries_path(&api.id, &m.profile), text);
+            }
         }
     }
     Ok(files)

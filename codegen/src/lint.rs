@@ -101,7 +101,8 @@ fn check_bounds(ty: ParamType, c: &Limits, at: &Location, l: &mut Lints) {
             format!("min/max apply to `int` parameters, not `{ty}`"),
         );
     }
-    if (c.min_items.is_some() || c.max_items.is_some()) && ty != ParamType::StringList {
+    let listy = matches!(ty, ParamType::StringList | ParamType::ObjectList);
+    if (c.min_items.is_some() || c.max_items.is_some()) && !listy {
         l.push(
             at.join("max_items"),
             format!("min_items/max_items apply to `string_list` parameters, not `{ty}`"),

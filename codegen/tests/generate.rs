@@ -56,6 +56,21 @@ fn fixture_naming_output() {
     }
 }
 
+/// The API 3.0 output for a small fixture (its API 2.0 files are the `edges` fixture's).
+#[test]
+fn fixture_api3_output() {
+    let files = codegen::generate(&fixture("api3")).expect("fixture builds");
+    let v3: Vec<&String> = files
+        .keys()
+        .filter(|p| p.contains("/v3/") || p.contains(".v3."))
+        .collect();
+    insta::assert_debug_snapshot!("api3_files", v3);
+    for path in v3 {
+        let text = without_header(path, &files[path]);
+        insta::assert_snapshot!(format!("api3__{}", path.replace('/', "__")), text);
+    }
+}
+
 #[test]
 fn generation_is_deterministic() {
     let a = codegen::generate(&root().join("spec")).expect("builds");

@@ -345,11 +345,11 @@ fn every_api_directory_is_loaded_and_one_without_a_target_is_refused() {
     assert_eq!(m.apis.len(), 2);
     assert_eq!(m.apis[1].actions[0].at.file, "v3/actions/Edge.json");
     let err = codegen::models(&dir)
-        .expect_err("v3 has no target")
+        .expect_err("a `cmq` API named v3 has no target")
         .to_string();
     let _ = std::fs::remove_dir_all(&dir);
     assert!(
-        err.contains("spec/v3/protocol.json: $: API `v3` has no generator target yet"),
+        err.contains("spec/v3/protocol.json: $: API `v3` has no generator target (the Rust layers serve `v2` of style `cmq` and `v3` of style `tc3`)"),
         "{err}"
     );
 }

@@ -55,6 +55,26 @@ pub fn expand(v: &Value) -> String {
     }
 }
 
+/// A JSON body of an API 3.0 case with every long value expanded: an object holding only
+/// `repeat`, `times` and optionally `prefix` is the text [`expand`] makes of it.
+pub fn expand_json(v: &Value) -> Value {
+    match v {
+        Value::Object(o)
+            if o.contains_key("repeat")
+                && o.contains_key("times")
+                && o.keys()
+                    .all(|k| matches!(k.as_str(), "prefix" | "repeat" | "times")) =>
+        {
+            Value::String(expand(v))
+        }
+        Value::Object(o) => {
+            Value::Object(o.iter().map(|(k, x)| (k.clone(), expand_json(x))).collect())
+        }
+        Value::Array(a) => Value::Array(a.iter().map(expand_json).collect()),
+        other => other.clone(),
+    }
+}
+
 /// Pass/fail bookkeeping with `expected_failure` semantics.
 #[derive(Default)]
 pub struct Report {

@@ -7,7 +7,8 @@ use std::path::Path;
 
 use codegen::Error;
 use codegen::conformance::{
-    Constraint, EXPECTED_FAILURES, HAND_WRITTEN, boundaries_path, constraints, error_for,
+    Constraint, EXPECTED_FAILURES, HAND_WRITTEN, HAND_WRITTEN_V3, boundaries_path, constraints,
+    error_for,
 };
 use codegen::model::{Api, Model};
 use serde_json::Value;
@@ -145,12 +146,19 @@ fn str_of<'v>(case: &'v Value, key: &str) -> &'v str {
 }
 
 /// The error id a case expects (`expect` or `expected`: an object with `error`, or `code`,
-/// `module` and `message`), if any.
+/// `module` and `message`; for API 3.0 `code` and `message`), if any.
 fn expected_error(m: &Api, case: &Value) -> Option<String> {
     let e = case.get("expect").or_else(|| case.get("expected"))?;
     let e = e.get("error").filter(|x| x.is_object()).unwrap_or(e);
     if let Some(id) = e.get("error").and_then(Value::as_str) {
         return Some(id.to_owned());
+    }
+    if let Some(code) = e.get("code").and_then(Value::as_str) {
+        let msg = e.get("message").and_then(Value::as_str).unwrap_or_default();
+        let found = m.errors.iter().find(|x| {
+            x.tc3_code() == Some(code) && x.message.split("%s").all(|part| msg.contains(part))
+        });
+        return found.map(|x| x.id.clone());
     }
     let code = e.get("code")?.as_i64()?;
     let module = e.get("module")?.as_i64()?;
@@ -168,7 +176,9 @@ struct Corpus {
 }
 
 impl Corpus {
-    fn read(root: &Path, m: &Model, api: &Api) -> Result<Corpus, Error> {
+    /// The corpus of `api`: its hand-written files (`hand`: requests, responses and, for API
+    /// 2.0, malformed) and the derived cases of the default profile.
+    fn read(root: &Path, m: &Model, api: &Api, hand: &[&str]) -> Result<Corpus, Error> {
         let path = boundaries_path(&api.id, &m.profile);
         let derived = read_json(root, &path)?;
         if !str_of(&derived, "@generated").contains(&m.spec_hash) {
@@ -178,10 +188,11 @@ impl Corpus {
                     .into(),
             });
         }
+        let file = |i: usize| hand.get(i).map_or(Ok(Value::Null), |f| read_json(root, f));
         Ok(Corpus {
-            requests: read_json(root, HAND_WRITTEN[0])?,
-            responses: read_json(root, HAND_WRITTEN[1])?,
-            malformed: read_json(root, HAND_WRITTEN[2])?,
+            requests: file(0)?,
+            responses: file(1)?,
+            malformed: file(2)?,
             derived,
             gaps: read_json(root, EXPECTED_FAILURES)?,
         })
@@ -237,7 +248,7 @@ impl Seen {
 
 /// Reads the corpus under `root` and measures it against the spec's constraints, once per
 /// profile (the default first): the profile's derived cases and the hand-written cases that name
-/// that profile or none.
+/// that profile or none; API 2.0's constraints, then API 3.0's where the profile offers it.
 pub fn coverage(root: &Path) -> Result<Vec<Coverage>, Error> {
     codegen::models(&root.join("spec"))?
         .iter()
@@ -257,7 +268,29 @@ fn coverage_of(root: &Path, model: &Model) -> Result<Coverage, Error> {
         at: codegen::Location::new(format!("{}/protocol.json", codegen::RUST_API), "$"),
         message: "the corpus covers API 2.0, which the spec lacks".into(),
     })?;
-    let corpus = Corpus::read(root, model, m)?;
+    let mut out = api_coverage(&Corpus::read(root, model, m, HAND_WRITTEN)?, model, m);
+    let v3 = model.api(codegen::RUST_API3);
+    if let Some(m3) = v3.filter(|a| a.tc3.as_ref().is_some_and(|t| t.available)) {
+        let more = api_coverage(&Corpus::read(root, model, m3, HAND_WRITTEN_V3)?, model, m3);
+        out.actions.extend(more.actions);
+        out.uncovered.extend(more.uncovered);
+        for (a, b) in out.counts.iter_mut().zip(more.counts) {
+            *a += b;
+        }
+        out.covered_total.0 += more.covered_total.0;
+        out.covered_total.1 += more.covered_total.1;
+        let gaps = more
+            .known_gaps
+            .into_iter()
+            .filter(|g| !out.known_gaps.contains(g));
+        let gaps: Vec<String> = gaps.collect();
+        out.known_gaps.extend(gaps);
+    }
+    Ok(out)
+}
+
+/// The coverage of one API's corpus.
+fn api_coverage(corpus: &Corpus, model: &Model, m: &Api) -> Coverage {
     let mut seen = Seen::default();
     let malformed = cases_of(&corpus.malformed)
         .iter()
@@ -267,6 +300,9 @@ fn coverage_of(root: &Path, model: &Model) -> Result<Coverage, Error> {
     }
     for case in cases_of(&corpus.requests) {
         seen.params(str_of(case, "action"), case.get("input"));
+    }
+    for case in cases_of(&corpus.derived) {
+        seen.params(str_of(case, "action"), case.get("body"));
     }
     for case in cases_of(&corpus.responses) {
         if let Some(id) = expected_error(m, case) {
@@ -292,9 +328,9 @@ fn coverage_of(root: &Path, model: &Model) -> Result<Coverage, Error> {
         out.actions
             .push(action_coverage(m, a, &all, &seen, &mut out.uncovered));
     }
-    out.known_gaps = known_gaps(&corpus);
+    out.known_gaps = known_gaps(corpus);
     out.covered_total = (all.len() - out.uncovered.len(), all.len());
-    Ok(out)
+    out
 }
 
 fn action_coverage(
@@ -312,7 +348,7 @@ fn action_coverage(
     uncovered.extend(unc.into_iter().cloned());
     let describe = |id: &str| {
         m.error(id)
-            .map_or(id.to_owned(), |e| format!("{id} {}/{}", e.code, e.module))
+            .map_or(id.to_owned(), |e| format!("{id} {}", e.code_text()))
     };
     ActionCoverage {
         name: a.name.clone(),

@@ -390,10 +390,46 @@ pub const ALLOWED: &[Allowed] = &[
         "the accept loop's EMFILE back-off step, real time",
     ),
     allow(
+        "cmq-sdk/src/handles/queue.rs",
+        1_000,
+        "start_consume_time.saturating_mul(1000)",
+        "seconds to milliseconds (API 3.0 takes StartConsumeTime in ms)",
+    ),
+    allow(
+        "cmq-sdk/src/handles/types.rs",
+        1_000,
+        "ms.div_euclid(1000)",
+        "milliseconds to seconds (API 3.0 answers times in ms)",
+    ),
+    allow(
         "cmq-mock/src/server/http.rs",
         500,
         "(500, json!",
         "HTTP status 500 of the admin routes",
+    ),
+    allow(
+        "cmq-mock/src/server/http.rs",
+        500,
+        "the data store failed",
+        "HTTP status 500 of an admin answer the store could not make durable",
+    ),
+    allow(
+        "cmq-mock/src/store/apply.rs",
+        1_000,
+        "CHECKPOINT_GROUPS",
+        "SQLite checkpoint cadence (groups), a storage tuning",
+    ),
+    allow(
+        "cmq-mock/src/store/recover.rs",
+        16,
+        "col::<Option<String>>(r, 16)",
+        "a column index of the queues table",
+    ),
+    allow(
+        "cmq-mock/src/store/schema.rs",
+        20,
+        "1 << 20",
+        "a 1 MiB read buffer for the prefetch pass",
     ),
     allow(
         "cmq-mock/src/server/mod.rs",

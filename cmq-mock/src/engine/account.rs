@@ -17,6 +17,8 @@ use super::types::{
 use super::{Ctx, ids, ms_of};
 use crate::clock::Clock;
 
+mod persist;
+
 /// Control-plane bookkeeping, serialised by one mutex (the hot path never takes it).
 #[derive(Default)]
 struct Control {
@@ -204,6 +206,7 @@ impl Account {
         let seq = ctl.next_create_seq;
         ctl.next_create_seq += 1;
         let queue = Queue::new(self.ctx.clone(), name, seq, config, dlq.clone());
+        self.log_queue_created(&queue);
         self.map_mut().insert(key.clone(), queue.clone());
         if let Some(dlq) = dlq {
             Self::bind(&mut ctl, &key, &queue, &dlq);
@@ -293,6 +296,7 @@ impl Account {
         self.map_mut().remove(&key);
         ctl.deleted_at.insert(key, self.ctx.clock.now_ms());
         queue.mark_deleted();
+        self.log_queue_deleted(&ctl, &queue);
         Ok(())
     }
 
@@ -505,5 +509,6 @@ impl Account {
         for q in queues {
             q.mark_deleted();
         }
+        self.log_reset();
     }
 }

@@ -111,6 +111,7 @@ pub mod budget;
 pub mod error;
 pub mod ids;
 pub mod limits;
+mod persist;
 pub mod queue;
 pub mod topics;
 pub mod types;
@@ -120,7 +121,7 @@ mod tests;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 pub use account::Account;
@@ -132,7 +133,7 @@ pub use topics::push::PushConfig;
 pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};
 pub use types::{
     DeadLetterPolicy, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
-    QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, ReceivedMessage,
+    QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, QueueTraffic, ReceivedMessage,
 };
 
 use crate::clock::Clock;
@@ -146,6 +147,8 @@ pub(crate) struct Ctx {
     /// Every stored message of every queue, against [`Limits::max_messages`] / `max_memory`.
     pub(crate) budget: Arc<budget::StoreBudget>,
     next_queue_uid: AtomicU32,
+    /// The store every change is written to, with a data directory (see [`crate::store`]).
+    pub(crate) log: OnceLock<Arc<crate::store::Log>>,
 }
 
 impl Ctx {
@@ -219,6 +222,7 @@ impl Engine {
                     pusher,
                     budget,
                     next_queue_uid: AtomicU32::new(1),
+                    log: OnceLock::new(),
                 }),
                 accounts: RwLock::new(HashMap::new()),
                 default_account: RwLock::new(None),
@@ -281,6 +285,7 @@ impl Engine {
             .unwrap_or_else(|e| e.into_inner());
         if let Some(a) = map.get(secret_id) {
             a.set_secret_key(secret_key);
+            self.log_account(a);
             return a.clone();
         }
         let app_id = {
@@ -304,6 +309,7 @@ impl Engine {
             app_id,
         ));
         map.insert(secret_id.to_owned(), account.clone());
+        self.log_account(&account);
         account
     }
 
@@ -338,6 +344,7 @@ impl Engine {
             .remove(secret_id);
         if let Some(a) = &removed {
             a.reset();
+            self.log_account_removed(a);
         }
         removed
     }

@@ -247,6 +247,13 @@ impl<S: CmqService> Shared<S> {
                 (e.error.code(), e.encode(&ctx.request_id, crid))
             }
         };
+        let (code, body) = match self.durable().await {
+            Ok(()) => (code, body),
+            Err(()) => {
+                let e = ServiceError::new(protocol::INTERNAL);
+                (e.error.code(), e.encode(&ctx.request_id, crid))
+            }
+        };
         let RequestContext {
             account_id,
             request_id,
@@ -255,5 +262,15 @@ impl<S: CmqService> Shared<S> {
         self.journal
             .record_request(time_ms, Some(account_id), params, Some(code), request_id);
         Answer::Json(body)
+    }
+
+    /// Waits until every change made so far is on disk (at once without a data store).
+    pub(crate) async fn durable(&self) -> Result<(), ()> {
+        let Some(log) = &self.log else {
+            return Ok(());
+        };
+        log.durable().await.map_err(|why| {
+            tracing::error!("cmq-mock: not acknowledged, the data store failed: {why}");
+        })
     }
 }

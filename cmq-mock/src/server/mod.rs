@@ -65,6 +65,7 @@ use crate::faults::Faults;
 use crate::generated::service::CmqService;
 use crate::journal::Journal;
 use crate::protocol::v2::auth::{Accounts, Verifier};
+use crate::store::Log;
 
 pub use guard::AdminAccess;
 
@@ -150,6 +151,8 @@ pub(crate) struct Shared<S> {
     stopping: watch::Receiver<bool>,
     /// The origin of connection times (tokio time, so paused in tests that pause it).
     epoch: tokio::time::Instant,
+    /// With a data store: answers wait until what they depend on is on disk.
+    log: Option<Arc<Log>>,
 }
 
 impl<S: CmqService> std::fmt::Debug for Server<S> {
@@ -188,6 +191,7 @@ impl<S: CmqService> Server<S> {
                 addr: OnceLock::new(),
                 stopping,
                 epoch: tokio::time::Instant::now(),
+                log: None,
             },
             shutdown,
         }
@@ -233,6 +237,13 @@ impl<S: CmqService> Server<S> {
     /// [`DEFAULT_GRACE_PERIOD`]); connections still busy after that are closed.
     pub fn with_grace_period(mut self, grace: Duration) -> Self {
         self.shared.grace = grace;
+        self
+    }
+
+    /// With a data store: every answer (admin ones too) leaves only once every change made
+    /// before it is on disk; if the store has failed, the answer is an internal error.
+    pub(crate) fn with_store_log(mut self, log: Option<Arc<Log>>) -> Self {
+        self.shared.log = log;
         self
     }
 

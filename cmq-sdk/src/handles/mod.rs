@@ -65,20 +65,29 @@ macro_rules! named_handle {
 
 mod message;
 mod queue;
+mod route;
+mod settings;
 mod subscription;
 mod topic;
+mod types;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 
 pub use message::{BatchDeleteFailure, BatchDeleteReport, Message};
 pub use queue::Queue;
+pub use route::ManagementApi;
+pub use settings::{QueueSettings, SubscriptionUpdate, TopicSettings};
 pub use subscription::{Subscription, SubscriptionSpec};
 pub use topic::Topic;
+pub use types::{
+    QueueAttributes, QueueSummary, SubscriptionAttributes, SubscriptionSummary, TopicAttributes,
+    TopicSummary,
+};
 
 use crate::generated::ops::{ListQueueInput, ListTopicInput};
-use crate::generated::types::{QueueListItem, TopicListItem};
+use crate::generated::v3::ops::{DescribeCmqQueuesRequest, DescribeCmqTopicsRequest};
 use crate::{Client, Error};
 
 impl Client {
@@ -116,7 +125,9 @@ impl Client {
         Subscription::new(self.clone(), topic.into(), name.into(), None)
     }
 
-    /// Every queue whose name contains `search_word` (every queue for `None`), page by page.
+    /// Every queue whose name contains `search_word` (every queue for `None`), page by page
+    /// (API 2.0 `ListQueue` or API 3.0 `DescribeCmqQueues`, per
+    /// [`management_api`](Client::management_api)).
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -127,13 +138,24 @@ impl Client {
     pub fn list_queues(
         &self,
         search_word: Option<&str>,
-    ) -> impl Stream<Item = Result<QueueListItem, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<QueueSummary, Error>> + Send + 'static {
+        if self.manages_with_api3() {
+            let mut r = DescribeCmqQueuesRequest::new();
+            r.queue_name = search_word.map(str::to_owned);
+            return self
+                .paginate_api3(r)
+                .map(|x| x.map(QueueSummary::from))
+                .left_stream();
+        }
         let mut input = ListQueueInput::new();
         input.set_search_word(search_word.map(str::to_owned));
         self.paginate(input)
+            .map(|x| x.map(QueueSummary::from))
+            .right_stream()
     }
 
-    /// Every topic whose name contains `search_word` (every topic for `None`), page by page.
+    /// Every topic whose name contains `search_word` (every topic for `None`), page by page
+    /// (API 2.0 `ListTopic` or API 3.0 `DescribeCmqTopics`).
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -144,10 +166,20 @@ impl Client {
     pub fn list_topics(
         &self,
         search_word: Option<&str>,
-    ) -> impl Stream<Item = Result<TopicListItem, Error>> + Send + 'static {
+    ) -> impl Stream<Item = Result<TopicSummary, Error>> + Send + 'static {
+        if self.manages_with_api3() {
+            let mut r = DescribeCmqTopicsRequest::new();
+            r.topic_name = search_word.map(str::to_owned);
+            return self
+                .paginate_api3(r)
+                .map(|x| x.map(TopicSummary::from))
+                .left_stream();
+        }
         let mut input = ListTopicInput::new();
         input.set_search_word(search_word.map(str::to_owned));
         self.paginate(input)
+            .map(|x| x.map(TopicSummary::from))
+            .right_stream()
     }
 }
 

@@ -1,18 +1,22 @@
-//! The queue handle.
+//! The queue handle: data-plane calls over API 2.0, management over the client's
+//! [`ManagementApi`](super::ManagementApi).
 
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt, TryStreamExt, stream};
 
 use super::{
-    BatchDeleteFailure, BatchDeleteReport, Message, decode_message, encode_bodies, encode_body,
-    strings,
+    BatchDeleteFailure, BatchDeleteReport, Message, QueueAttributes, QueueSettings, QueueSummary,
+    decode_message, encode_bodies, encode_body, strings,
 };
 use crate::generated::ops::{
-    BatchDeleteMessageInput, BatchReceiveMessageInput, BatchSendMessageInput, CreateQueueInput,
-    DeleteMessageInput, DeleteQueueInput, GetQueueAttributesInput, GetQueueAttributesOutput,
-    ListDeadLetterSourceQueuesInput, ReceiveMessageInput, RewindQueueInput, SendMessageInput,
-    SetQueueAttributesInput, SetQueueAttributesOutput, UnbindDeadLetterQueueInput,
+    BatchDeleteMessageInput, BatchReceiveMessageInput, BatchSendMessageInput, DeleteMessageInput,
+    DeleteQueueInput, GetQueueAttributesInput, ListDeadLetterSourceQueuesInput,
+    ReceiveMessageInput, RewindQueueInput, SendMessageInput, UnbindDeadLetterQueueInput,
 };
-use crate::generated::types::{DeadLetterPolicy, QueueListItem};
+use crate::generated::types::DeadLetterPolicy;
+use crate::generated::v3::ops::{
+    ClearCmqQueueRequest, DeleteCmqQueueRequest, DescribeCmqQueueDetailRequest,
+    RewindCmqQueueRequest, UnbindCmqDeadLetterRequest,
+};
 use crate::{Client, Error, ServiceCode};
 
 /// The code of "no message" answers to (Batch)ReceiveMessage.
@@ -24,7 +28,10 @@ const ALL_FAILED: i64 = ServiceCode::BatchDeleteFailed.code();
 
 /// A handle on one queue: create and configure it, send, receive and delete messages.
 ///
-/// Get one with [`Client::queue`]. Cheap to clone.
+/// Get one with [`Client::queue`]. Cheap to clone. Sending, receiving and deleting messages use
+/// API 2.0; creating, describing, changing, rewinding, clearing and deleting the queue use the
+/// client's [`ManagementApi`](super::ManagementApi) (API 3.0 on TDMQ), with the same types
+/// either way.
 ///
 /// ```no_run
 /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -74,28 +81,33 @@ impl Queue {
     /// # Ok(()) }
     /// ```
     pub async fn create(&self) -> Result<String, Error> {
-        self.create_with(CreateQueueInput::new()).await
+        self.create_with(QueueSettings::new()).await
     }
 
-    /// Creates the queue with the attributes of `input` (its queue name is replaced by this
-    /// handle's); returns its id.
+    /// Creates the queue with `settings` (a [`QueueSettings`], or an API 2.0
+    /// `CreateQueueInput` whose queue name is replaced by this handle's); returns its id.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
-    /// use cmq_sdk::generated::ops::CreateQueueInput;
-    /// let attrs = CreateQueueInput::new().visibility_timeout(60).polling_wait_seconds(10);
-    /// client.queue("orders").create_with(attrs).await?;
+    /// use cmq_sdk::handles::QueueSettings;
+    /// let settings = QueueSettings::new().visibility_timeout(60).polling_wait_seconds(10);
+    /// client.queue("orders").create_with(settings).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn create_with(&self, input: CreateQueueInput) -> Result<String, Error> {
-        let out = self
-            .client
-            .execute(input.queue_name(self.name.clone()))
-            .await?;
+    pub async fn create_with(&self, settings: impl Into<QueueSettings>) -> Result<String, Error> {
+        let s = settings.into();
+        if self.client.manages_with_api3() {
+            let out = self
+                .client
+                .execute_api3(s.to_create_cmq_queue(&self.name))
+                .await?;
+            return Ok(out.queue_id);
+        }
+        let out = self.client.execute(s.to_create_queue(&self.name)).await?;
         Ok(out.queue_id)
     }
 
-    /// The queue's attributes and counters.
+    /// The queue's attributes and counters (times in Unix seconds, see [`QueueAttributes`]).
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -103,31 +115,45 @@ impl Queue {
     /// println!("{} visible, {} in flight", a.active_msg_num, a.inactive_msg_num);
     /// # Ok(()) }
     /// ```
-    pub async fn attributes(&self) -> Result<GetQueueAttributesOutput, Error> {
-        self.client
+    pub async fn attributes(&self) -> Result<QueueAttributes, Error> {
+        if self.client.manages_with_api3() {
+            let out = self
+                .client
+                .execute_api3(DescribeCmqQueueDetailRequest::new().queue_name(self.name.clone()))
+                .await?;
+            return Ok(out.queue_describe.into());
+        }
+        let out = self
+            .client
             .execute(GetQueueAttributesInput::new().queue_name(self.name.clone()))
-            .await
+            .await?;
+        Ok(out.into())
     }
 
-    /// Changes the attributes set in `input` (its queue name is replaced by this handle's);
-    /// returns the values after the change, as far as the server reports them.
+    /// Changes the attributes set in `settings` (a [`QueueSettings`], or an API 2.0
+    /// `SetQueueAttributesInput`); the others keep their values.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
-    /// use cmq_sdk::generated::ops::SetQueueAttributesInput;
+    /// use cmq_sdk::handles::QueueSettings;
     /// client
     ///     .queue("orders")
-    ///     .set_attributes(SetQueueAttributesInput::new().visibility_timeout(120))
+    ///     .set_attributes(QueueSettings::new().visibility_timeout(120))
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn set_attributes(
-        &self,
-        input: SetQueueAttributesInput,
-    ) -> Result<SetQueueAttributesOutput, Error> {
-        self.client
-            .execute(input.queue_name(self.name.clone()))
-            .await
+    pub async fn set_attributes(&self, settings: impl Into<QueueSettings>) -> Result<(), Error> {
+        let s = settings.into();
+        if self.client.manages_with_api3() {
+            self.client
+                .execute_api3(s.to_modify_cmq_queue(&self.name))
+                .await?;
+        } else {
+            self.client
+                .execute(s.to_set_queue_attributes(&self.name))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Deletes the queue. A retry after a lost answer that finds the queue gone (4440) is a
@@ -139,8 +165,33 @@ impl Queue {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self) -> Result<(), Error> {
+        if self.client.manages_with_api3() {
+            self.client
+                .execute_api3(DeleteCmqQueueRequest::new().queue_name(self.name.clone()))
+                .await?;
+        } else {
+            self.client
+                .execute(DeleteQueueInput::new().queue_name(self.name.clone()))
+                .await?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every message in the queue (visible, in flight and delayed). API 3.0's
+    /// `ClearCmqQueue`; API 2.0 has no such action, so a client that manages over API 2.0 gets
+    /// [`Error::Config`].
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// client.queue("orders").clear().await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn clear(&self) -> Result<(), Error> {
+        if !self.client.manages_with_api3() {
+            return Err(super::route::api3_only("clearing a queue (ClearCmqQueue)"));
+        }
         self.client
-            .execute(DeleteQueueInput::new().queue_name(self.name.clone()))
+            .execute_api3(ClearCmqQueueRequest::new().queue_name(self.name.clone()))
             .await?;
         Ok(())
     }
@@ -382,7 +433,9 @@ impl Queue {
     }
 
     /// Rewinds the queue: consumers receive again the messages produced at or after
-    /// `start_consume_time` (Unix seconds; the queue needs `rewindSeconds > 0`).
+    /// `start_consume_time`, in Unix **seconds** whichever API serves the call (API 3.0's
+    /// `RewindCmqQueue` takes milliseconds; the handle converts). The queue needs a rewind
+    /// window (`rewind_seconds` above 0).
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -392,6 +445,14 @@ impl Queue {
     /// # Ok(()) }
     /// ```
     pub async fn rewind(&self, start_consume_time: i64) -> Result<(), Error> {
+        if self.client.manages_with_api3() {
+            let ms = start_consume_time.saturating_mul(1000);
+            let r = RewindCmqQueueRequest::new()
+                .queue_name(self.name.clone())
+                .start_consume_time(ms);
+            self.client.execute_api3(r).await?;
+            return Ok(());
+        }
         self.client
             .execute(
                 RewindQueueInput::new()
@@ -402,7 +463,7 @@ impl Queue {
         Ok(())
     }
 
-    /// Binds a dead-letter queue: sets only the queue's `deadLetterPolicy`.
+    /// Binds a dead-letter queue: sets only the queue's dead-letter policy.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -417,9 +478,8 @@ impl Queue {
     /// # Ok(()) }
     /// ```
     pub async fn set_dead_letter_policy(&self, policy: DeadLetterPolicy) -> Result<(), Error> {
-        self.set_attributes(SetQueueAttributesInput::new().dead_letter_policy(policy))
-            .await?;
-        Ok(())
+        self.set_attributes(QueueSettings::new().dead_letter_policy(policy))
+            .await
     }
 
     /// Unbinds the queue's dead-letter queue (clears its policy).
@@ -430,13 +490,19 @@ impl Queue {
     /// # Ok(()) }
     /// ```
     pub async fn unbind_dead_letter_queue(&self) -> Result<(), Error> {
+        if self.client.manages_with_api3() {
+            let r = UnbindCmqDeadLetterRequest::new().source_queue_name(self.name.clone());
+            self.client.execute_api3(r).await?;
+            return Ok(());
+        }
         self.client
             .execute(UnbindDeadLetterQueueInput::new().queue_name(self.name.clone()))
             .await?;
         Ok(())
     }
 
-    /// Every queue that uses this queue as its dead-letter queue, page by page.
+    /// Every queue that uses this queue as its dead-letter queue: API 2.0 pages through
+    /// `ListDeadLetterSourceQueues`; API 3.0 reads them from the queue's details.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -446,9 +512,22 @@ impl Queue {
     /// ```
     pub fn dead_letter_sources(
         &self,
-    ) -> impl Stream<Item = Result<QueueListItem, Error>> + Send + 'static {
-        self.client.paginate(
-            ListDeadLetterSourceQueuesInput::new().dead_letter_queue_name(self.name.clone()),
-        )
+    ) -> impl Stream<Item = Result<QueueSummary, Error>> + Send + 'static {
+        if self.client.manages_with_api3() {
+            let client = self.client.clone();
+            let req = DescribeCmqQueueDetailRequest::new().queue_name(self.name.clone());
+            let once = stream::once(async move {
+                let out = client.execute_api3(req).await?;
+                let sources = out.queue_describe.dead_letter_source.unwrap_or_default();
+                Ok::<_, Error>(stream::iter(sources.into_iter().map(|s| Ok(s.into()))))
+            });
+            return once.try_flatten().left_stream();
+        }
+        let input =
+            ListDeadLetterSourceQueuesInput::new().dead_letter_queue_name(self.name.clone());
+        self.client
+            .paginate(input)
+            .map(|r| r.map(QueueSummary::from))
+            .right_stream()
     }
 }

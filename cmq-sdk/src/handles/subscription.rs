@@ -1,12 +1,18 @@
 //! The subscription handle and the typed description of a new subscription.
 
-use super::strings;
+use super::{SubscriptionAttributes, SubscriptionUpdate, strings};
+use crate::error::Api3ServiceError;
 use crate::generated::ops::{
-    ClearSubscriptionFilterTagsInput, GetSubscriptionAttributesInput,
-    GetSubscriptionAttributesOutput, SetSubscriptionAttributesInput, SubscribeInput,
+    ClearSubscriptionFilterTagsInput, GetSubscriptionAttributesInput, SubscribeInput,
     UnsubscribeInput,
 };
 use crate::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
+use crate::generated::v3::ops::{
+    ClearCmqSubscriptionFilterTagsRequest, CreateCmqSubscribeRequest, DeleteCmqSubscribeRequest,
+    DescribeCmqSubscriptionDetailRequest,
+};
+use futures_util::TryStreamExt;
+
 use crate::{Client, Error};
 
 /// What a new subscription delivers to, and how: the argument of
@@ -83,6 +89,21 @@ impl SubscriptionSpec {
     pub fn into_input(self) -> SubscribeInput {
         self.input
     }
+
+    /// The API 3.0 `CreateCmqSubscribe` request for subscription `name` of topic `topic`.
+    pub fn to_create_cmq_subscribe(&self, topic: &str, name: &str) -> CreateCmqSubscribeRequest {
+        let i = &self.input;
+        let mut r = CreateCmqSubscribeRequest::new()
+            .topic_name(topic)
+            .subscription_name(name);
+        r.protocol = i.protocol.clone();
+        r.endpoint = i.endpoint.clone();
+        r.notify_strategy = i.notify_strategy.clone();
+        r.filter_tag = i.filter_tag.clone();
+        r.binding_key = i.binding_key.clone();
+        r.notify_content_format = i.notify_content_format.clone();
+        r
+    }
 }
 
 impl From<SubscribeInput> for SubscriptionSpec {
@@ -153,36 +174,69 @@ impl Subscription {
     /// println!("{} messages waiting to be pushed", a.msg_count);
     /// # Ok(()) }
     /// ```
-    pub async fn attributes(&self) -> Result<GetSubscriptionAttributesOutput, Error> {
-        self.client
+    pub async fn attributes(&self) -> Result<SubscriptionAttributes, Error> {
+        if self.client.manages_with_api3() {
+            return self.attributes_api3().await;
+        }
+        let out = self
+            .client
             .execute(
                 GetSubscriptionAttributesInput::new()
                     .topic_name(self.topic.clone())
                     .subscription_name(self.name.clone()),
             )
-            .await
+            .await?;
+        Ok(out.into())
     }
 
-    /// Changes what `input` sets (its topic and subscription names are replaced by this
-    /// handle's).
+    /// API 3.0 has no single-subscription read: `DescribeCmqSubscriptionDetail` filters by name
+    /// (a substring), and the exact match is the one, looked for page by page. None is the
+    /// service's own `ResourceNotFound`, as Terraform reads it.
+    async fn attributes_api3(&self) -> Result<SubscriptionAttributes, Error> {
+        let r = DescribeCmqSubscriptionDetailRequest::new()
+            .topic_name(self.topic.clone())
+            .subscription_name(self.name.clone());
+        let matches = self.client.paginate_api3(r);
+        let mut matches = std::pin::pin!(matches);
+        while let Some(s) = matches.try_next().await? {
+            if s.subscription_name.eq_ignore_ascii_case(&self.name) {
+                return Ok(s.into());
+            }
+        }
+        Err(Error::Api3Service(Box::new(Api3ServiceError {
+            action: "DescribeCmqSubscriptionDetail",
+            code: "ResourceNotFound".into(),
+            message: format!(
+                "topic {} has no subscription named {}",
+                self.topic, self.name
+            ),
+            request_id: None,
+        })))
+    }
+
+    /// Changes what `update` sets (a [`SubscriptionUpdate`], or an API 2.0
+    /// `SetSubscriptionAttributesInput`); tags and keys replace the old ones.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
-    /// use cmq_sdk::generated::ops::SetSubscriptionAttributesInput;
+    /// use cmq_sdk::handles::SubscriptionUpdate;
     /// client
     ///     .subscription("events", "audit")
-    ///     .set_attributes(SetSubscriptionAttributesInput::new().filter_tag(["users"]))
+    ///     .set_attributes(SubscriptionUpdate::new().filter_tags(["users"]))
     ///     .await?;
     /// # Ok(()) }
     /// ```
-    pub async fn set_attributes(&self, input: SetSubscriptionAttributesInput) -> Result<(), Error> {
-        self.client
-            .execute(
-                input
-                    .topic_name(self.topic.clone())
-                    .subscription_name(self.name.clone()),
-            )
-            .await?;
+    pub async fn set_attributes(&self, update: impl Into<SubscriptionUpdate>) -> Result<(), Error> {
+        let u = update.into();
+        if self.client.manages_with_api3() {
+            self.client
+                .execute_api3(u.to_modify_cmq_subscription(&self.topic, &self.name))
+                .await?;
+        } else {
+            self.client
+                .execute(u.to_set_subscription_attributes(&self.topic, &self.name))
+                .await?;
+        }
         Ok(())
     }
 
@@ -194,6 +248,13 @@ impl Subscription {
     /// # Ok(()) }
     /// ```
     pub async fn clear_filter_tags(&self) -> Result<(), Error> {
+        if self.client.manages_with_api3() {
+            let r = ClearCmqSubscriptionFilterTagsRequest::new()
+                .topic_name(self.topic.clone())
+                .subscription_name(self.name.clone());
+            self.client.execute_api3(r).await?;
+            return Ok(());
+        }
         self.client
             .execute(
                 ClearSubscriptionFilterTagsInput::new()
@@ -212,6 +273,13 @@ impl Subscription {
     /// # Ok(()) }
     /// ```
     pub async fn unsubscribe(&self) -> Result<(), Error> {
+        if self.client.manages_with_api3() {
+            let r = DeleteCmqSubscribeRequest::new()
+                .topic_name(self.topic.clone())
+                .subscription_name(self.name.clone());
+            self.client.execute_api3(r).await?;
+            return Ok(());
+        }
         self.client
             .execute(
                 UnsubscribeInput::new()

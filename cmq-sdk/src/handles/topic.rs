@@ -1,19 +1,26 @@
-//! The topic handle.
+//! The topic handle: publishing over API 2.0, management over the client's
+//! [`ManagementApi`](super::ManagementApi).
 
-use futures_util::Stream;
+use futures_util::{Stream, StreamExt};
 
-use super::{Subscription, SubscriptionSpec, encode_bodies, encode_body, strings};
-use crate::generated::ops::{
-    BatchPublishMessageInput, CreateTopicInput, DeleteTopicInput, GetTopicAttributesInput,
-    GetTopicAttributesOutput, ListSubscriptionByTopicInput, PublishMessageInput,
-    SetTopicAttributesInput,
+use super::{
+    Subscription, SubscriptionSpec, SubscriptionSummary, TopicAttributes, TopicSettings,
+    encode_bodies, encode_body, strings,
 };
-use crate::generated::types::SubscriptionListItem;
+use crate::generated::ops::{
+    BatchPublishMessageInput, DeleteTopicInput, GetTopicAttributesInput,
+    ListSubscriptionByTopicInput, PublishMessageInput,
+};
+use crate::generated::v3::ops::{
+    DeleteCmqTopicRequest, DescribeCmqSubscriptionDetailRequest, DescribeCmqTopicDetailRequest,
+};
 use crate::{Client, Error};
 
 /// A handle on one topic: create and configure it, publish, subscribe.
 ///
-/// Get one with [`Client::topic`]. Cheap to clone.
+/// Get one with [`Client::topic`]. Cheap to clone. Publishing uses API 2.0; creating,
+/// describing, changing and deleting the topic and managing its subscriptions use the client's
+/// [`ManagementApi`](super::ManagementApi) (API 3.0 on TDMQ), with the same types either way.
 ///
 /// ```no_run
 /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -57,39 +64,72 @@ impl Topic {
     /// # Ok(()) }
     /// ```
     pub async fn create(&self) -> Result<String, Error> {
-        self.create_with(CreateTopicInput::new()).await
+        self.create_with(TopicSettings::new()).await
     }
 
-    /// Creates the topic with the attributes of `input` (its topic name is replaced by this
-    /// handle's); returns its id.
+    /// Creates the topic with `settings` (a [`TopicSettings`], or an API 2.0 `CreateTopicInput`
+    /// whose topic name is replaced by this handle's); returns its id.
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
-    /// use cmq_sdk::generated::ops::CreateTopicInput;
-    /// // filterType 2: routing keys and binding keys instead of tags.
-    /// client.topic("routed").create_with(CreateTopicInput::new().filter_type(2)).await?;
+    /// use cmq_sdk::handles::TopicSettings;
+    /// // filter type 2: routing keys and binding keys instead of tags.
+    /// client.topic("routed").create_with(TopicSettings::new().filter_type(2)).await?;
     /// # Ok(()) }
     /// ```
-    pub async fn create_with(&self, input: CreateTopicInput) -> Result<String, Error> {
-        let out = self
-            .client
-            .execute(input.topic_name(self.name.clone()))
-            .await?;
+    pub async fn create_with(&self, settings: impl Into<TopicSettings>) -> Result<String, Error> {
+        let s = settings.into();
+        if self.client.manages_with_api3() {
+            let out = self
+                .client
+                .execute_api3(s.to_create_cmq_topic(&self.name))
+                .await?;
+            return Ok(out.topic_id);
+        }
+        let out = self.client.execute(s.to_create_topic(&self.name)).await?;
         Ok(out.topic_id)
     }
 
-    /// The topic's attributes.
+    /// The topic's attributes (times in Unix seconds, see [`TopicAttributes`]).
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
     /// let a = client.topic("events").attributes().await?;
-    /// println!("filterType {}, max {} bytes", a.filter_type, a.max_msg_size);
+    /// println!("filter type {}, max {} bytes", a.filter_type, a.max_msg_size);
     /// # Ok(()) }
     /// ```
-    pub async fn attributes(&self) -> Result<GetTopicAttributesOutput, Error> {
-        self.client
+    pub async fn attributes(&self) -> Result<TopicAttributes, Error> {
+        if self.client.manages_with_api3() {
+            let r = DescribeCmqTopicDetailRequest::new().topic_name(self.name.clone());
+            return Ok(self.client.execute_api3(r).await?.topic_describe.into());
+        }
+        let out = self
+            .client
             .execute(GetTopicAttributesInput::new().topic_name(self.name.clone()))
-            .await
+            .await?;
+        Ok(out.into())
+    }
+
+    /// Changes the attributes set in `settings` (the filter type is fixed at creation).
+    ///
+    /// ```no_run
+    /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+    /// use cmq_sdk::handles::TopicSettings;
+    /// client.topic("events").set_attributes(TopicSettings::new().max_msg_size(65536)).await?;
+    /// # Ok(()) }
+    /// ```
+    pub async fn set_attributes(&self, settings: impl Into<TopicSettings>) -> Result<(), Error> {
+        let s = settings.into();
+        if self.client.manages_with_api3() {
+            self.client
+                .execute_api3(s.to_modify_cmq_topic(&self.name))
+                .await?;
+        } else {
+            self.client
+                .execute(s.to_set_topic_attributes(&self.name))
+                .await?;
+        }
+        Ok(())
     }
 
     /// Sets the largest message body the topic accepts (1024–1048576 bytes).
@@ -100,14 +140,8 @@ impl Topic {
     /// # Ok(()) }
     /// ```
     pub async fn set_max_msg_size(&self, bytes: u32) -> Result<(), Error> {
-        self.client
-            .execute(
-                SetTopicAttributesInput::new()
-                    .topic_name(self.name.clone())
-                    .max_msg_size(i64::from(bytes)),
-            )
-            .await?;
-        Ok(())
+        self.set_attributes(TopicSettings::new().max_msg_size(i64::from(bytes)))
+            .await
     }
 
     /// Deletes the topic (its subscriptions must be gone first).
@@ -118,9 +152,15 @@ impl Topic {
     /// # Ok(()) }
     /// ```
     pub async fn delete(&self) -> Result<(), Error> {
-        self.client
-            .execute(DeleteTopicInput::new().topic_name(self.name.clone()))
-            .await?;
+        if self.client.manages_with_api3() {
+            self.client
+                .execute_api3(DeleteCmqTopicRequest::new().topic_name(self.name.clone()))
+                .await?;
+        } else {
+            self.client
+                .execute(DeleteTopicInput::new().topic_name(self.name.clone()))
+                .await?;
+        }
         Ok(())
     }
 
@@ -270,17 +310,22 @@ impl Topic {
         spec: impl Into<SubscriptionSpec>,
     ) -> Result<Subscription, Error> {
         let name = name.into();
-        let input = spec
-            .into()
-            .into_input()
-            .topic_name(self.name.clone())
-            .subscription_name(name.clone());
-        let out = self.client.execute(input).await?;
+        let spec = spec.into();
+        let id = if self.client.manages_with_api3() {
+            let r = spec.to_create_cmq_subscribe(&self.name, &name);
+            self.client.execute_api3(r).await?.subscription_id
+        } else {
+            let input = spec
+                .into_input()
+                .topic_name(self.name.clone())
+                .subscription_name(name.clone());
+            self.client.execute(input).await?.subscription_id
+        };
         Ok(Subscription::new(
             self.client.clone(),
             self.name.clone(),
             name,
-            Some(out.subscription_id),
+            Some(id),
         ))
     }
 
@@ -335,8 +380,16 @@ impl Topic {
     /// ```
     pub fn subscriptions(
         &self,
-    ) -> impl Stream<Item = Result<SubscriptionListItem, Error>> + Send + 'static {
-        self.client
+    ) -> impl Stream<Item = Result<SubscriptionSummary, Error>> + Send + 'static {
+        if self.client.manages_with_api3() {
+            let r = DescribeCmqSubscriptionDetailRequest::new().topic_name(self.name.clone());
+            return (self.client.paginate_api3(r))
+                .map(|x| x.map(SubscriptionSummary::from))
+                .left_stream();
+        }
+        (self.client)
             .paginate(ListSubscriptionByTopicInput::new().topic_name(self.name.clone()))
+            .map(|x| x.map(SubscriptionSummary::from))
+            .right_stream()
     }
 }

@@ -49,7 +49,7 @@ pub(super) fn err(f: &Param, kind: ViolationKind, param: &str) -> Expect {
 }
 
 /// One mutation tried: the kind it may break, its name and the value.
-type Try<T> = (ViolationKind, String, T);
+pub(super) type Try<T> = (ViolationKind, String, T);
 
 /// Builds a case from a value (the parameter's wire pairs set to it).
 pub(super) type Apply<'a> = dyn Fn(&str) -> Wire + 'a;
@@ -186,6 +186,8 @@ impl<'m> Gen<'m> {
             }
             ParamType::StringList => self.list_cases(f),
             ParamType::Json => self.json_cases(f),
+            // API 3.0 types: its cases are derived by `tc3_cases` from JSON bodies.
+            ParamType::Bool | ParamType::Object | ParamType::ObjectList => {}
         }
     }
 
@@ -301,7 +303,7 @@ fn item_counts(f: &Param) -> Vec<(String, u64, bool)> {
     out
 }
 
-fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
+pub(super) fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let l = ViolationKind::Length;
     if let Some(n) = f.min_len {
@@ -339,7 +341,7 @@ fn length_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn pattern_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
+pub(super) fn pattern_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let Some(p) = pattern_of(m, f) else {
         return tries;
@@ -383,7 +385,7 @@ fn pattern_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn dots_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
+pub(super) fn dots_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     let Some(n) = f.max_dots else {
         return Vec::new();
     };
@@ -402,7 +404,7 @@ fn dots_tries(m: &Api, f: &Param) -> Vec<Try<String>> {
     ]
 }
 
-fn enum_tries(f: &Param) -> Vec<Try<String>> {
+pub(super) fn enum_tries(f: &Param) -> Vec<Try<String>> {
     let mut tries = Vec::new();
     let Some(first) = f.one_of.first().map(|v| v.text()) else {
         return tries;
@@ -422,7 +424,7 @@ fn enum_tries(f: &Param) -> Vec<Try<String>> {
     tries
 }
 
-fn int_tries(f: &Param) -> Vec<Try<i64>> {
+pub(super) fn int_tries(f: &Param) -> Vec<Try<i64>> {
     let mut tries = Vec::new();
     let r = ViolationKind::Range;
     if let Some(n) = f.min {

@@ -81,7 +81,11 @@ impl Gen<'_> {
                 let apply = |t: &str| apply_member(Value::from(t));
                 self.text_cases(mf, &path, &path, &apply);
             }
-            ParamType::StringList | ParamType::Json => {}
+            ParamType::StringList
+            | ParamType::Json
+            | ParamType::Bool
+            | ParamType::Object
+            | ParamType::ObjectList => {}
         }
     }
 

@@ -16,11 +16,25 @@
 mod cases;
 mod json_rules;
 mod output;
+mod tc3;
 mod values;
 
 use std::collections::BTreeMap;
 
 pub use output::boundaries;
+
+/// The derived cases of `api` on the model's profile, when there are any: every API 2.0 (style
+/// `cmq`) API has them; an API 3.0 one only on the profiles where it exists.
+pub fn boundaries_for(
+    model: &crate::model::Model,
+    api: &Api,
+) -> Result<Option<String>, crate::error::Error> {
+    match &api.tc3 {
+        None => boundaries(model, api).map(Some),
+        Some(t) if t.available => output::boundaries_tc3(model, api).map(Some),
+        Some(_) => Ok(None),
+    }
+}
 
 use crate::model::{Api, ErrorDef, Param};
 use crate::spec::{ParamType, ViolationKind};
@@ -45,6 +59,14 @@ pub const HAND_WRITTEN: &[&str] = &[
     "spec/conformance/requests.json",
     "spec/conformance/responses.json",
     "spec/conformance/malformed.json",
+];
+
+/// The API 3.0 corpus files (requests and responses; computed by the tools in
+/// `spec/conformance/tools/`), relative to the workspace root. Malformed API 3.0 requests are all
+/// derived.
+pub const HAND_WRITTEN_V3: &[&str] = &[
+    "spec/conformance/requests.v3.json",
+    "spec/conformance/responses.v3.json",
 ];
 
 fn action_cases(m: &Api, a: &crate::model::Action) -> Result<Vec<Case>, String> {
@@ -135,9 +157,76 @@ fn fact_kinds(f: &Param, member: bool) -> Vec<&'static str> {
     out
 }
 
+/// The constraint kinds an API 3.0 parameter (or member) states: a wrong JSON type is always
+/// possible; lists count items.
+fn tc3_kinds(f: &Param) -> Vec<&'static str> {
+    use ViolationKind as K;
+    let listy = matches!(f.ty, ParamType::StringList | ParamType::ObjectList);
+    let stated = [
+        (f.required, K::Missing),
+        (true, K::Type),
+        (f.min.is_some() || f.max.is_some(), K::Range),
+        (f.min_len.is_some() || f.max_len.is_some(), K::Length),
+        (f.pattern.is_some(), K::Pattern),
+        (!f.one_of.is_empty(), K::Enum),
+        (f.max_dots.is_some(), K::Dots),
+        (
+            listy && (f.min_items.is_some() || f.max_items.is_some()),
+            K::Items,
+        ),
+    ];
+    stated
+        .iter()
+        .filter(|(on, _)| *on)
+        .map(|(_, k)| k.as_str())
+        .collect()
+}
+
+/// Every constraint of an API 3.0 API: per parameter and member (path `Tags.0.TagKey`), an
+/// unknown parameter and a body that is not an object per action, and every rule.
+fn tc3_constraints(m: &Api) -> Vec<Constraint> {
+    let mut out = Vec::new();
+    for a in &m.actions {
+        let mut push = |param: String, kind: &str| {
+            out.push(Constraint {
+                action: a.name.clone(),
+                param,
+                kind: kind.to_owned(),
+            })
+        };
+        push(String::new(), "body");
+        push("NotAParameter".into(), "unknown");
+        for p in &a.params {
+            for k in tc3_kinds(p) {
+                push(p.wire.clone(), k);
+            }
+            let at = match p.ty {
+                ParamType::ObjectList => format!("{}.0", p.wire),
+                _ => p.wire.clone(),
+            };
+            if !m.members(p).is_empty() {
+                push(p.wire.clone(), "unknown");
+            }
+            for mf in m.members(p) {
+                for k in tc3_kinds(mf) {
+                    push(format!("{at}.{}", mf.wire), k);
+                }
+            }
+        }
+        for r in &a.rules {
+            let ops = r.operands().map(|o| o.path.as_str()).join(",");
+            push(ops.clone(), &format!("rule:{}({ops})", r.kind()));
+        }
+    }
+    out
+}
+
 /// Every constraint the spec states: per parameter and member, and every `le`/`lt`/`requires`
-/// rule.
+/// rule (for an API 3.0 API also the unknown parameter and the malformed body of each action).
 pub fn constraints(m: &Api) -> Vec<Constraint> {
+    if m.tc3.is_some() {
+        return tc3_constraints(m);
+    }
     let mut out = Vec::new();
     for a in &m.actions {
         let push = |out: &mut Vec<Constraint>, param: String, kind: String| {
@@ -170,8 +259,7 @@ pub fn constraints(m: &Api) -> Vec<Constraint> {
 pub fn error_for<'m>(m: &'m Api, code: i64, module: i64, message: &str) -> Option<&'m ErrorDef> {
     let text = message.strip_prefix(&format!("({module})"))?;
     m.errors.iter().find(|e| {
-        e.code == code
-            && e.module == module
+        e.cmq() == Some((code, module))
             && match e.message.split_once("%s") {
                 None => e.message == text,
                 Some((pre, post)) => {

@@ -137,7 +137,11 @@ pub(super) fn valid_member(m: &Api, mf: &Param) -> Option<Value> {
     match mf.ty {
         ParamType::Int => valid_int(mf).map(Value::from),
         ParamType::String => valid_text(m, mf, &mf.wire).map(Value::from),
-        ParamType::StringList | ParamType::Json => None,
+        ParamType::StringList
+        | ParamType::Json
+        | ParamType::Bool
+        | ParamType::Object
+        | ParamType::ObjectList => None,
     }
 }
 
@@ -263,6 +267,8 @@ pub(super) fn put_valid(m: &Api, req: &mut Wire, f: &Param) -> Option<()> {
         ParamType::Json => {
             req.insert(f.wire.clone(), doc_text(&valid_doc(m, m.members(f))?));
         }
+        // API 3.0 types have no form encoding.
+        ParamType::Bool | ParamType::Object | ParamType::ObjectList => return None,
     }
     Some(())
 }

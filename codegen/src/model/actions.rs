@@ -15,8 +15,16 @@ use crate::spec::{self, Group, ParamType};
 /// The parameter a long-polling action waits by.
 pub const LONG_POLL_PARAM: &str = "pollingWaitSeconds";
 
-/// The parameters that name what a call targets, in order of preference.
-pub const TARGET_PARAMS: &[&str] = &["queueName", "deadLetterQueueName", "topicName"];
+/// The parameters that name what a call targets, in order of preference (API 2.0's, then API
+/// 3.0's).
+pub const TARGET_PARAMS: &[&str] = &[
+    "queueName",
+    "deadLetterQueueName",
+    "topicName",
+    "QueueName",
+    "SourceQueueName",
+    "TopicName",
+];
 
 /// An action.
 #[derive(Clone, Debug, Serialize)]

@@ -9,24 +9,29 @@
 mod actions;
 mod errors;
 mod facts;
+mod links;
 mod params;
 mod patterns;
 mod profiles;
 mod shapes;
+pub mod tc3;
 
+use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde::Serialize;
 
 pub use actions::{Action, Operand, Paging, Rule, StateRule};
-pub use errors::{Code, Decision, ErrorDef, ProtocolError};
+pub use errors::{Code, Decision, ErrorCode, ErrorDef, ProtocolError};
 pub use facts::Fact;
+pub use links::Link;
 pub use params::{DefaultBy, Param, RequiredIf};
 pub use patterns::Pattern;
 pub use shapes::{Field, Shape};
+pub use tc3::Tc3;
 
 use crate::lint::Lints;
-use crate::spec::{ApiSpec, EnumCase, Spec, ViolationKind};
+use crate::spec::{ApiSpec, EnumCase, Spec, Style, ViolationKind};
 
 /// The whole model, for one profile: the service's profiles and facts, and each API
 /// (protocol) with everything it owns.
@@ -61,6 +66,9 @@ pub struct Profile {
 pub struct Api {
     /// Its id, the spec directory's name (`v2`).
     pub id: String,
+    /// How it travels.
+    #[serde(skip_serializing_if = "is_cmq")]
+    pub style: Style,
     /// Protocol facts.
     pub protocol: Protocol,
     /// Top-level codes.
@@ -81,6 +89,13 @@ pub struct Api {
     pub actions: Vec<Action>,
     /// Recorded decisions.
     pub decisions: Vec<Decision>,
+    /// The facts only Tencent Cloud API 3.0 has (style `tc3`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub tc3: Option<Tc3>,
+}
+
+fn is_cmq(s: &Style) -> bool {
+    *s == Style::Cmq
 }
 
 /// Protocol facts of an API.
@@ -96,13 +111,13 @@ pub struct Protocol {
     pub path: String,
     /// Largest request, in bytes.
     pub max_request_bytes: u64,
-    /// The longest GET URL an SDK sends.
+    /// The longest GET URL an SDK sends (API 3.0: the largest GET request, in bytes).
     pub max_get_url_chars: u64,
     /// Timestamp skew, in seconds.
     pub timestamp_skew_seconds: u64,
-    /// Accepted first list indices.
+    /// Accepted first list indices (API 3.0: of lists flattened into GET parameters).
     pub list_bases: Vec<u32>,
-    /// First list index the SDK sends.
+    /// First list index the SDK sends (API 3.0: in flattened names such as `Tags.0.TagKey`).
     pub sdk_list_base: u32,
     /// How enum values compare on the wire.
     pub enum_case: EnumCase,
@@ -149,14 +164,20 @@ impl Api {
 pub(crate) struct Ctx<'s> {
     /// The API being built.
     pub api: &'s ApiSpec,
+    /// Its style.
+    pub style: Style,
     /// The profile whose values are read.
     pub profile: &'s str,
     /// Every error id.
     pub error_ids: BTreeSet<String>,
     /// The default error of each violation kind.
     pub defaults: BTreeMap<ViolationKind, String>,
-    /// Shapes used by `json` parameters (their members are validated).
+    /// Shapes used by parameters (their members are validated).
     pub validated: BTreeSet<String>,
+    /// The APIs built before this one (links resolve in them).
+    pub linked: &'s [Api],
+    /// Patterns a linked parameter brings from its API, by id.
+    pub imported: RefCell<BTreeMap<String, Pattern>>,
 }
 
 impl Ctx<'_> {
@@ -164,6 +185,16 @@ impl Ctx<'_> {
     pub fn check_error_id(&self, id: &str, at: crate::error::Location, l: &mut Lints) {
         if !self.error_ids.contains(id) {
             l.push(at, format!("unknown error id `{id}`"));
+        }
+    }
+
+    /// Makes pattern `id` available to this API: its own, or the first linked API's.
+    pub fn import_pattern(&self, id: &str) {
+        if self.api.patterns().contains_key(id) || self.imported.borrow().contains_key(id) {
+            return;
+        }
+        if let Some(p) = self.linked.iter().find_map(|a| a.pattern(id)) {
+            self.imported.borrow_mut().insert(id.to_owned(), p.clone());
         }
     }
 }
@@ -176,33 +207,54 @@ pub fn build(spec: &Spec, profile: &str, l: &mut Lints) -> Model {
         profile: profile.to_owned(),
         profiles: profiles::build(spec, l),
         facts: facts::build(spec, profile, l),
-        apis: spec.apis.iter().map(|a| build_api(a, profile, l)).collect(),
+        apis: build_apis(spec, profile, l),
     }
 }
 
-fn build_api(api: &ApiSpec, profile: &str, l: &mut Lints) -> Api {
+/// Every API, in directory order; links resolve in the APIs built before.
+fn build_apis(spec: &Spec, profile: &str, l: &mut Lints) -> Vec<Api> {
+    let mut built: Vec<Api> = Vec::new();
+    for a in &spec.apis {
+        let api = build_api(a, profile, &built, l);
+        built.push(api);
+    }
+    built
+}
+
+fn build_api(api: &ApiSpec, profile: &str, linked: &[Api], l: &mut Lints) -> Api {
     let ctx = Ctx {
         api,
+        style: api.style(),
         profile,
-        error_ids: api.errors.errors.iter().map(|e| e.id.clone()).collect(),
+        error_ids: api.error_ids().into_iter().map(str::to_owned).collect(),
         defaults: errors::violation_defaults(api, l),
         validated: shapes::validated(api),
+        linked,
+        imported: RefCell::new(BTreeMap::new()),
     };
     errors::check_violation_errors(&ctx, l);
     let shared_params = params::shared(&ctx, l);
-    Api {
+    let shapes = shapes::build(&ctx, l);
+    let actions = actions::build(&ctx, l);
+    let mut patterns = patterns::build(api, profile, l);
+    patterns.extend(ctx.imported.borrow().values().cloned());
+    let mut built = Api {
         id: api.id.clone(),
+        style: ctx.style,
         protocol: protocol(api, l),
         codes: errors::codes(api, l),
         errors: errors::errors(api, l),
         protocol_errors: errors::protocol_errors(&ctx, l),
         violation_errors: ctx.defaults.clone(),
-        patterns: patterns::build(api, profile, l),
+        patterns,
         shared_params,
-        shapes: shapes::build(&ctx, l),
-        actions: actions::build(&ctx, l),
+        shapes,
+        actions,
         decisions: errors::decisions(api),
-    }
+        tc3: tc3::build(api, profile, l),
+    };
+    tc3::resolve_mapping(api, &mut built, linked, l);
+    built
 }
 
 /// Lints what may not differ between the profiles' models: paging.
@@ -228,20 +280,51 @@ pub fn check_profiles(models: &[Model], l: &mut Lints) {
 }
 
 fn protocol(api: &ApiSpec, l: &mut Lints) -> Protocol {
-    let p = &api.protocol;
     let at = api.at("protocol.json", "$");
+    let p = match (api.cmq(), api.tc3()) {
+        (Some((p, _)), _) => Protocol {
+            name: p.name.clone(),
+            doc: p.doc.clone(),
+            see: p.see.clone(),
+            path: p.path.clone(),
+            max_request_bytes: p.max_request_bytes,
+            max_get_url_chars: p.max_get_url_chars,
+            timestamp_skew_seconds: p.timestamp_skew_seconds,
+            list_bases: p.list_encoding.bases.clone(),
+            sdk_list_base: p.list_encoding.sdk_base,
+            enum_case: p.enum_case,
+        },
+        (_, Some((p, _))) => Protocol {
+            name: p.name.clone(),
+            doc: p.doc.clone(),
+            see: p.see.clone(),
+            path: p.path.clone(),
+            max_request_bytes: p.max_request_bytes,
+            max_get_url_chars: p.max_get_request_bytes,
+            timestamp_skew_seconds: p.timestamp_skew_seconds,
+            list_bases: vec![0],
+            sdk_list_base: 0,
+            enum_case: p.enum_case,
+        },
+        _ => unreachable_protocol(),
+    };
     crate::lint::check_doc(&p.doc, &at.join("doc"), l);
     crate::lint::check_see(&p.see, &at.join("see"), l);
+    p
+}
+
+/// An API is one style or the other; this keeps the match total without a panic.
+fn unreachable_protocol() -> Protocol {
     Protocol {
-        name: p.name.clone(),
-        doc: p.doc.clone(),
-        see: p.see.clone(),
-        path: p.path.clone(),
-        max_request_bytes: p.max_request_bytes,
-        max_get_url_chars: p.max_get_url_chars,
-        timestamp_skew_seconds: p.timestamp_skew_seconds,
-        list_bases: p.list_encoding.bases.clone(),
-        sdk_list_base: p.list_encoding.sdk_base,
-        enum_case: p.enum_case,
+        name: String::new(),
+        doc: String::new(),
+        see: Vec::new(),
+        path: String::new(),
+        max_request_bytes: 0,
+        max_get_url_chars: 0,
+        timestamp_skew_seconds: 0,
+        list_bases: Vec::new(),
+        sdk_list_base: 0,
+        enum_case: EnumCase::Exact,
     }
 }

@@ -41,8 +41,7 @@ pub fn in_class(c: char, class: &[(char, char)]) -> bool {
 }
 
 pub(super) fn build(api: &ApiSpec, profile: &str, l: &mut Lints) -> Vec<Pattern> {
-    api.protocol
-        .patterns
+    api.patterns()
         .iter()
         .map(|(id, p)| {
             let at = api.at("protocol.json", format!("$.patterns.{id}"));

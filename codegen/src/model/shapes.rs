@@ -6,10 +6,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde::Serialize;
 
 use super::Ctx;
+use super::links::{self, Link};
 use super::params::{self, Def, Param, RequiredIf};
 use crate::error::Location;
 use crate::lint::{self, Lints};
-use crate::spec::{self, ApiSpec, FieldType, ParamType};
+use crate::spec::{self, ApiSpec, FieldType, ParamType, Style, Unit};
 
 /// A response field or a shape's member, with its reference resolved.
 #[derive(Clone, Debug, Serialize)]
@@ -29,6 +30,15 @@ pub struct Field {
     pub doc: String,
     /// Shape id (`json`, `object`, `object_list`).
     pub shape: Option<String>,
+    /// May be JSON `null` (API 3.0: "may return null").
+    #[serde(skip_serializing_if = "std::ops::Not::not")]
+    pub nullable: bool,
+    /// The unit of an integer value.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub unit: Option<Unit>,
+    /// The field or parameter of another API this one means.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<Link>,
     /// Where it is written.
     #[serde(skip)]
     pub at: Location,
@@ -147,11 +157,25 @@ fn field(ctx: &Ctx<'_>, f: &spec::Field, at: &Location, l: &mut Lints) -> Option
         l.push(at.clone(), "a field needs `key` or `ref`".into());
         return None;
     };
-    let Some(ty) = f.ty.or_else(|| base.map(|b| b.ty.into())) else {
-        l.push(at.join("type"), "a field needs `type` (or `ref`)".into());
-        return None;
+    let target = f
+        .link
+        .as_ref()
+        .and_then(|k| links::resolve(ctx, k, at, l).map(|t| (k, t)));
+    let stated = f.ty.or_else(|| base.and_then(|b| b.ty).map(Into::into));
+    let ty = match (&target, stated) {
+        (Some((k, t)), s) => links::ty(s.map(FieldType::param_type), t, k, at, l),
+        (None, Some(s)) => s.param_type(),
+        (None, None) => {
+            l.push(
+                at.join("type"),
+                "a field needs `type` (or `ref` or `link`)".into(),
+            );
+            return None;
+        }
     };
+    let ty = field_type(ty, stated);
     let doc = f.doc.clone().or_else(|| base.map(|b| b.doc.clone()));
+    let doc = doc.or_else(|| target.as_ref().map(|(_, t)| t.doc().to_owned()));
     let doc = doc.unwrap_or_default();
     lint::check_doc(&doc, &at.join("doc"), l);
     let shape = f
@@ -178,8 +202,25 @@ fn field(ctx: &Ctx<'_>, f: &spec::Field, at: &Location, l: &mut Lints) -> Option
         emit_aliases: f.emit_aliases,
         doc,
         shape,
+        nullable: f.nullable,
+        unit: f.unit,
+        link: target.map(|(k, t)| links::record_field(k, &t)),
         at: at.clone(),
     })
+}
+
+/// The field type of a resolved parameter type (`json` stays `json` when stated so).
+fn field_type(ty: ParamType, stated: Option<FieldType>) -> FieldType {
+    match (ty, stated) {
+        (_, Some(s)) => s,
+        (ParamType::Int, _) => FieldType::Int,
+        (ParamType::String, _) => FieldType::String,
+        (ParamType::StringList, _) => FieldType::StringList,
+        (ParamType::Json, _) => FieldType::Json,
+        (ParamType::Bool, _) => FieldType::Bool,
+        (ParamType::Object, _) => FieldType::Object,
+        (ParamType::ObjectList, _) => FieldType::ObjectList,
+    }
 }
 
 /// The members of a validated shape as parameter facts (only `int` and `string` members can
@@ -193,11 +234,17 @@ fn members(
     let all: Vec<&str> = pairs.iter().map(|(_, f)| f.key.as_str()).collect();
     let mut out = Vec::new();
     for (f, field) in pairs {
-        let ty = match field.ty {
-            FieldType::Int => ParamType::Int,
-            FieldType::String => ParamType::String,
-            other => {
+        let ty = match (field.ty, ctx.style) {
+            (FieldType::Int, _) => ParamType::Int,
+            (FieldType::String, _) => ParamType::String,
+            (FieldType::Bool, Style::Tc3) => ParamType::Bool,
+            (FieldType::StringList, Style::Tc3) => ParamType::StringList,
+            (other, Style::Cmq) => {
                 l.push(field.at.join("type"), format!("a member of a shape used by a `json` parameter must be `int` or `string`, not `{other}`"));
+                continue;
+            }
+            (other, Style::Tc3) => {
+                l.push(field.at.join("type"), format!("a member of a shape used by a request must be `int`, `string`, `bool` or `string_list`, not `{other}`"));
                 continue;
             }
         };

@@ -201,16 +201,21 @@ fn operand(a: &Action, o: &Operand) -> TokenStream {
 }
 
 fn rule(a: &Action, r: &Rule) -> Code {
+    rule_of(a, r, &super::params::v2_errors())
+}
+
+/// The validation statement of rule `r` of action `a`, naming errors of table `errors`.
+pub fn rule_of(a: &Action, r: &Rule, errors: &proc_macro2::Ident) -> Code {
     let error = ident(r.error());
     let [x, y] = r.operands();
     let (xn, yn) = (str_lit(&x.path), str_lit(&y.path));
     let (xe, ye) = (operand(a, x), operand(a, y));
     Code(match r {
         Rule::Order { strict, .. } => {
-            quote!(check_order(#xn, #xe, #yn, #ye, #strict, ErrorId::#error, &mut v);)
+            quote!(check_order(#xn, #xe, #yn, #ye, #strict, #errors::#error, &mut v);)
         }
         Rule::Requires { .. } => {
-            quote!(check_requires(#xn, #xe.is_some(), #yn, #ye.is_some(), ErrorId::#error, &mut v);)
+            quote!(check_requires(#xn, #xe.is_some(), #yn, #ye.is_some(), #errors::#error, &mut v);)
         }
     })
 }

@@ -12,6 +12,7 @@ pub mod profiles;
 mod structs;
 mod tables;
 mod typed;
+pub mod v3;
 
 use serde::Serialize;
 
@@ -71,6 +72,8 @@ pub struct RustModel {
     pub profile_facts: Vec<facts::ProfileFacts>,
     /// The `Profile` enum's variants, the default first.
     pub profiles: Vec<profiles::ProfileVariant>,
+    /// Whether an API 3.0 layer is generated beside (the `v3` modules).
+    pub has_api3: bool,
 }
 
 /// Annotates API `api_id` of linted models: `m` is the default profile's, `others` the other
@@ -138,5 +141,6 @@ pub fn annotate(m: &Model, others: &[Model], api_id: &str) -> Option<RustModel> 
         shared_facts,
         profile_facts,
         profiles: profiles::variants(m),
+        has_api3: false,
     })
 }

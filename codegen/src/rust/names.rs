@@ -48,10 +48,29 @@ pub fn enum_variant(value: &str) -> String {
     value.to_lowercase().to_upper_camel_case()
 }
 
-/// Runs every identifier lint over every API of the model.
+/// Runs every identifier lint over every API of the model, and across them: every action
+/// becomes a method of the one `Client`, so no two may share a method name.
 pub fn check(model: &Model, l: &mut Lints) {
     for api in &model.apis {
         check_api(api, l);
+    }
+    let mut methods: BTreeMap<String, String> = BTreeMap::new();
+    for api in &model.apis {
+        for a in &api.actions {
+            let method = snake(&a.name);
+            let here = format!("{}:{}", api.id, a.name);
+            if let Some(prev) = methods.insert(method.clone(), here) {
+                if !prev.starts_with(&format!("{}:", api.id)) {
+                    l.push(
+                        a.at.join("name"),
+                        format!(
+                            "action `{}` and `{prev}` become the same client method `{method}`",
+                            a.name
+                        ),
+                    );
+                }
+            }
+        }
     }
 }
 

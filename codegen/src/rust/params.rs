@@ -72,14 +72,28 @@ fn scalar(v: &Scalar) -> TokenStream {
     }
 }
 
+/// The error table API 2.0's constraint tables name (`ErrorId`).
+pub fn v2_errors() -> proc_macro2::Ident {
+    ident("ErrorId")
+}
+
 /// The `ParamSpec { … }` literal of `p`, under wire name `wire`; `pattern` names the const of
-/// a pattern id (it differs per profile when the pattern does).
-pub fn spec_expr(wire: &str, p: &Param, pattern: &dyn Fn(&str) -> String) -> Code {
+/// a pattern id (it differs per profile when the pattern does); `errors` is the error table's
+/// type (`ErrorId`, `Api3ErrorId`).
+pub fn spec_expr(
+    wire: &str,
+    p: &Param,
+    pattern: &dyn Fn(&str) -> String,
+    errors: &proc_macro2::Ident,
+) -> Code {
     let kind = ident(match p.ty {
         ParamType::Int => "Int",
         ParamType::String => "String",
         ParamType::StringList => "StringList",
         ParamType::Json => "Json",
+        ParamType::Bool => "Bool",
+        ParamType::Object => "Object",
+        ParamType::ObjectList => "ObjectList",
     });
     let unit = ident(match p.len_unit {
         LenUnit::Chars => "Chars",
@@ -102,7 +116,7 @@ pub fn spec_expr(wire: &str, p: &Param, pattern: &dyn Fn(&str) -> String) -> Cod
     };
     let errors = ViolationKind::ALL.iter().map(|k| {
         let (f, id) = (ident(errors_field(*k)), ident(p.error(*k)));
-        quote!(#f: ErrorId::#id)
+        quote!(#f: #errors::#id)
     });
     let (wire, required) = (str_lit(wire), p.required);
     let (min, max) = (opt_i64(p.min), opt_i64(p.max));
@@ -207,6 +221,18 @@ fn fragments(p: &Param, sdk: &TokenStream, mock: &TokenStream) -> Fragments {
         quote!(if let Some(x) = #amp self.#f { out.#m(#wire, #value); })
     };
     match p.ty {
+        ParamType::Bool | ParamType::Object | ParamType::ObjectList => {
+            // An API 2.0 parameter never has these types (the style lint refuses them).
+            let stop = quote!(compile_error!("an API 3.0 type in an API 2.0 action"));
+            Fragments {
+                rust_type: stop.clone(),
+                arg_type: stop.clone(),
+                conv: stop.clone(),
+                check: stop.clone(),
+                encode: stop.clone(),
+                decode: stop,
+            }
+        }
         ParamType::Int => Fragments {
             rust_type: quote!(i64),
             arg_type: quote!(i64),
@@ -280,7 +306,12 @@ pub fn build(p: &Param, spec_mod: &str, others: &[(&str, &Param)]) -> ParamModel
         arg_type: Code(fr.arg_type),
         conv: Code(fr.conv),
         spec: SpecConst {
-            expr: spec_expr(&p.wire, p, &|id| super::tables::pattern_const(id)),
+            expr: spec_expr(
+                &p.wire,
+                p,
+                &|id| super::tables::pattern_const(id),
+                &v2_errors(),
+            ),
             const_name,
             doc: format!("Constraints of `{}`.", p.wire),
         },

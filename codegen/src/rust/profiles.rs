@@ -153,11 +153,24 @@ pub fn tables(
     what: &str,
     path: &str,
 ) -> Tables {
+    tables_of(names, lists, wire, what, path, &super::params::v2_errors())
+}
+
+/// [`tables`] for the error table `errors` (`Api3ErrorId` for API 3.0).
+pub fn tables_of(
+    names: &PatternNames,
+    lists: &[(&str, &[Param])],
+    wire: &dyn Fn(&Param) -> String,
+    what: &str,
+    path: &str,
+    errors: &proc_macro2::Ident,
+) -> Tables {
     let Some(((default_profile, base), rest)) = lists.split_first() else {
         return empty_tables();
     };
-    let expr =
-        |profile: &str, p: &Param| spec_expr(&wire(p), p, &|id| names.get(profile, id)).text();
+    let expr = |profile: &str, p: &Param| {
+        spec_expr(&wire(p), p, &|id| names.get(profile, id), errors).text()
+    };
     let items: Vec<String> = base.iter().map(|p| shouty(&p.wire)).collect();
     let mut arms = vec![TableArm {
         variant: camel(default_profile),
@@ -171,7 +184,7 @@ pub fn tables(
             .filter(|(a, b)| expr(default_profile, a) != expr(profile, b))
             .map(|(_, b)| SpecConst {
                 const_name: shouty(&b.wire),
-                expr: spec_expr(&wire(b), b, &|id| names.get(profile, id)),
+                expr: spec_expr(&wire(b), b, &|id| names.get(profile, id), errors),
                 doc: format!("Constraints of `{}` on the `{profile}` profile.", b.wire),
             })
             .collect();

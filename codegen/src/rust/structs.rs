@@ -129,6 +129,7 @@ fn inner_type(f: &Field) -> TokenStream {
     let shape = ident(f.shape.as_deref().unwrap_or("Value"));
     match f.ty {
         FieldType::Int => quote!(i64),
+        FieldType::Bool => quote!(bool),
         FieldType::String => quote!(String),
         FieldType::StringList => quote!(Vec<String>),
         FieldType::Json | FieldType::Object => quote!(#shape),
@@ -249,7 +250,12 @@ fn members(s: &Shape, others: &[(&str, &Shape)], st: &mut StructModel) {
         st.typed.extend(super::typed::common(p, &theirs));
         st.specs.push(SpecConst {
             const_name: konst,
-            expr: spec_expr(&wire, p, &|id| super::tables::pattern_const(id)),
+            expr: spec_expr(
+                &wire,
+                p,
+                &|id| super::tables::pattern_const(id),
+                &super::params::v2_errors(),
+            ),
             doc: format!("Constraints of member `{}`.", p.wire),
         });
     }

@@ -76,16 +76,16 @@ pub(super) fn codes(m: &Api) -> Vec<CodeModel> {
 pub(super) fn errors(m: &Api) -> Vec<ErrorModel> {
     m.errors
         .iter()
-        .map(|e| ErrorModel {
-            variant: e.id.clone(),
-            id_lit: Code(str_lit(&e.id).into_token_stream()),
-            code: e.code,
-            module: e.module,
-            message_lit: Code(str_lit(&e.message).into_token_stream()),
-            doc: doc_lines(&format!(
-                "{} / {}: {}\n\n{}",
-                e.code, e.module, e.message, e.doc
-            )),
+        .map(|e| {
+            let (code, module) = e.cmq().unwrap_or_default();
+            ErrorModel {
+                variant: e.id.clone(),
+                id_lit: Code(str_lit(&e.id).into_token_stream()),
+                code,
+                module,
+                message_lit: Code(str_lit(&e.message).into_token_stream()),
+                doc: doc_lines(&format!("{code} / {module}: {}\n\n{}", e.message, e.doc)),
+            }
         })
         .collect()
 }

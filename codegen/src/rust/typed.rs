@@ -49,8 +49,9 @@ fn usize_lit(v: u64) -> TokenStream {
     Literal::u64_unsuffixed(v).into_token_stream()
 }
 
-/// The typed default of `p`: an `i64`, a string enum's variant, or a `&str`.
-fn default(p: &Param, krate: &TokenStream) -> Option<TypedConst> {
+/// The typed default of `p`: an `i64`, a string enum's variant (of the enum at `types`), or a
+/// `&str`.
+fn default(p: &Param, types: &TokenStream) -> Option<TypedConst> {
     let v = p.default.as_ref()?;
     let doc = format!("What the server assumes when `{}` is left out.", p.wire);
     Some(match v {
@@ -58,15 +59,16 @@ fn default(p: &Param, krate: &TokenStream) -> Option<TypedConst> {
         Scalar::Text(t) if p.is_string_enum() => {
             let e = ident(&enum_name(&p.wire));
             let var = ident(&enum_variant(t));
-            let ty = quote!(#krate::generated::types::#e);
+            let ty = quote!(#types::#e);
             konst("DEFAULT", ty.clone(), quote!(#ty::#var), doc)
         }
         Scalar::Text(t) => konst("DEFAULT", quote!(&str), str_lit(t).into_token_stream(), doc),
     })
 }
 
-/// Every typed constant `p` states; `None` when it states none.
-pub fn module(p: &Param) -> Option<TypedModule> {
+/// Every typed constant `p` states (string enums found at `types`, the module holding the
+/// enum); `None` when it states none.
+pub fn module_with(p: &Param, types: &TokenStream) -> Option<TypedModule> {
     let w = &p.wire;
     let unit = match p.len_unit {
         LenUnit::Chars => "characters",
@@ -84,7 +86,7 @@ pub fn module(p: &Param) -> Option<TypedModule> {
             ));
         }
     }
-    c.extend(default(p, &quote!(crate)));
+    c.extend(default(p, types));
     let sizes = [
         (
             "MIN_LEN",
@@ -128,9 +130,18 @@ pub fn module(p: &Param) -> Option<TypedModule> {
 
 /// The typed constants of `p` that hold on every profile (`others`: `p` on the other profiles).
 pub fn common(p: &Param, others: &[(&str, &Param)]) -> Option<TypedModule> {
-    let mut m = module(p)?;
+    common_with(p, others, &quote!(crate::generated::types))
+}
+
+/// [`common`], with string enums found at `types`.
+pub fn common_with(
+    p: &Param,
+    others: &[(&str, &Param)],
+    types: &TokenStream,
+) -> Option<TypedModule> {
+    let mut m = module_with(p, types)?;
     for (_, q) in others {
-        let theirs = module(q);
+        let theirs = module_with(q, types);
         let same = |c: &TypedConst| {
             theirs.as_ref().is_some_and(|t| {
                 t.consts

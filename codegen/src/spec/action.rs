@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use super::profiled::Profiled;
-use super::types::{FieldType, Group, LenUnit, ParamType, Scalar, ViolationKind};
+use super::types::{FieldType, Group, LenUnit, ParamType, Scalar, Unit, ViolationKind};
 
 /// Error overrides per violation kind.
 pub type ErrorOverrides = BTreeMap<ViolationKind, String>;
@@ -96,10 +96,11 @@ impl Limits {
 pub struct Param {
     /// Wire name.
     pub wire: String,
-    /// How it travels.
+    /// How it travels (inherited from `link` when left out).
     #[serde(rename = "type")]
-    pub ty: ParamType,
-    /// Description.
+    pub ty: Option<ParamType>,
+    /// Description (inherited from `link` when left out).
+    #[serde(default)]
     pub doc: String,
     /// Where the fact comes from (for maintainers; never rendered).
     pub source: Option<String>,
@@ -129,11 +130,16 @@ pub struct Param {
     pub min_items: Option<Profiled<u64>>,
     /// Most items.
     pub max_items: Option<Profiled<u64>>,
-    /// Shape id for `json`.
+    /// Shape id for `json`, `object`, `object_list`.
     pub shape: Option<String>,
     /// Error overrides per violation kind.
     #[serde(default)]
     pub errors: ErrorOverrides,
+    /// The parameter or field of another API this one means (`v2:params/queueName`); its type,
+    /// doc and limits are inherited unless stated here.
+    pub link: Option<String>,
+    /// The unit of an integer value.
+    pub unit: Option<Unit>,
 }
 
 /// A parameter as an action uses it: a reference with overrides, or an inline definition.
@@ -183,10 +189,14 @@ pub struct ParamUse {
     pub min_items: Option<Profiled<u64>>,
     /// Most items.
     pub max_items: Option<Profiled<u64>>,
-    /// Shape id for `json`.
+    /// Shape id for `json`, `object`, `object_list`.
     pub shape: Option<String>,
     /// Error overrides per violation kind.
     pub errors: Option<ErrorOverrides>,
+    /// A link to another API's parameter or field (overrides the referenced definition's).
+    pub link: Option<String>,
+    /// The unit of an integer value.
+    pub unit: Option<Unit>,
 }
 
 /// The value of an optional, possibly profiled, field for `profile`.
@@ -374,6 +384,14 @@ pub struct Field {
     /// Error overrides per violation kind for this member (over the shape's `errors`).
     #[serde(default)]
     pub errors: ErrorOverrides,
+    /// May be JSON `null` in an answer (API 3.0: "may return null").
+    #[serde(default)]
+    pub nullable: bool,
+    /// The field or parameter of another API this one means; its type and doc are inherited
+    /// unless stated here.
+    pub link: Option<String>,
+    /// The unit of an integer value.
+    pub unit: Option<Unit>,
 }
 
 /// `required_if` of a shape field.

@@ -18,11 +18,14 @@ pub use action::{
 pub use profiled::{ProfileDef, Profiled, ProfilesFile, Sourced};
 pub use protocol::{
     Code, CommonParam, Decision, Envelope, ErrorEntry, ErrorsFile, ListEncoding, Pattern, Protocol,
-    SignatureMethod,
+    SignatureMethod, Tc3ByCode, Tc3ById, Tc3Code, Tc3DataPlaneHosts, Tc3Envelope, Tc3ErrorEntry,
+    Tc3ErrorsFile, Tc3Header, Tc3Hosts, Tc3Mapping, Tc3Protocol, Tc3Regions, Tc3ShortCode,
+    Tc3ShortCodes,
 };
 pub use service::{Fact, ServiceFile};
 pub use types::{
-    EnumCase, FactType, FactValue, FieldType, Group, LenUnit, ParamType, Scalar, ViolationKind,
+    EnumCase, FactType, FactValue, FieldType, Group, LenUnit, ParamType, Scalar, Style, Unit,
+    ViolationKind,
 };
 
 use crate::error::{Error, Location};
@@ -49,20 +52,91 @@ pub struct Spec {
 pub struct ApiSpec {
     /// Its directory's name (`v2`); spec locations of its files start with it.
     pub id: String,
-    /// `<id>/protocol.json`.
-    pub protocol: Protocol,
-    /// `<id>/errors.json`.
-    pub errors: ErrorsFile,
+    /// `<id>/protocol.json` and `<id>/errors.json`, by the API's style.
+    pub files: StyleFiles,
     /// `<id>/attributes.json`.
     pub attributes: Attributes,
     /// `<id>/actions/*.json`, keyed by file stem, in name order.
     pub actions: BTreeMap<String, Action>,
 }
 
+/// The protocol and error files of an API, which differ by style (`protocol.json` → `style`).
+#[derive(Clone, Debug)]
+pub enum StyleFiles {
+    /// CMQ HTTP API 2.0.
+    Cmq(Box<(Protocol, ErrorsFile)>),
+    /// Tencent Cloud API 3.0.
+    Tc3(Box<(Tc3Protocol, Tc3ErrorsFile)>),
+}
+
 impl ApiSpec {
     /// The location of `path` in file `file` of this API (`v2/protocol.json`).
     pub fn at(&self, file: &str, path: impl Into<String>) -> Location {
         Location::new(format!("{}/{file}", self.id), path)
+    }
+
+    /// How the API travels.
+    pub fn style(&self) -> Style {
+        match &self.files {
+            StyleFiles::Cmq(_) => Style::Cmq,
+            StyleFiles::Tc3(_) => Style::Tc3,
+        }
+    }
+
+    /// The API 2.0 protocol and errors, for a `cmq` API.
+    pub fn cmq(&self) -> Option<(&Protocol, &ErrorsFile)> {
+        match &self.files {
+            StyleFiles::Cmq(b) => Some((&b.0, &b.1)),
+            StyleFiles::Tc3(_) => None,
+        }
+    }
+
+    /// The API 3.0 protocol and errors, for a `tc3` API.
+    pub fn tc3(&self) -> Option<(&Tc3Protocol, &Tc3ErrorsFile)> {
+        match &self.files {
+            StyleFiles::Tc3(b) => Some((&b.0, &b.1)),
+            StyleFiles::Cmq(_) => None,
+        }
+    }
+
+    /// Character patterns by id.
+    pub fn patterns(&self) -> &BTreeMap<String, Pattern> {
+        match &self.files {
+            StyleFiles::Cmq(b) => &b.0.patterns,
+            StyleFiles::Tc3(b) => &b.0.patterns,
+        }
+    }
+
+    /// The default error of each violation kind.
+    pub fn violation_errors(&self) -> &BTreeMap<ViolationKind, String> {
+        match &self.files {
+            StyleFiles::Cmq(b) => &b.0.violation_errors,
+            StyleFiles::Tc3(b) => &b.0.violation_errors,
+        }
+    }
+
+    /// The error of each protocol-level failure.
+    pub fn protocol_errors(&self) -> &BTreeMap<String, String> {
+        match &self.files {
+            StyleFiles::Cmq(b) => &b.0.protocol_errors,
+            StyleFiles::Tc3(b) => &b.0.protocol_errors,
+        }
+    }
+
+    /// Recorded verdicts.
+    pub fn decisions(&self) -> &[Decision] {
+        match &self.files {
+            StyleFiles::Cmq(b) => &b.0.decisions,
+            StyleFiles::Tc3(b) => &b.0.decisions,
+        }
+    }
+
+    /// Every error id of `errors.json`, in file order.
+    pub fn error_ids(&self) -> Vec<&str> {
+        match &self.files {
+            StyleFiles::Cmq(b) => b.1.errors.iter().map(|e| e.id.as_str()).collect(),
+            StyleFiles::Tc3(b) => b.1.errors.iter().map(|e| e.id.as_str()).collect(),
+        }
     }
 }
 
@@ -149,8 +223,17 @@ fn api_dirs(dir: &Path) -> Result<Vec<String>, Error> {
 fn load_api(dir: &Path, id: &str, files: &mut Vec<(String, Vec<u8>)>) -> Result<ApiSpec, Error> {
     let base = dir.join(id);
     let rel = |f: &str| format!("{id}/{f}");
-    let protocol = read_json(&base.join("protocol.json"), files, &rel("protocol.json"))?;
-    let errors = read_json(&base.join("errors.json"), files, &rel("errors.json"))?;
+    let style = style_of(&base.join("protocol.json"), &rel("protocol.json"))?;
+    let style_files = match style {
+        Style::Cmq => StyleFiles::Cmq(Box::new((
+            read_json(&base.join("protocol.json"), files, &rel("protocol.json"))?,
+            read_json(&base.join("errors.json"), files, &rel("errors.json"))?,
+        ))),
+        Style::Tc3 => StyleFiles::Tc3(Box::new((
+            read_json(&base.join("protocol.json"), files, &rel("protocol.json"))?,
+            read_json(&base.join("errors.json"), files, &rel("errors.json"))?,
+        ))),
+    };
     let attributes = read_json(
         &base.join("attributes.json"),
         files,
@@ -178,11 +261,29 @@ fn load_api(dir: &Path, id: &str, files: &mut Vec<(String, Vec<u8>)>) -> Result<
     }
     Ok(ApiSpec {
         id: id.to_owned(),
-        protocol,
-        errors,
+        files: style_files,
         attributes,
         actions,
     })
+}
+
+/// The `style` of a `protocol.json` (`cmq` when absent).
+fn style_of(path: &Path, rel: &str) -> Result<Style, Error> {
+    let bytes = fs::read(path).map_err(|e| Error::Io {
+        path: path.display().to_string(),
+        source: e,
+    })?;
+    let v: serde_json::Value = serde_json::from_slice(&bytes).map_err(|e| Error::Spec {
+        at: Location::new(rel, "$"),
+        message: e.to_string(),
+    })?;
+    match v.get("style") {
+        None => Ok(Style::Cmq),
+        Some(s) => serde_json::from_value(s.clone()).map_err(|e| Error::Spec {
+            at: Location::new(rel, "$.style"),
+            message: e.to_string(),
+        }),
+    }
 }
 
 fn hash_files(files: &[(String, Vec<u8>)]) -> String {

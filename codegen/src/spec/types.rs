@@ -17,6 +17,12 @@ pub enum ParamType {
     StringList,
     /// A JSON document in one string parameter (needs a shape).
     Json,
+    /// A JSON boolean (API 3.0).
+    Bool,
+    /// A JSON object (API 3.0; needs a shape).
+    Object,
+    /// A JSON array of objects (API 3.0; needs a shape).
+    ObjectList,
 }
 
 impl ParamType {
@@ -27,6 +33,28 @@ impl ParamType {
             ParamType::String => "string",
             ParamType::StringList => "string_list",
             ParamType::Json => "json",
+            ParamType::Bool => "bool",
+            ParamType::Object => "object",
+            ParamType::ObjectList => "object_list",
+        }
+    }
+
+    /// True for the types whose values are JSON objects described by a shape.
+    pub fn needs_shape(self) -> bool {
+        matches!(
+            self,
+            ParamType::Json | ParamType::Object | ParamType::ObjectList
+        )
+    }
+
+    /// True when an API of `style` can carry a parameter of this type.
+    pub fn fits_style(self, style: Style) -> bool {
+        match style {
+            Style::Cmq => matches!(
+                self,
+                ParamType::Int | ParamType::String | ParamType::StringList | ParamType::Json
+            ),
+            Style::Tc3 => !matches!(self, ParamType::Json),
         }
     }
 }
@@ -53,6 +81,8 @@ pub enum FieldType {
     Object,
     /// A JSON array of objects (needs a shape).
     ObjectList,
+    /// A JSON boolean.
+    Bool,
 }
 
 impl FieldType {
@@ -65,6 +95,20 @@ impl FieldType {
             FieldType::Json => "json",
             FieldType::Object => "object",
             FieldType::ObjectList => "object_list",
+            FieldType::Bool => "bool",
+        }
+    }
+
+    /// The parameter type a value of this type travels as (`json` for an object).
+    pub fn param_type(self) -> ParamType {
+        match self {
+            FieldType::Int => ParamType::Int,
+            FieldType::String => ParamType::String,
+            FieldType::StringList => ParamType::StringList,
+            FieldType::Json => ParamType::Json,
+            FieldType::Object => ParamType::Object,
+            FieldType::ObjectList => ParamType::ObjectList,
+            FieldType::Bool => ParamType::Bool,
         }
     }
 
@@ -84,6 +128,9 @@ impl From<ParamType> for FieldType {
             ParamType::String => FieldType::String,
             ParamType::StringList => FieldType::StringList,
             ParamType::Json => FieldType::Json,
+            ParamType::Bool => FieldType::Bool,
+            ParamType::Object => FieldType::Object,
+            ParamType::ObjectList => FieldType::ObjectList,
         }
     }
 }
@@ -373,6 +420,101 @@ impl fmt::Display for FactValue {
             FactValue::Bool(b) => write!(f, "{b}"),
             FactValue::Int(i) => write!(f, "{i}"),
             FactValue::Text(s) => write!(f, "{s:?}"),
+        }
+    }
+}
+
+/// How an API travels on the wire (`protocol.json` → `style`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Deserialize, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    /// CMQ HTTP API 2.0: form-encoded `Action=…` parameters, lists as `name.n`, a v1 signature,
+    /// numeric codes (the default when `style` is absent).
+    #[default]
+    Cmq,
+    /// Tencent Cloud API 3.0: a JSON body, PascalCase keys, TC3-HMAC-SHA256, string codes.
+    Tc3,
+}
+
+impl Style {
+    /// The spec's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Style::Cmq => "cmq",
+            Style::Tc3 => "tc3",
+        }
+    }
+
+    /// The violation kinds a request of this style can break (each needs a default error).
+    pub fn violation_kinds(self) -> &'static [ViolationKind] {
+        use ViolationKind as K;
+        match self {
+            Style::Cmq => &ViolationKind::ALL,
+            Style::Tc3 => &[
+                K::Missing,
+                K::Type,
+                K::Range,
+                K::Length,
+                K::Pattern,
+                K::Enum,
+                K::Dots,
+                K::Items,
+                K::TooLong,
+            ],
+        }
+    }
+}
+
+/// The unit of an integer value (API 3.0 states them; times differ between the APIs).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Deserialize, Serialize)]
+pub enum Unit {
+    /// Seconds.
+    #[serde(rename = "s")]
+    Seconds,
+    /// Milliseconds.
+    #[serde(rename = "ms")]
+    Milliseconds,
+    /// Bytes.
+    #[serde(rename = "bytes")]
+    Bytes,
+    /// Megabytes.
+    #[serde(rename = "MB")]
+    Megabytes,
+    /// A number of messages.
+    #[serde(rename = "messages")]
+    Messages,
+    /// Messages per second.
+    #[serde(rename = "msg/s")]
+    MessagesPerSecond,
+    /// Bytes per second.
+    #[serde(rename = "bytes/s")]
+    BytesPerSecond,
+}
+
+impl Unit {
+    /// The spec's spelling.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Unit::Seconds => "s",
+            Unit::Milliseconds => "ms",
+            Unit::Bytes => "bytes",
+            Unit::Megabytes => "MB",
+            Unit::Messages => "messages",
+            Unit::MessagesPerSecond => "msg/s",
+            Unit::BytesPerSecond => "bytes/s",
+        }
+    }
+
+    /// The unit in words, for docs.
+    pub fn words(self) -> &'static str {
+        match self {
+            Unit::Seconds => "seconds",
+            Unit::Milliseconds => "milliseconds",
+            Unit::Bytes => "bytes",
+            Unit::Megabytes => "megabytes",
+            Unit::Messages => "messages",
+            Unit::MessagesPerSecond => "messages per second",
+            Unit::BytesPerSecond => "bytes per second",
         }
     }
 }

@@ -185,7 +185,10 @@ impl Gen {
         }
         match spec.kind {
             ParamKind::Int => self.number_text(spec.min, spec.max),
-            ParamKind::Json => {
+            // Bool, Object and ObjectList are API 3.0's kinds (JSON bodies); shaped like JSON
+            // here should an API 2.0 parameter ever use them.
+            ParamKind::Bool => (*self.pick(&["true", "false", "1", "0", "yes"])).to_owned(),
+            ParamKind::Json | ParamKind::Object | ParamKind::ObjectList => {
                 if self.chance(0.8) {
                     self.json(3).to_string()
                 } else {

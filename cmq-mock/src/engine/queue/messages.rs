@@ -70,10 +70,12 @@ impl Queue {
         let mut ids = Vec::with_capacity(bodies.len());
         let mut visible = 0;
         for body in bodies {
-            let id = ids::msg_id(self.uid, st.next_seq);
+            let seq = st.next_seq;
+            let id = ids::msg_id(self.uid, seq);
             if st.push(body, id, now, due) {
                 visible += 1;
             }
+            self.log_put(&st, seq);
             ids.push(id);
         }
         if visible > 0 {
@@ -129,6 +131,7 @@ impl Queue {
             }
             m.generation = m.generation.wrapping_add(1);
             m.visible_ms = next_visible;
+            self.log_received(seq, m);
             out.push(ReceivedMessage {
                 msg_body: m.body.to_string(),
                 msg_id: m.msg_id.to_string(),
@@ -141,6 +144,7 @@ impl Queue {
             st.inflight.insert((next_visible, seq));
         }
         if !out.is_empty() {
+            st.received_total += out.len() as u64;
             self.poke_timer(st, next_visible);
         }
         out
@@ -272,12 +276,14 @@ impl Queue {
                 raw.to_owned(),
             ));
         }
+        st.deleted_total += 1;
         if let Some(mut m) = st.take_live(h.seq) {
             if st.config.rewind_seconds > 0 {
                 m.state = MsgState::Deleted;
                 st.retain(h.seq, m);
             }
         }
+        self.log_deleted(h.seq, st.config.rewind_seconds > 0);
         Ok(())
     }
 
@@ -348,6 +354,7 @@ impl Queue {
             self.wake(&mut st, made_visible);
         }
         self.report_dl(&mut st);
+        self.log_rewound(&st, first, now);
         Ok(())
     }
 }

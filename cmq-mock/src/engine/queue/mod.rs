@@ -39,6 +39,7 @@
 
 mod inspect;
 mod messages;
+mod persist;
 mod settle;
 mod state;
 
@@ -55,7 +56,7 @@ use self::state::{DeadRule, QueueState};
 use super::Ctx;
 use super::error::{EngineResult, ErrorKind};
 use super::ids;
-use super::types::{QueueAttributes, QueueConfig, QueueCounters};
+use super::types::{QueueAttributes, QueueConfig, QueueCounters, QueueTraffic};
 #[cfg(doc)]
 use crate::clock::Clock;
 
@@ -97,15 +98,28 @@ impl Queue {
         config: QueueConfig,
         dlq: Option<Arc<Queue>>,
     ) -> Arc<Self> {
-        let now = ctx.clock.now_ms();
         let uid = ctx.next_queue_uid();
+        Self::build(ctx, uid, ids::new_queue_id(), name, create_seq, config, dlq)
+    }
+
+    /// A queue with the given identity: a new one, or one read back from the store.
+    pub(crate) fn build(
+        ctx: Arc<Ctx>,
+        uid: u32,
+        queue_id: String,
+        name: &str,
+        create_seq: u64,
+        config: QueueConfig,
+        dlq: Option<Arc<Queue>>,
+    ) -> Arc<Self> {
+        let now = ctx.clock.now_ms();
         let rule = dlq.as_ref().and(DeadRule::of(&config));
         let budget = ctx.budget.clone();
         Arc::new(Self {
             uid,
             create_seq,
             name: name.into(),
-            queue_id: ids::new_queue_id().into_boxed_str(),
+            queue_id: queue_id.into_boxed_str(),
             ctx,
             state: Mutex::new(QueueState {
                 config,
@@ -115,6 +129,8 @@ impl Queue {
                 modify_ms: now,
                 deleted: false,
                 next_seq: 1,
+                received_total: 0,
+                deleted_total: 0,
                 last_enqueue_ms: 0,
                 live: BTreeMap::new(),
                 retained: BTreeMap::new(),
@@ -197,6 +213,28 @@ impl Queue {
         Ok(st.counters())
     }
 
+    /// How many messages were sent to, received from and deleted from the queue since it was
+    /// created (monotonic: the dashboard turns them into rates).
+    pub fn traffic(&self) -> EngineResult<QueueTraffic> {
+        let (_, st) = self.begin()?;
+        Ok(st.traffic())
+    }
+
+    /// Drops every stored message, in every state (rewind-retained ones included); the queue,
+    /// its settings and its dead-letter bindings stay, and so do the traffic totals. Returns how
+    /// many messages were dropped. (The admin API's purge: API 2.0 has no such action.)
+    pub fn purge(&self) -> EngineResult<u64> {
+        let (_, mut st) = self.begin()?;
+        let dropped = (st.live.len() + st.retained.len()) as u64;
+        st.clear_messages();
+        st.ttl_cursor = 0;
+        // With a data store: every message below the next sequence number is gone.
+        self.log_expired(&st);
+        // The deadline the timer sleeps to is gone: let its owner re-arm.
+        self.timer.notify_waiters();
+        Ok(dropped)
+    }
+
     /// True once the queue was deleted (or its account reset).
     pub fn is_deleted(&self) -> bool {
         self.lock().deleted
@@ -226,6 +264,7 @@ impl Queue {
     ) -> EngineResult<()> {
         let (now, mut st) = self.begin()?;
         let old_rule = st.rule;
+        let old_rewind = st.config.rewind_seconds;
         let rule = dlq.as_ref().and(DeadRule::of(&config));
         if config.rewind_seconds == 0 && st.config.rewind_seconds > 0 {
             st.clear_retained();
@@ -250,6 +289,7 @@ impl Queue {
             st.dl_reported = u64::MAX;
         }
         self.report_dl(&mut st);
+        self.log_config(&st, old_rule, old_rewind);
         Ok(())
     }
 

@@ -30,6 +30,7 @@ impl QueueState {
                     body: m.body,
                     msg_id: m.msg_id,
                     due_ms,
+                    seq,
                 });
             }
         }
@@ -54,6 +55,7 @@ impl QueueState {
                         body: m.body,
                         msg_id: m.msg_id,
                         due_ms: m.visible_ms,
+                        seq,
                     });
                 }
             }
@@ -104,6 +106,7 @@ impl QueueState {
                         body: m.body,
                         msg_id: m.msg_id,
                         due_ms: nv,
+                        seq,
                     });
                 }
             } else {
@@ -123,14 +126,18 @@ impl Queue {
     pub(super) fn settle(&self, st: &mut QueueState, now: u64) {
         let mut dead: Vec<DeadLetter> = Vec::new();
         st.settle_time_to_live(now, &mut dead);
+        let held = st.live.len() + st.retained.len();
         st.settle_retention(now, &mut dead);
+        if st.live.len() + st.retained.len() < held {
+            self.log_expired(st);
+        }
         let visible = st.settle_delays(now) + st.settle_visibility(now, &mut dead);
         if visible > 0 {
             self.wake(st, visible);
         }
         if !dead.is_empty() {
             if let Some(dlq) = st.dlq.clone() {
-                dlq.accept_dead_letters(dead);
+                dlq.accept_dead_letters(self.uid, dead);
             }
         }
     }
@@ -173,16 +180,19 @@ impl Queue {
     /// Enqueues dead letters from a source queue (whose lock the caller holds). They bypass this
     /// queue's size and heap limits, keep their msgId and start over as new messages enqueued at
     /// the instant they became due.
-    pub(super) fn accept_dead_letters(&self, dead: Vec<DeadLetter>) {
+    pub(super) fn accept_dead_letters(&self, from_uid: u32, dead: Vec<DeadLetter>) {
         let mut st = self.lock();
         if st.deleted {
+            self.log_dropped(from_uid, dead.iter().map(|d| d.seq));
             return;
         }
         let n = dead.len();
         let bytes: u64 = dead.iter().map(|d| cost(d.body.len())).sum();
         st.budget.add(n as u64, bytes);
         for d in dead {
+            let seq = st.next_seq;
             st.push(d.body, d.msg_id, d.due_ms, 0);
+            self.log_moved(from_uid, d.seq, &st, seq);
         }
         self.wake(&mut st, n);
     }

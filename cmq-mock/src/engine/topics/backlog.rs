@@ -65,6 +65,16 @@ impl Backlog {
         });
     }
 
+    /// Appends a message read back from the data store, with its attempts so far and when its
+    /// next attempt is due.
+    pub(super) fn restore(&mut self, msg: Arc<PushMessage>, attempts: u32, due_ms: u64) {
+        self.items.push_back(Entry {
+            msg,
+            attempts,
+            due_ms,
+        });
+    }
+
     /// Queues a message like [`Backlog::push`], first making room when the backlog already
     /// holds `cap` messages: the oldest message that is not being attempted goes (a message
     /// counts as being attempted when it has attempts and its next attempt is due by `now_ms`,

@@ -123,6 +123,7 @@ impl Account {
         let mut ids = Vec::with_capacity(bodies.len());
         for body in bodies {
             let msg_id = self.topics.next_msg_id();
+            self.log_msg_ids();
             let now = self.clock().now_ms();
             let msg = PushMessage::new(
                 msg_id.clone(),

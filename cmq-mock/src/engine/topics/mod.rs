@@ -59,6 +59,7 @@ mod backlog;
 pub mod deliveries;
 mod fanout;
 pub mod filter;
+pub(crate) mod persist;
 pub mod push;
 mod subscription;
 mod topic;

@@ -55,6 +55,8 @@ use super::backlog::{Backlog, Entry, Next};
 use super::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 use crate::clock::Clock;
 
+mod persist;
+
 /// The `User-Agent` of every push (the spec's `push_user_agent`).
 pub const USER_AGENT: &str = facts::PUSH_USER_AGENT;
 
@@ -382,6 +384,8 @@ pub struct PushChannel {
     /// Wakes a worker waiting for a retry when a message arrives.
     arrived: Notify,
     stop: watch::Sender<bool>,
+    /// Where the backlog is written, with a data directory.
+    persist: OnceLock<persist::Persist>,
 }
 
 impl std::fmt::Debug for PushChannel {
@@ -414,6 +418,7 @@ impl PushChannel {
             queue: Mutex::new(Backlog::default()),
             arrived: Notify::new(),
             stop: watch::channel(false).0,
+            persist: OnceLock::new(),
         })
     }
 
@@ -453,8 +458,12 @@ impl PushChannel {
                 msg.release();
                 return;
             }
+            self.persist_put(&msg);
             let now = pusher.clock.now_ms();
             dropped = q.push_capped(msg, pusher.config.max_backlog, now);
+            if let Some(e) = &dropped {
+                self.persist_done(&e.msg.msg_id);
+            }
             if q.worker_running {
                 pusher.activity.unpark(q.worker_id);
                 self.arrived.notify_one();
@@ -526,6 +535,7 @@ impl PushChannel {
 
     fn log_expired(&self, pusher: &Pusher, expired: Vec<Entry>, now_ms: u64) {
         for e in expired {
+            self.persist_done(&e.msg.msg_id);
             e.msg.release();
             pusher.log.record(self.record(
                 &e.msg.msg_id,
@@ -543,6 +553,7 @@ impl PushChannel {
             return None;
         }
         if q.remove(msg) {
+            self.persist_done(&msg.msg_id);
             drop(q);
             msg.release();
         }
@@ -652,12 +663,19 @@ impl PushChannel {
         };
         let next_at = ended.saturating_add(ms(delay));
         rec.next_attempt_ms = Some(next_at);
+        let stopped = {
+            let mut q = self.lock_queue();
+            if !q.stopped {
+                q.set_due(msg, next_at);
+                // Before the record: whoever sees the failure logged finds its retry stored.
+                self.persist_retry(&msg.msg_id, attempt, next_at);
+            }
+            q.stopped
+        };
         pusher.log.record(rec);
-        let mut q = self.lock_queue();
-        if q.stopped {
+        if stopped {
             return None;
         }
-        q.set_due(msg, next_at);
         Some(())
     }
 

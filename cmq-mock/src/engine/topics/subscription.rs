@@ -107,6 +107,9 @@ impl Account {
             }),
             push,
         }));
+        if let Some(s) = st.subs.last() {
+            self.log_subscription(&t, s, &s.lock());
+        }
         Ok(id)
     }
 
@@ -126,6 +129,7 @@ impl Account {
         if let Some(ch) = &removed.push {
             ch.stop();
         }
+        self.log_unsubscribed(&removed);
         Ok(())
     }
 
@@ -230,6 +234,7 @@ impl Account {
                 format: st.format,
             });
         }
+        self.log_subscription(&t, &s, &st);
         Ok(())
     }
 
@@ -240,10 +245,11 @@ impl Account {
         topic: &str,
         subscription: &str,
     ) -> EngineResult<()> {
-        let (_, s) = self.topics.subscription(topic, subscription)?;
+        let (t, s) = self.topics.subscription(topic, subscription)?;
         let mut st = s.lock();
         st.filter_tags.clear();
         st.modify_ms = self.clock().now_ms();
+        self.log_subscription(&t, &s, &st);
         Ok(())
     }
 }

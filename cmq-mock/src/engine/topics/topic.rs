@@ -75,6 +75,9 @@ impl Account {
                 }),
             }),
         );
+        if let Some(t) = map.get(&req.name.to_lowercase()) {
+            self.log_topic(t, &t.lock());
+        }
         Ok(id)
     }
 
@@ -128,6 +131,7 @@ impl Account {
             st.max_msg_size = size;
         }
         st.modify_ms = self.clock().now_ms();
+        self.log_topic(&t, &st);
         Ok(())
     }
 
@@ -149,6 +153,7 @@ impl Account {
         map.remove(&key);
         let now = self.clock().now_ms();
         self.topics.deleted().insert(key, now);
+        self.log_topic_deleted(&t, now);
         Ok(())
     }
 }

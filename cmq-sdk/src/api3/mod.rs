@@ -2,6 +2,25 @@
 //! queues, topics and subscriptions; product `tdmq`, version `2020-02-17`): the runtime every
 //! API 3.0 operation runs through, [`Client::execute_api3`].
 //!
+//! The 20 actions are generated from `spec/v3/` into [`crate::generated::v3`]: one request type
+//! per action (`CreateCmqQueueRequest`, with setters that document range, default and
+//! requirement, `validate()` listing every violation, and this module's [`Api3Operation`]), one
+//! response type (`CreateCmqQueueResponse`), and a fluent form on the client
+//! (`client.create_cmq_queue().queue_name("orders").send().await`). List actions also stream
+//! page by page ([`Client::paginate_api3`]).
+//!
+//! ```no_run
+//! # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
+//! let out = client
+//!     .create_cmq_queue()
+//!     .queue_name("orders")
+//!     .visibility_timeout(60)
+//!     .send()
+//!     .await?;
+//! println!("created {}", out.queue_id);
+//! # Ok(()) }
+//! ```
+//!
 //! A request is a `POST` of a JSON body to the client's control-plane endpoint (path `/`), with
 //! the headers `Content-Type: application/json`, `X-TC-Action`, `X-TC-Version`,
 //! `X-TC-Timestamp`, `X-TC-Region`, `X-TC-Token` (with an STS token), `X-TC-Language` (when
@@ -21,7 +40,7 @@
 //!
 //! Each API 3.0 action gets one request type implementing [`Api3Operation`] and one output type:
 //!
-//! * **Request** (`CreateCmqQueueRequest`, …): `#[derive(Clone, Debug, Default, serde::Serialize)]`
+//! * **Request** (`CreateCmqQueueRequest`, …): `#[derive(Clone, Debug, Default, serde::Serialize, serde::Deserialize)]`
 //!   with the action's fields under their wire names (`#[serde(rename = "QueueName")]`), every
 //!   optional field an `Option<…>` marked `#[serde(skip_serializing_if = "Option::is_none")]`
 //!   (the runtime sends exactly what `serde_json::to_vec` writes: `null` is never sent for an
@@ -32,8 +51,9 @@
 //!     `"2020-02-17"`), so that no runtime code retypes them;
 //!   - `const IDEMPOTENT`: from the spec; decides retries after a transport error, a timeout or
 //!     `InternalError` (a non-idempotent action is retried only after throttling);
-//!   - `fn validate(&self) -> Result<(), Violations>`: every constraint of the spec, every
-//!     violation listed (as the 2.0 `…Input::validate` does);
+//!   - `fn validate(&self) -> Result<(), Violations<Api3ErrorId>>` (and `validate_for(profile)`):
+//!     every constraint of the spec, every violation listed (as the 2.0 `…Input::validate` does),
+//!     each with the API 3.0 error a server answers with;
 //!   - `fn target(&self) -> Option<&str>`: the queue or topic name, for tracing.
 //! * **Output** (`CreateCmqQueueResponse`, …): `#[derive(Clone, Debug, serde::Deserialize)]` of
 //!   the *inside* of `Response` (the runtime unwraps the envelope and handles `Error`), fields
@@ -44,6 +64,7 @@
 //! ```
 //! use cmq_sdk::api3::Api3Operation;
 //! use cmq_sdk::constraints::Violations;
+//! use cmq_sdk::generated::v3::errors::Api3ErrorId;
 //!
 //! #[derive(Clone, Debug, Default, serde::Serialize)]
 //! struct DeleteCmqQueueRequest {
@@ -63,7 +84,7 @@
 //!     const SERVICE: &'static str = "tdmq";
 //!     const VERSION: &'static str = "2020-02-17";
 //!     const IDEMPOTENT: bool = true;
-//!     fn validate(&self) -> Result<(), Violations> {
+//!     fn validate(&self) -> Result<(), Violations<Api3ErrorId>> {
 //!         Ok(()) // generated: every constraint of the spec
 //!     }
 //!     fn target(&self) -> Option<&str> {
@@ -78,24 +99,36 @@
 //! # Ok(()) }
 //! ```
 //!
-//! Errors: [`Error::Validation`] (not sent), [`Error::Api3Service`] (`code()` is `None`,
+//! Errors: [`Error::Api3Validation`] (not sent), [`Error::Api3Service`] (`code()` is `None`,
 //! [`Error::error_code`] is [`ErrorCode::Api3`](crate::error::ErrorCode::Api3)),
 //! [`Error::Transport`], [`Error::Timeout`], [`Error::HttpStatus`], [`Error::ResponseTooLarge`],
 //! [`Error::Decode`], and [`Error::Config`] when the client has no control-plane endpoint or no
 //! region (or, which a derived `Serialize` never does, the request fails to serialise).
+
+pub mod de;
+pub mod decode;
+mod pages;
 
 use bytes::Bytes;
 use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tracing::Instrument;
 
-use crate::client::{Client, now_secs};
-use crate::constraints::Violations;
+use crate::client::{Client, ValidationMode, now_secs};
+use crate::constraints::{SpecError, Violations};
 use crate::endpoint::Endpoint;
 use crate::error::{Api3ServiceError, Error};
+use crate::generated::profiles::Profile;
+use crate::generated::v3::errors::Api3ErrorId;
 use crate::retry::{self, Plan};
 use crate::sign::tc3;
 use crate::transport;
+
+pub use pages::Paginated3;
+
+impl SpecError for Api3ErrorId {
+    const ENUM_CASE: crate::constraints::EnumCase = crate::generated::v3::constraints::ENUM_CASE;
+}
 
 /// A request of one API 3.0 action (see the module docs for the full contract).
 pub trait Api3Operation: serde::Serialize + Send + Sync + 'static {
@@ -109,8 +142,13 @@ pub trait Api3Operation: serde::Serialize + Send + Sync + 'static {
     const VERSION: &'static str;
     /// Whether repeating the request is harmless (decides retries after ambiguous failures).
     const IDEMPOTENT: bool;
-    /// Checks every constraint of the spec; returns every violation.
-    fn validate(&self) -> Result<(), Violations>;
+    /// Checks every constraint of the spec for the default profile; returns every violation.
+    fn validate(&self) -> Result<(), Violations<Api3ErrorId>>;
+    /// Checks every constraint of the spec for `profile`; returns every violation.
+    fn validate_for(&self, profile: Profile) -> Result<(), Violations<Api3ErrorId>> {
+        let _ = profile;
+        self.validate()
+    }
     /// The queue or topic the request targets, for tracing.
     fn target(&self) -> Option<&str>;
 }
@@ -153,8 +191,8 @@ impl Client {
     /// API 3.0 request to the control-plane endpoint, retrying per the retry policy within the
     /// call's deadline, and decodes the answer's `Response`.
     pub async fn execute_api3<O: Api3Operation>(&self, input: O) -> Result<O::Output, Error> {
-        if self.inner.validation != crate::ValidationMode::Off {
-            self.check(O::ACTION, input.validate())?;
+        if self.inner.validation != ValidationMode::Off {
+            self.check_api3(O::ACTION, input.validate())?;
         }
         let body = serialise(&input)?;
         let (endpoint, region) = self.api3_route()?;
@@ -195,6 +233,22 @@ impl Client {
             |_, _, _| None,
         )
         .await
+    }
+
+    /// Applies the validation mode to an API 3.0 request's validation result.
+    fn check_api3(
+        &self,
+        action: &str,
+        result: Result<(), Violations<Api3ErrorId>>,
+    ) -> Result<(), Error> {
+        match (self.inner.validation, result) {
+            (_, Ok(())) | (ValidationMode::Off, _) => Ok(()),
+            (ValidationMode::Enforce, Err(v)) => Err(Error::Api3Validation(v)),
+            (ValidationMode::WarnOnly, Err(v)) => {
+                tracing::warn!(action, violations = %v, "sending a request that breaks the spec");
+                Ok(())
+            }
+        }
     }
 
     /// The control-plane endpoint and the region, or the configuration error that prevents
@@ -363,7 +417,7 @@ mod tests {
         const SERVICE: &'static str = "tdmq";
         const VERSION: &'static str = "2020-02-17";
         const IDEMPOTENT: bool = true;
-        fn validate(&self) -> Result<(), Violations> {
+        fn validate(&self) -> Result<(), Violations<Api3ErrorId>> {
             Ok(())
         }
         fn target(&self) -> Option<&str> {
