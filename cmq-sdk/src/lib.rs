@@ -93,6 +93,7 @@ pub mod error;
 #[rustfmt::skip]
 pub mod generated;
 pub mod handles;
+mod json_fast;
 pub mod operation;
 pub mod pages;
 pub mod params;

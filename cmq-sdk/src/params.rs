@@ -24,6 +24,13 @@ impl Params {
         Self::default()
     }
 
+    /// An empty list with room for `n` parameters.
+    pub fn with_capacity(n: usize) -> Self {
+        Self {
+            items: Vec::with_capacity(n),
+        }
+    }
+
     /// Adds a string parameter.
     pub fn push_str(&mut self, name: &'static str, value: &str) {
         self.items.push((Cow::Borrowed(name), value.to_owned()));
@@ -87,7 +94,10 @@ impl Params {
 
     /// The parameters form-encoded (`application/x-www-form-urlencoded`).
     pub fn to_form(&self) -> String {
-        let mut s = form_urlencoded::Serializer::new(String::new());
+        // Room for every name and value unescaped, with `=` and `&`: no regrowing unless
+        // something needs escaping.
+        let unescaped: usize = self.items.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
+        let mut s = form_urlencoded::Serializer::new(String::with_capacity(unescaped + 16));
         for (n, v) in &self.items {
             s.append_pair(n, v);
         }

@@ -121,7 +121,11 @@ pub fn string_to_sign(method: &str, host: &str, path: &str, params: &[(&str, &st
         if i > 0 {
             out.push('&');
         }
-        out.extend(name.chars().map(|c| if c == '_' { '.' } else { c }));
+        if name.contains('_') {
+            out.extend(name.chars().map(|c| if c == '_' { '.' } else { c }));
+        } else {
+            out.push_str(name);
+        }
         out.push('=');
         out.push_str(value);
     }
@@ -130,21 +134,80 @@ pub fn string_to_sign(method: &str, host: &str, path: &str, params: &[(&str, &st
 
 /// Computes the signature of `string_to_sign`: standard Base64, with padding,
 /// of the HMAC (SHA-1 or SHA-256 per `method`) keyed with `secret_key`.
+///
+/// To sign many strings with one key, prepare a [`SigningKey`] once.
 #[must_use]
 pub fn sign(secret_key: &str, method: SignatureMethod, string_to_sign: &str) -> String {
-    let key = secret_key.as_bytes();
-    let data = string_to_sign.as_bytes();
-    let tag = match method {
-        SignatureMethod::HmacSha1 => {
-            keyed::<Hmac<Sha1>>(key, data).map(|m| BASE64.encode(m.finalize().into_bytes()))
+    SigningKey::new(secret_key, method).sign(string_to_sign)
+}
+
+/// A secret key prepared for signing with one [`SignatureMethod`]: the HMAC's inner and outer
+/// hash states after the key block, computed once (a client builds one when it is built), so
+/// each signature only copies them and hashes the string to sign.
+///
+/// [`SigningKey::sign`] gives exactly what [`sign`] gives. `Debug` shows the method only.
+#[derive(Clone)]
+pub struct SigningKey {
+    method: SignatureMethod,
+    /// `None` only if HMAC refused the key, which it never does (it accepts keys of any
+    /// length); signatures are then empty and simply fail verification server-side.
+    mac: Option<PreparedMac>,
+}
+
+#[derive(Clone)]
+enum PreparedMac {
+    Sha1(Hmac<Sha1>),
+    Sha256(Hmac<Sha256>),
+}
+
+impl SigningKey {
+    /// Prepares `secret_key` for signing with `method`.
+    #[must_use]
+    pub fn new(secret_key: &str, method: SignatureMethod) -> Self {
+        let key = secret_key.as_bytes();
+        let mac = match method {
+            SignatureMethod::HmacSha1 => {
+                keyed::<Hmac<Sha1>>(key, &[]).map(PreparedMac::Sha1)
+            }
+            SignatureMethod::HmacSha256 => {
+                keyed::<Hmac<Sha256>>(key, &[]).map(PreparedMac::Sha256)
+            }
+        };
+        Self { method, mac }
+    }
+
+    /// The method this key signs with.
+    #[must_use]
+    pub fn method(&self) -> SignatureMethod {
+        self.method
+    }
+
+    /// The signature of `string_to_sign`: standard Base64, with padding, of the HMAC.
+    #[must_use]
+    pub fn sign(&self, string_to_sign: &str) -> String {
+        let data = string_to_sign.as_bytes();
+        match &self.mac {
+            Some(PreparedMac::Sha1(m)) => {
+                let mut m = m.clone();
+                m.update(data);
+                BASE64.encode(m.finalize().into_bytes())
+            }
+            Some(PreparedMac::Sha256(m)) => {
+                let mut m = m.clone();
+                m.update(data);
+                BASE64.encode(m.finalize().into_bytes())
+            }
+            None => String::new(),
         }
-        SignatureMethod::HmacSha256 => {
-            keyed::<Hmac<Sha256>>(key, data).map(|m| BASE64.encode(m.finalize().into_bytes()))
-        }
-    };
-    // HMAC accepts keys of any length, so `keyed` never returns `None`; should
-    // it ever, an empty signature simply fails verification server-side.
-    tag.unwrap_or_default()
+    }
+}
+
+impl std::fmt::Debug for SigningKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SigningKey")
+            .field("method", &self.method)
+            .finish_non_exhaustive()
+    }
 }
 
 /// Checks `signature_b64` against the expected signature of `string_to_sign`.
