@@ -383,7 +383,8 @@ pub fn decode_api3_answer<O: Api3Operation>(body: &[u8]) -> Result<O::Output, Er
         message: e.to_string(),
         body: Error::shorten(body),
     };
-    let head: Envelope<Head> = serde_json::from_slice(body).map_err(decode_error)?;
+    // Both passes go through the plain-JSON fast path first; `serde_json` decides otherwise.
+    let head: Envelope<Head> = crate::json_fast::decode(body).map_err(decode_error)?;
     if let Some(err) = head.response.error {
         return Err(Error::Api3Service(Box::new(Api3ServiceError {
             action: O::ACTION,
@@ -392,7 +393,7 @@ pub fn decode_api3_answer<O: Api3Operation>(body: &[u8]) -> Result<O::Output, Er
             request_id: head.response.request_id,
         })));
     }
-    let out: Envelope<O::Output> = serde_json::from_slice(body).map_err(decode_error)?;
+    let out: Envelope<O::Output> = crate::json_fast::decode(body).map_err(decode_error)?;
     Ok(out.response)
 }
 

@@ -11,6 +11,6 @@ pub mod tc3;
 pub mod v1;
 
 pub use v1::{
-    SIGNATURE_METHOD_PARAM, SIGNATURE_PARAM, SignatureMethod, SigningKey, host_of, sign, string_to_sign,
-    verify,
+    SIGNATURE_METHOD_PARAM, SIGNATURE_PARAM, SignatureMethod, SigningKey, host_of, sign,
+    string_to_sign, verify,
 };

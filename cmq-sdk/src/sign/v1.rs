@@ -166,12 +166,8 @@ impl SigningKey {
     pub fn new(secret_key: &str, method: SignatureMethod) -> Self {
         let key = secret_key.as_bytes();
         let mac = match method {
-            SignatureMethod::HmacSha1 => {
-                keyed::<Hmac<Sha1>>(key, &[]).map(PreparedMac::Sha1)
-            }
-            SignatureMethod::HmacSha256 => {
-                keyed::<Hmac<Sha256>>(key, &[]).map(PreparedMac::Sha256)
-            }
+            SignatureMethod::HmacSha1 => keyed::<Hmac<Sha1>>(key, &[]).map(PreparedMac::Sha1),
+            SignatureMethod::HmacSha256 => keyed::<Hmac<Sha256>>(key, &[]).map(PreparedMac::Sha256),
         };
         Self { method, mac }
     }

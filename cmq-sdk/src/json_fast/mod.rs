@@ -56,6 +56,15 @@ pub(crate) fn from_slice<'de, T: de::Deserialize<'de>>(body: &'de [u8]) -> Optio
     (de.pos == text.len()).then_some(value)
 }
 
+/// Decodes `body` as `T`: through [`from_slice`] when it can, else (and for every error) with
+/// `serde_json::from_slice`, whose result is then the answer.
+pub(crate) fn decode<T: de::DeserializeOwned>(body: &[u8]) -> serde_json::Result<T> {
+    match from_slice(body) {
+        Some(value) => Ok(value),
+        None => serde_json::from_slice(body),
+    }
+}
+
 /// The reader: the whole body (valid UTF-8) and a byte position in it.
 struct Reader<'de> {
     text: &'de str,
@@ -140,7 +149,9 @@ impl<'de> Reader<'de> {
         }
         let len = i - digits;
         // No digits, a leading zero followed by digits, or a fraction or exponent: not ours.
-        if len == 0 || (len > 1 && b[digits] == b'0') || matches!(b.get(i), Some(b'.' | b'e' | b'E'))
+        if len == 0
+            || (len > 1 && b[digits] == b'0')
+            || matches!(b.get(i), Some(b'.' | b'e' | b'E'))
         {
             return Err(Bail);
         }
@@ -278,8 +289,9 @@ impl<'de> Reader<'de> {
 
 /// The number of ASCII digits from `i` on.
 fn count_digits(b: &[u8], i: usize) -> usize {
-    b.get(i..)
-        .map_or(0, |rest| rest.iter().take_while(|c| c.is_ascii_digit()).count())
+    b.get(i..).map_or(0, |rest| {
+        rest.iter().take_while(|c| c.is_ascii_digit()).count()
+    })
 }
 
 /// The index of the first `"`, `\` or control character (< 0x20) at or after `from`, eight bytes
@@ -594,3 +606,6 @@ impl<'de> de::Deserializer<'de> for Key<'de> {
         deserialize_unit deserialize_seq deserialize_map deserialize_ignored_any
     }
 }
+
+#[cfg(test)]
+mod tests;
