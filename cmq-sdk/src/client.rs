@@ -382,8 +382,8 @@ impl Client {
         nonce: u64,
     ) -> (Params, String) {
         let i = &self.inner;
-        // The action's own parameters plus at most eight common ones, without regrowing.
-        let mut p = Params::with_capacity(16);
+        // Room for the common parameters below and a typical action's own, without regrowing.
+        let mut p = Params::with_capacity(COMMON_PARAMS + 8);
         input.encode(&mut p);
         p.push_str("Action", O::ACTION.as_str());
         p.push_owned("Nonce".into(), nonce.to_string());
@@ -474,6 +474,10 @@ impl Client {
         decode_answer::<O>(&body)
     }
 }
+
+/// How many common parameters [`Client::signed_params`] adds at most (`Action`, `Nonce`,
+/// `Timestamp`, `SecretId`, `SignatureMethod`, `RequestClient`, `Token`, `Region`, `Signature`).
+const COMMON_PARAMS: usize = 9;
 
 /// Decodes an answer body of action `O`: the envelope, then (when `code` is 0) the output.
 pub fn decode_answer<O: Operation>(body: &[u8]) -> Result<O::Output, Error> {

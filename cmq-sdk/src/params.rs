@@ -94,10 +94,10 @@ impl Params {
 
     /// The parameters form-encoded (`application/x-www-form-urlencoded`).
     pub fn to_form(&self) -> String {
-        // Room for every name and value unescaped, with `=` and `&`: no regrowing unless
-        // something needs escaping.
+        // Room for every name and value with `=` and `&`, plus an eighth for escapes: no
+        // regrowing unless much needs escaping.
         let unescaped: usize = self.items.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
-        let mut s = form_urlencoded::Serializer::new(String::with_capacity(unescaped + 16));
+        let mut s = form_urlencoded::Serializer::new(String::with_capacity(unescaped + unescaped / 8));
         for (n, v) in &self.items {
             s.append_pair(n, v);
         }

@@ -39,8 +39,8 @@ impl de::Error for Bail {
 
 type Result<T> = std::result::Result<T, Bail>;
 
-/// Nesting deeper than this gives up (`serde_json` refuses beyond 128).
-const MAX_DEPTH: usize = 100;
+/// Nesting deeper than this gives up (`serde_json` has its own limit, 128, and decides).
+const MAX_DEPTH: usize = 120;
 
 /// Decodes `body` as `T` if it is plain JSON of the subset above and `T` accepts it; `None`
 /// otherwise (the caller then uses `serde_json`, which gives the authoritative answer).
