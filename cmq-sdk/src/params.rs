@@ -97,7 +97,8 @@ impl Params {
         // Room for every name and value with `=` and `&`, plus an eighth for escapes: no
         // regrowing unless much needs escaping.
         let unescaped: usize = self.items.iter().map(|(n, v)| n.len() + v.len() + 2).sum();
-        let mut s = form_urlencoded::Serializer::new(String::with_capacity(unescaped + unescaped / 8));
+        let mut s =
+            form_urlencoded::Serializer::new(String::with_capacity(unescaped + unescaped / 8));
         for (n, v) in &self.items {
             s.append_pair(n, v);
         }
