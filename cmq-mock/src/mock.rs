@@ -23,6 +23,7 @@ use crate::protocol::v2::auth::{AuthMode, Verifier};
 use crate::protocol::v2::backend::Backend;
 use crate::protocol::v2::service::{RequestContext, ServiceError};
 use crate::protocol::v2::wire::WireParams;
+use crate::protocol::v3::backend::Api3Backend;
 use crate::server::{AdminAccess, RunningServer, Server};
 use crate::store::{Store, StoreError};
 
@@ -428,7 +429,9 @@ impl CmqMockBuilder {
             journal.clone(),
             verifier.clone(),
         ));
+        let api3 = Arc::new(Api3Backend::new(engine.clone()));
         let server = Server::new(backend.clone(), Arc::new(engine), clock.clone())
+            .with_api3(api3)
             .with_verifier(verifier)
             .with_faults(faults)
             .with_journal(journal)
