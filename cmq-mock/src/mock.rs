@@ -452,6 +452,10 @@ impl CmqMockBuilder {
     }
 }
 
+/// The API 3.0 region [`CmqMock::client`] names (`X-TC-Region`). The mock serves every region
+/// alike (spec decision U16): any region, or none, reaches the same accounts.
+pub const MOCK_REGION: &str = "ap-guangzhou";
+
 /// A running mock. Dropping it stops the server without blocking.
 #[derive(Debug)]
 pub struct CmqMock {
@@ -597,13 +601,22 @@ impl CmqMock {
         cmq_sdk::Credentials::new(self.secret_id(), self.secret_key())
     }
 
-    /// An SDK client for the first account, validating with the mock's profile.
+    /// An SDK client for the first account, validating with the mock's profile, configured as
+    /// for the live service of that profile: on `tdmq` (API 3.0 available) with the region
+    /// [`MOCK_REGION`], so its handles manage queues, topics and subscriptions over API 3.0 on
+    /// the mock's port and send, receive and publish over API 2.0, exactly as against TDMQ; on
+    /// `legacy`, without a region (API 2.0 for everything).
     pub fn client(&self) -> Result<cmq_sdk::Client, cmq_sdk::Error> {
-        cmq_sdk::Client::builder()
+        let builder = cmq_sdk::Client::builder()
             .endpoint(self.endpoint())
             .credentials(self.credentials())
-            .profile(self.profile())
-            .build()
+            .profile(self.profile());
+        let builder = if cmq_sdk::generated::v3::available(self.profile()) {
+            builder.region(MOCK_REGION)
+        } else {
+            builder
+        };
+        builder.build()
     }
 
     /// The service generation the mock emulates.
