@@ -100,7 +100,7 @@ cred = credential.Credential(SECRET_ID, SECRET_KEY)
 profile = ClientProfile(httpProfile=HttpProfile(endpoint=HOST, protocol="http"))
 client = tdmq_client.TdmqClient(cred, REGION, profile)
 v2 = Account("http://" + HOST, SECRET_ID, SECRET_KEY)
-v2.set_sign("HmacSHA256")
+v2.set_sign("sha256")
 
 
 def call(action, **params):
