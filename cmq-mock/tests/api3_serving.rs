@@ -39,12 +39,18 @@ fn server_at(now: u64, mode: AuthMode) -> Server<Backend> {
 }
 
 /// Sends one request; returns the status, the content type and the JSON body.
-async fn send(server: &Server<Backend>, headers: &[(&str, &str)], body: &[u8]) -> (u16, String, Value) {
+async fn send(
+    server: &Server<Backend>,
+    headers: &[(&str, &str)],
+    body: &[u8],
+) -> (u16, String, Value) {
     let mut req = Request::post("/");
     for (k, v) in headers {
         req = req.header(*k, *v);
     }
-    let req = req.body(Full::new(Bytes::copy_from_slice(body))).expect("request");
+    let req = req
+        .body(Full::new(Bytes::copy_from_slice(body)))
+        .expect("request");
     let resp = server.http(None, req).await.expect("an answer");
     let status = resp.status().as_u16();
     let ct = resp
@@ -54,7 +60,11 @@ async fn send(server: &Server<Backend>, headers: &[(&str, &str)], body: &[u8]) -
         .unwrap_or("")
         .to_owned();
     let bytes = resp.into_body().collect().await.expect("body").to_bytes();
-    (status, ct, serde_json::from_slice(&bytes).expect("JSON answer"))
+    (
+        status,
+        ct,
+        serde_json::from_slice(&bytes).expect("JSON answer"),
+    )
 }
 
 /// The headers of a request of `action` signed at `ts` with `key` (as the official SDKs send).
@@ -105,7 +115,10 @@ async fn the_official_signers_requests_are_accepted() {
         let (status, ct, answer) = send(&server, &refs(&headers), body).await;
         let name = text(case, "name");
         assert_eq!((status, ct.as_str()), (200, "application/json"), "{name}");
-        assert!(answer["Response"]["RequestId"].is_string(), "{name}: {answer}");
+        assert!(
+            answer["Response"]["RequestId"].is_string(),
+            "{name}: {answer}"
+        );
         if let Some(code) = error_code(&answer) {
             // Accepted by the verifier and the decoder: only a state error may remain (the
             // corpus's queues and topics do not exist on this empty mock).
@@ -129,18 +142,78 @@ async fn signature_failures_answer_their_exact_codes() {
     assert_eq!(a["Response"]["TotalCount"], 0);
 
     let cases: Vec<(&str, Vec<(String, String)>, &[u8], &str)> = vec![
-        ("bad signature", signed("DescribeCmqQueues", body, TS, ID, "wrong-key"), body, "AuthFailure.SignatureFailure"),
-        ("body changed after signing", ok.clone(), br#"{"Limit":2}"#, "AuthFailure.SignatureFailure"),
-        ("old timestamp", signed("DescribeCmqQueues", body, TS - 301, ID, KEY), body, "AuthFailure.SignatureExpire"),
-        ("future timestamp", signed("DescribeCmqQueues", body, TS + 301, ID, KEY), body, "AuthFailure.SignatureExpire"),
-        ("unknown SecretId", signed("DescribeCmqQueues", body, TS, "AKIDnobody", KEY), body, "AuthFailure.SecretIdNotFound"),
-        ("no Authorization", without(&ok, "Authorization"), body, "AuthFailure.InvalidAuthorization"),
-        ("malformed Authorization", with(&ok, "Authorization", "TC3-HMAC-SHA256 garbage"), body, "AuthFailure.InvalidAuthorization"),
-        ("no X-TC-Timestamp", without(&ok, "X-TC-Timestamp"), body, "MissingParameter"),
-        ("no X-TC-Version", without(&ok, "X-TC-Version"), body, "MissingParameter"),
-        ("another version", with(&ok, "X-TC-Version", "2019-01-01"), body, "NoSuchVersion"),
-        ("unknown action", with(&ok, "X-TC-Action", "DescribeNothing"), body, "InvalidAction"),
-        ("another Host than signed", with(&ok, "Host", "evil.example"), body, "AuthFailure.SignatureFailure"),
+        (
+            "bad signature",
+            signed("DescribeCmqQueues", body, TS, ID, "wrong-key"),
+            body,
+            "AuthFailure.SignatureFailure",
+        ),
+        (
+            "body changed after signing",
+            ok.clone(),
+            br#"{"Limit":2}"#,
+            "AuthFailure.SignatureFailure",
+        ),
+        (
+            "old timestamp",
+            signed("DescribeCmqQueues", body, TS - 301, ID, KEY),
+            body,
+            "AuthFailure.SignatureExpire",
+        ),
+        (
+            "future timestamp",
+            signed("DescribeCmqQueues", body, TS + 301, ID, KEY),
+            body,
+            "AuthFailure.SignatureExpire",
+        ),
+        (
+            "unknown SecretId",
+            signed("DescribeCmqQueues", body, TS, "AKIDnobody", KEY),
+            body,
+            "AuthFailure.SecretIdNotFound",
+        ),
+        (
+            "no Authorization",
+            without(&ok, "Authorization"),
+            body,
+            "AuthFailure.InvalidAuthorization",
+        ),
+        (
+            "malformed Authorization",
+            with(&ok, "Authorization", "TC3-HMAC-SHA256 garbage"),
+            body,
+            "AuthFailure.InvalidAuthorization",
+        ),
+        (
+            "no X-TC-Timestamp",
+            without(&ok, "X-TC-Timestamp"),
+            body,
+            "MissingParameter",
+        ),
+        (
+            "no X-TC-Version",
+            without(&ok, "X-TC-Version"),
+            body,
+            "MissingParameter",
+        ),
+        (
+            "another version",
+            with(&ok, "X-TC-Version", "2019-01-01"),
+            body,
+            "NoSuchVersion",
+        ),
+        (
+            "unknown action",
+            with(&ok, "X-TC-Action", "DescribeNothing"),
+            body,
+            "InvalidAction",
+        ),
+        (
+            "another Host than signed",
+            with(&ok, "Host", "evil.example"),
+            body,
+            "AuthFailure.SignatureFailure",
+        ),
     ];
     for (what, headers, body, want) in cases {
         let (status, ct, a) = send(&server, &refs(&headers), body).await;
@@ -150,14 +223,27 @@ async fn signature_failures_answer_their_exact_codes() {
     }
     // Every refusal is journaled without its parameters (never the Authorization header).
     let refused = server.journal().records_of("DescribeCmqQueues");
-    assert!(refused.iter().any(|r| r.error_code.as_deref() == Some("AuthFailure.SignatureFailure")));
-    assert!(refused.iter().filter(|r| r.account.is_none()).all(|r| r.params.is_empty()));
+    assert!(
+        refused
+            .iter()
+            .any(|r| r.error_code.as_deref() == Some("AuthFailure.SignatureFailure"))
+    );
+    assert!(
+        refused
+            .iter()
+            .filter(|r| r.account.is_none())
+            .all(|r| r.params.is_empty())
+    );
 }
 
 #[tokio::test]
 async fn auth_off_accepts_unsigned_requests() {
     let server = server_at(TS, AuthMode::Off);
-    let headers = [("X-TC-Action", "CreateCmqQueue"), ("X-TC-Version", VERSION), ("Content-Type", "application/json")];
+    let headers = [
+        ("X-TC-Action", "CreateCmqQueue"),
+        ("X-TC-Version", VERSION),
+        ("Content-Type", "application/json"),
+    ];
     let (_, _, a) = send(&server, &headers, br#"{"QueueName":"open"}"#).await;
     assert_eq!(error_code(&a), None, "{a}");
     assert!(a["Response"]["QueueId"].is_string());
@@ -172,12 +258,20 @@ async fn malformed_bodies_answer_the_specs_errors_never_a_500() {
         (br#"{"QueueName":5}"#, "InvalidParameter"),
         (br#"{"QueueName":"q","Bogus":1}"#, "UnknownParameter"),
         (br#"{}"#, "MissingParameter"),
-        (br#"{"QueueName":"q","MsgRetentionSeconds":10}"#, "InvalidParameterValue"),
+        (
+            br#"{"QueueName":"q","MsgRetentionSeconds":10}"#,
+            "InvalidParameterValue",
+        ),
     ] {
         let h = signed("CreateCmqQueue", body, TS, ID, KEY);
         let (status, _, a) = send(&server, &refs(&h), body).await;
         assert_eq!(status, 200);
-        assert_eq!(error_code(&a), Some(want), "{}: {a}", String::from_utf8_lossy(body));
+        assert_eq!(
+            error_code(&a),
+            Some(want),
+            "{}: {a}",
+            String::from_utf8_lossy(body)
+        );
     }
 }
 
@@ -187,7 +281,9 @@ async fn api2_requests_on_other_paths_still_reach_api2() {
     let req = Request::post("/v2/index.php")
         .header("X-TC-Action", "CreateCmqQueue")
         .header("Content-Type", "application/x-www-form-urlencoded")
-        .body(Full::new(Bytes::from_static(b"Action=CreateQueue&queueName=q2")))
+        .body(Full::new(Bytes::from_static(
+            b"Action=CreateQueue&queueName=q2",
+        )))
         .expect("request");
     let resp = server.http(None, req).await.expect("answer");
     let body = resp.into_body().collect().await.expect("body").to_bytes();
@@ -200,7 +296,10 @@ async fn wire_answers_snapshot() {
     let server = server_at(TS, AuthMode::Verify);
     let mut answers = Vec::new();
     for (action, body) in [
-        ("CreateCmqQueue", r#"{"QueueName":"snap","VisibilityTimeout":40}"#),
+        (
+            "CreateCmqQueue",
+            r#"{"QueueName":"snap","VisibilityTimeout":40}"#,
+        ),
         ("DescribeCmqQueueDetail", r#"{"QueueName":"snap"}"#),
         ("DescribeCmqQueues", r#"{"Limit":1}"#),
         ("CreateCmqTopic", r#"{"TopicName":"snapt"}"#),

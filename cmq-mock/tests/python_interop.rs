@@ -313,8 +313,7 @@ async fn python_tdmq_sdk() {
         cmq_mock::MOCK_REGION.to_owned(),
     ];
     let path = script_path(TDMQ_SDK);
-    let run = match tokio::task::spawn_blocking(move || run_script_of(path, &python, &args)).await
-    {
+    let run = match tokio::task::spawn_blocking(move || run_script_of(path, &python, &args)).await {
         Ok(r) => r,
         Err(e) => panic!("{test}: the script runner panicked: {e}"),
     };
@@ -333,7 +332,10 @@ async fn python_tdmq_sdk() {
             run.stderr
         );
     }
-    assert!(journaled > 20, "{test}: the mock journaled {journaled} requests");
+    assert!(
+        journaled > 20,
+        "{test}: the mock journaled {journaled} requests"
+    );
     println!("{test}: {}", run.stdout.lines().last().unwrap_or_default());
 }
 
