@@ -141,7 +141,7 @@ async fn signature_failures_answer_their_exact_codes() {
     assert_eq!(error_code(&a), None, "{a}");
     assert_eq!(a["Response"]["TotalCount"], 0);
 
-    let cases: Vec<(&str, Vec<(String, String)>, &[u8], &str)> = vec![
+    let cases: Vec<Broken> = vec![
         (
             "bad signature",
             signed("DescribeCmqQueues", body, TS, ID, "wrong-key"),
@@ -320,6 +320,9 @@ async fn wire_answers_snapshot() {
         "[].answer.Response.TopicDescribe.TopicId" => "[topic id]",
     });
 }
+
+/// What is broken, the headers, the body, the code expected.
+type Broken<'a> = (&'a str, Vec<(String, String)>, &'a [u8], &'a str);
 
 fn without(h: &[(String, String)], name: &str) -> Vec<(String, String)> {
     h.iter().filter(|(k, _)| k != name).cloned().collect()
