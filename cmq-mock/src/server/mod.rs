@@ -1,5 +1,8 @@
 //! The HTTP/1.1 front: receives CMQ API 2.0 requests, authenticates them, applies injected
 //! faults, calls a [`CmqService`] through the generated dispatcher and answers the JSON envelope.
+//! With [`Server::with_api3`] it serves Tencent Cloud API 3.0 on the same listener: a POST to `/`
+//! with an `X-TC-Action` header goes through [`api3`] (TC3-HMAC-SHA256, the API 3.0 envelope),
+//! everything else through the API 2.0 pipeline below.
 //!
 //! Transport rules (the service's, and the spec's decisions where it is silent):
 //!
