@@ -7,9 +7,10 @@
 //! envelope, errors included (`{"Response": {"Error": {"Code", "Message"}, "RequestId"}}`): the
 //! official SDKs read nothing else.
 //!
-//! What is not served: GET requests and form-encoded requests signed with HmacSHA1/HmacSHA256
-//! (API 3.0's older signature) answer `UnsupportedProtocol`; every official SDK sends POST with
-//! TC3-HMAC-SHA256.
+//! What is not served (spec decision "GET and v1-signed requests"): a GET with `X-TC-Action`
+//! answers `UnsupportedProtocol`; a form body signed with API 3.0's older HmacSHA1/HmacSHA256
+//! scheme carries no `X-TC-Action` and so reaches the API 2.0 pipeline. Every official SDK sends
+//! POST with TC3-HMAC-SHA256.
 
 use std::future::Future;
 use std::panic::AssertUnwindSafe;
