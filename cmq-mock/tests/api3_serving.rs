@@ -276,6 +276,21 @@ async fn malformed_bodies_answer_the_specs_errors_never_a_500() {
 }
 
 #[tokio::test]
+async fn get_is_not_served_and_answers_unsupported_protocol() {
+    let server = server_at(TS, AuthMode::Off);
+    let req = Request::get("/?QueueName=q")
+        .header("X-TC-Action", "DescribeCmqQueueDetail")
+        .header("X-TC-Version", VERSION)
+        .body(Full::new(Bytes::new()))
+        .expect("request");
+    let resp = server.http(None, req).await.expect("answer");
+    assert_eq!(resp.status().as_u16(), 200);
+    let body = resp.into_body().collect().await.expect("body").to_bytes();
+    let v: Value = serde_json::from_slice(&body).expect("json");
+    assert_eq!(error_code(&v), Some("UnsupportedProtocol"), "{v}");
+}
+
+#[tokio::test]
 async fn api2_requests_on_other_paths_still_reach_api2() {
     let server = server_at(TS, AuthMode::Off);
     let req = Request::post("/v2/index.php")
