@@ -52,6 +52,9 @@ pub struct ApiCoverage {
 /// The constraints of one API on one profile that passing cases cover.
 #[derive(Clone, Debug, Default)]
 pub struct Measured {
+    /// The hand-written malformed file of the API, if it has one (API 3.0's malformed cases are
+    /// all derived).
+    pub hand_file: Option<String>,
     /// By the hand-written malformed cases.
     pub hand: Tally,
     /// By the derived cases.
@@ -63,6 +66,22 @@ pub struct Measured {
 }
 
 impl Measured {
+    /// The three lines of totals: hand-written, derived, together.
+    fn lines(&self) -> String {
+        let hand = match &self.hand_file {
+            Some(f) => format!("hand-written ({}):", f.rsplit('/').next().unwrap_or(f)),
+            None => "hand-written (none: all derived):".to_owned(),
+        };
+        format!(
+            "  {hand:<34}{}\n  {:<34}{}\n  {:<34}{}\n",
+            self.hand.line(),
+            "derived (boundaries):",
+            self.derived.line(),
+            "together:",
+            self.overall.line()
+        )
+    }
+
     /// The constraints not covered, with why.
     pub fn uncovered(&self) -> impl Iterator<Item = (&Constraint, &str)> {
         self.verdicts
@@ -126,12 +145,10 @@ impl Coverage {
         for a in &self.apis {
             match &a.measured {
                 Some(m) => s.push_str(&format!(
-                    "profile {} API {}: constraints covered by passing cases\n  hand-written (malformed.json): {}\n  derived (boundaries):          {}\n  together:                      {}\n",
+                    "profile {} API {}: constraints covered by passing cases\n{}",
                     self.profile,
                     a.api,
-                    m.hand.line(),
-                    m.derived.line(),
-                    m.overall.line()
+                    m.lines()
                 )),
                 None => s.push_str(&format!(
                     "profile {} API {}: {} constraint(s) without a malformed case\n",
@@ -157,10 +174,8 @@ impl ApiCoverage {
         ));
         if let Some(m) = &self.measured {
             s.push_str(&format!(
-                "constraints covered by passing cases:\n  hand-written (malformed.json): {}\n  derived (boundaries):          {}\n  together:                      {}\n",
-                m.hand.line(),
-                m.derived.line(),
-                m.overall.line()
+                "constraints covered by passing cases:\n{}",
+                m.lines()
             ));
             let one: Vec<String> = m
                 .one_harness()
@@ -522,6 +537,7 @@ fn measure(
         .map(|(c, h)| (c.clone(), count::better(h, &derived[c])))
         .collect();
     Ok(Measured {
+        hand_file: corpus.malformed_file.map(str::to_owned),
         hand: Tally::of(&hand),
         derived: Tally::of(&derived),
         overall: Tally::of(&verdicts),
