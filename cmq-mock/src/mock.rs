@@ -659,6 +659,14 @@ impl CmqMock {
         self.store.as_ref().map(|s| s.log().commits())
     }
 
+    /// With a data directory: the committed groups by size (entry `n` counts the groups of
+    /// `n` records, one SendMessage being one record; the last entry counts that many or
+    /// more). Not part of the public API: for this crate's benchmarks.
+    #[doc(hidden)]
+    pub fn store_group_sizes(&self) -> Option<Vec<u64>> {
+        self.store.as_ref().map(|s| s.log().group_sizes())
+    }
+
     /// Every push and queue fan-out attempt, with `wait_for` / `expect_none`.
     pub fn deliveries(&self) -> &Arc<DeliveryLog> {
         self.engine().deliveries()
