@@ -1,11 +1,13 @@
 //! Fault injection: make the next calls of an action (or of every action) fail with a chosen
-//! error, wait longer, or lose their connection.
+//! error, wait longer, lose their connection, or be carried out and lose their answer.
 //!
 //! Rules are checked after a request has been authenticated and its action is known, just
 //! before the service is called; requests refused earlier (bad signature, unknown action…) do not
 //! use up a rule. For each request, the first armed latency rule that matches adds its latency
 //! (real tokio time: latency simulates the network, so it does not follow a manual clock), and
-//! the first armed error or drop rule that matches decides the answer instead of the service.
+//! the first armed error or drop rule that matches decides the answer instead of the service
+//! (a `drop_answer` rule lets the service carry the request out, then closes the connection
+//! without its answer: what a client sees when an answer is lost on the way back).
 //! Each rule that applies uses up one of its `times`; a rule with no `times` applies until it is
 //! removed or [`Faults::clear`] is called.
 //!
@@ -25,12 +27,16 @@
 //!   * `"code": <int>` with an optional `"message": "<text>"`: a raw envelope, the message
 //!     exactly as given (e.g. `"(10240)queue is full"`);
 //!   * `"latency_ms": <int>`: added latency;
-//!   * `"drop_connection": true`: the connection is closed without an answer.
+//!   * `"drop_connection": true`: the connection is closed without an answer; the request is
+//!     not carried out;
+//!   * `"drop_answer": true`: the request is carried out (and journaled with its code), then
+//!     the connection is closed without the answer.
 //!
 //! ```json
 //! {"action": "SendMessage", "times": 2, "error": "QueueFull"}
 //! {"action": null, "latency_ms": 200, "times": 1}
 //! {"action": "ReceiveMessage", "drop_connection": true, "times": 1}
+//! {"action": "DeleteMessage", "drop_answer": true, "times": 1}
 //! {"code": 6000, "message": "(10050)server internal error"}
 //! ```
 //!
@@ -65,8 +71,10 @@ pub enum FaultEffect {
     },
     /// Wait this long (real time) before handling the call.
     Latency(Duration),
-    /// Close the connection without answering.
+    /// Close the connection without answering; the service is not called.
     DropConnection,
+    /// Call the service, then close the connection without its answer.
+    DropAnswer,
 }
 
 /// One fault rule: which calls, how many, and what happens to them.
@@ -122,6 +130,8 @@ struct FaultRuleWire {
     latency_ms: Option<u64>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     drop_connection: Option<bool>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    drop_answer: Option<bool>,
 }
 
 impl TryFrom<FaultRuleWire> for FaultRule {
@@ -142,15 +152,17 @@ impl TryFrom<FaultRuleWire> for FaultRule {
             return bad("`times` must be at least 1 (or null for until cleared)");
         }
         let drop = w.drop_connection == Some(true);
+        let drop_answer = w.drop_answer == Some(true);
         let effects = [
             w.error.is_some(),
             w.code.is_some(),
             w.latency_ms.is_some(),
             drop,
+            drop_answer,
         ];
         if effects.iter().filter(|e| **e).count() != 1 {
             return bad(
-                "give exactly one of `error`, `code`, `latency_ms`, `drop_connection: true`",
+                "give exactly one of `error`, `code`, `latency_ms`, `drop_connection: true`, `drop_answer: true`",
             );
         }
         if w.subject.is_some() && w.error.is_none() {
@@ -174,6 +186,8 @@ impl TryFrom<FaultRuleWire> for FaultRule {
             }
         } else if let Some(ms) = w.latency_ms {
             FaultEffect::Latency(Duration::from_millis(ms))
+        } else if drop_answer {
+            FaultEffect::DropAnswer
         } else {
             FaultEffect::DropConnection
         };
@@ -205,6 +219,7 @@ impl From<FaultRule> for FaultRuleWire {
                 w.latency_ms = Some(u64::try_from(d.as_millis()).unwrap_or(u64::MAX))
             }
             FaultEffect::DropConnection => w.drop_connection = Some(true),
+            FaultEffect::DropAnswer => w.drop_answer = Some(true),
         }
         w
     }
@@ -234,6 +249,8 @@ pub(crate) enum InjectedFailure {
     },
     /// No answer: the connection is closed.
     DropConnection,
+    /// The service carries the request out; its answer is not sent (the connection is closed).
+    DropAnswer,
 }
 
 /// What the armed rules do to one call.
@@ -324,6 +341,16 @@ impl Faults {
         ))
     }
 
+    /// The next `times` calls of `action` (`None`: of any action) are carried out, then lose their
+    /// answer: the connection is closed without it.
+    pub fn drop_answer_next(&self, action: Option<Action>, times: u32) -> u64 {
+        self.add(FaultRule::new(
+            action,
+            Some(times.max(1)),
+            FaultEffect::DropAnswer,
+        ))
+    }
+
     /// Disarms the rule `id`; false when there is no such armed rule.
     pub fn remove(&self, id: u64) -> bool {
         let mut rules = self.lock();
@@ -391,6 +418,7 @@ impl Faults {
                     FaultEffect::DropConnection => {
                         out.failure = Some(InjectedFailure::DropConnection)
                     }
+                    FaultEffect::DropAnswer => out.failure = Some(InjectedFailure::DropAnswer),
                 }
                 if let Some(t) = r.times.as_mut() {
                     *t = t.saturating_sub(1);
@@ -447,6 +475,14 @@ mod tests {
             ))
         );
         assert_eq!(
+            rule(r#"{"action":"DeleteMessage","drop_answer":true,"times":1}"#),
+            Ok(FaultRule::new(
+                Some(Action::DeleteMessage),
+                Some(1),
+                FaultEffect::DropAnswer
+            ))
+        );
+        assert_eq!(
             rule(r#"{"code":6000,"message":"(10050)boom"}"#),
             Ok(FaultRule::new(
                 None,
@@ -464,6 +500,9 @@ mod tests {
             r#"{"error":"QueueFull","latency_ms":5}"#,
             r#"{"times":1}"#,
             r#"{"drop_connection":false}"#,
+            r#"{"drop_answer":false}"#,
+            r#"{"drop_answer":true,"drop_connection":true}"#,
+            r#"{"drop_answer":true,"error":"QueueFull"}"#,
             r#"{"latency_ms":5,"subject":"x"}"#,
             r#"{"error":"QueueFull","message":"x"}"#,
             r#"{"error":"QueueFull","extra":1}"#,
@@ -493,6 +532,7 @@ mod tests {
         for r in [
             FaultRule::new(None, None, FaultEffect::Latency(Duration::from_millis(7))),
             FaultRule::new(None, Some(3), FaultEffect::DropConnection),
+            FaultRule::new(Some(Action::DeleteQueue), Some(1), FaultEffect::DropAnswer),
             FaultRule::new(
                 Some(Action::Subscribe),
                 None,

@@ -80,8 +80,9 @@ pub struct JournalRecord {
     /// kept.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub params_omitted: bool,
-    /// The answer's `code`; `None` when the connection was dropped without an answer (fault
-    /// injection).
+    /// The answer's `code`; `None` when the connection was dropped before the request was
+    /// carried out (fault injection). A request whose answer was dropped after it was carried
+    /// out (`drop_answer`) has the code it would have answered.
     pub code: Option<i64>,
     /// The answer's `requestId`.
     pub request_id: String,
@@ -200,6 +201,31 @@ impl Entry {
             None => self.refused_action.as_deref(),
         };
         name.is_some_and(|a| a.eq_ignore_ascii_case(action))
+    }
+}
+
+/// Which records a filtered read of the journal selects (every filter given must match).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub(crate) struct JournalFilter {
+    /// The `Action` text, compared ignoring ASCII case.
+    pub(crate) action: Option<String>,
+    /// The answer's code (a dropped connection has none and never matches).
+    pub(crate) code: Option<i64>,
+    /// The `queueName` parameter, compared ignoring ASCII case (queue names are
+    /// case-insensitive).
+    pub(crate) queue: Option<String>,
+}
+
+impl JournalFilter {
+    fn matches(&self, e: &Entry) -> bool {
+        self.action.as_deref().is_none_or(|a| e.action_is(a))
+            && self.code.is_none_or(|c| e.code == Some(c))
+            && self.queue.as_deref().is_none_or(|q| {
+                e.params
+                    .as_ref()
+                    .and_then(|p| p.get("queueName"))
+                    .is_some_and(|n| n.eq_ignore_ascii_case(q))
+            })
     }
 }
 
@@ -521,6 +547,39 @@ impl Journal {
     /// Up to `limit` records from the `offset`-th oldest on, oldest first.
     pub fn page(&self, offset: usize, limit: usize) -> Vec<JournalRecord> {
         self.in_order(|all| all.skip(offset).take(limit).map(Entry::view).collect())
+    }
+
+    /// Up to `limit` of the records `filter` selects, from the `offset`-th on (counted from the
+    /// newest when `newest_first`, which also lists them newest first), and how many it selects
+    /// in all. Only the page is formatted.
+    pub(crate) fn select(
+        &self,
+        filter: &JournalFilter,
+        offset: usize,
+        limit: usize,
+        newest_first: bool,
+    ) -> (Vec<JournalRecord>, usize) {
+        self.in_order(|all| {
+            let picked: Vec<&Entry> = all.filter(|e| filter.matches(e)).collect();
+            let total = picked.len();
+            let page = if newest_first {
+                picked
+                    .iter()
+                    .rev()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|e| e.view())
+                    .collect()
+            } else {
+                picked
+                    .iter()
+                    .skip(offset)
+                    .take(limit)
+                    .map(|e| e.view())
+                    .collect()
+            };
+            (page, total)
+        })
     }
 
     /// The records of `action` (compared ignoring ASCII case), oldest first.

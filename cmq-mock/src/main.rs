@@ -271,7 +271,12 @@ async fn run(args: Args) -> ExitCode {
         say(&format!("data directory: {}", dir.display()));
     }
     match args.admin {
-        Switch::On => say(&format!("admin: {}/_mock/", mock.endpoint())),
+        Switch::On => {
+            say(&format!("admin: {}/_mock/", mock.endpoint()));
+            if let Some(url) = mock.dashboard_url() {
+                say(&format!("dashboard: {url}"));
+            }
+        }
         Switch::Off => say("admin: off"),
     }
     say(&format!("listening on {}", mock.endpoint()));

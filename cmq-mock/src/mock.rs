@@ -423,13 +423,14 @@ impl CmqMockBuilder {
                 .with_default_account(default_account.clone()),
         );
         let admin = Arc::new(Admin::new(
-            engine.clone(),
+            backend.clone(),
             clock.clone(),
             faults.clone(),
             journal.clone(),
             verifier.clone(),
         ));
         let api3 = Arc::new(Api3Backend::new(engine.clone()));
+        let dashboard = self.access.enabled;
         let server = Server::new(backend.clone(), Arc::new(engine), clock.clone())
             .with_api3(api3)
             .with_verifier(verifier)
@@ -445,9 +446,13 @@ impl CmqMockBuilder {
             backend,
             clock,
             accounts,
+            dashboard,
             store,
         };
         mock.create_all(&self.config, &default_account).await?;
+        if let Some(url) = mock.dashboard_url() {
+            tracing::info!("cmq-mock dashboard: {url}");
+        }
         Ok(mock)
     }
 }
@@ -463,6 +468,8 @@ pub struct CmqMock {
     backend: Arc<Backend>,
     clock: Clock,
     accounts: Vec<AccountConfig>,
+    /// The admin API, and with it the dashboard, is served.
+    dashboard: bool,
     /// With a data directory.
     store: Option<Store>,
 }
@@ -581,6 +588,22 @@ impl CmqMock {
         self.server.endpoint()
     }
 
+    /// The dashboard's address, `http://127.0.0.1:PORT/_mock/ui/` (open it in a browser while
+    /// a test holds the mock); `None` when the admin API is off
+    /// ([`CmqMockBuilder::admin`]`(false)`), which turns the dashboard off too.
+    pub fn dashboard_url(&self) -> Option<String> {
+        let mut addr = self.addr();
+        if addr.ip().is_unspecified() {
+            // Listening on every interface: loopback reaches it, and passes the Host check.
+            addr.set_ip(match addr.ip() {
+                std::net::IpAddr::V4(_) => std::net::Ipv4Addr::LOCALHOST.into(),
+                std::net::IpAddr::V6(_) => std::net::Ipv6Addr::LOCALHOST.into(),
+            });
+        }
+        self.dashboard
+            .then(|| format!("http://{addr}{}", crate::admin::ui::UI_PATH))
+    }
+
     /// The bound address.
     pub fn addr(&self) -> SocketAddr {
         self.server.local_addr()
@@ -652,9 +675,28 @@ impl CmqMock {
         self.store.as_ref().map(|s| s.log().commits())
     }
 
+    /// With a data directory: the committed groups by size (entry `n` counts the groups of
+    /// `n` records, one SendMessage being one record; the last entry counts that many or
+    /// more). Not part of the public API: for this crate's benchmarks.
+    #[doc(hidden)]
+    pub fn store_group_sizes(&self) -> Option<Vec<u64>> {
+        self.store.as_ref().map(|s| s.log().group_sizes())
+    }
+
     /// Every push and queue fan-out attempt, with `wait_for` / `expect_none`.
     pub fn deliveries(&self) -> &Arc<DeliveryLog> {
         self.engine().deliveries()
+    }
+
+    /// Waits until no push can happen before the clock moves (every push worker finished, or
+    /// asleep until a time the clock has not reached); false when `guard` (real time, a hang
+    /// guard only) passed first. With a manual clock, checking `deliveries()` after it proves
+    /// that nothing was pushed, retried or dropped at the clock's current time, without
+    /// watching a window of real time.
+    pub async fn pushes_idle(&self, guard: Duration) -> bool {
+        tokio::time::timeout(guard, self.engine().pushes_idle())
+            .await
+            .is_ok()
     }
 
     /// Fault injection (next N calls answer a code, latency, dropped connections).

@@ -866,3 +866,20 @@ async fn legacy_profile_answers_unsupported_operation() {
         cmq_sdk::handles::ManagementApi::Api2
     );
 }
+
+#[tokio::test]
+async fn a_lost_api3_answer_still_carries_out_the_request() {
+    let (mock, _) = common::mock().await;
+    let c = client3(&mock);
+    mock.faults()
+        .drop_answer_next(Some(cmq_mock::Action::CreateQueue), 1);
+    // The answer never comes …
+    let r = c.create_cmq_queue().queue_name("lost").send().await;
+    assert!(r.is_err(), "{r:?}");
+    // … but the queue was created.
+    c.describe_cmq_queue_detail()
+        .queue_name("lost")
+        .send()
+        .await
+        .unwrap();
+}

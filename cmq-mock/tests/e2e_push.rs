@@ -106,15 +106,12 @@ async fn http_push_json_body_and_headers() {
     assert_eq!(rec.request_id.as_deref(), Some(request_id.as_str()));
     assert_eq!(rec.subscription, "hook");
     assert_eq!(rec.owner, owner);
-    // Nothing more arrives.
+    // Nothing more arrives: the worker is done, and nothing is left to push.
+    assert!(mock.pushes_idle(WAIT).await, "the pushes never went idle");
     assert!(
         mock.deliveries()
-            .expect_none(
-                |r| r.msg_id == id && r.attempt > 1,
-                Duration::from_millis(100)
-            )
-            .await
-            .is_none()
+            .matching(|r| r.msg_id == id && r.attempt > 1)
+            .is_empty()
     );
     assert_eq!(rx.pushes().len(), 1);
 }
@@ -292,12 +289,10 @@ async fn a_push_without_an_answer_times_out_after_15_s_of_mock_time() {
     let start = t0 * 1000;
     wait_deadline(mock.clock(), start + 15_000).await;
     mock.clock().advance(Duration::from_millis(14_999));
-    assert!(
-        mock.deliveries()
-            .expect_none(|r| r.msg_id == id, Duration::from_millis(50))
-            .await
-            .is_none()
-    );
+    // The attempt's timeout has not fired (it is still the clock's next timer), and the
+    // endpoint never answers: nothing can be logged yet.
+    assert_eq!(mock.clock().next_deadline_ms(), Some(start + 15_000));
+    assert!(mock.deliveries().matching(|r| r.msg_id == id).is_empty());
     mock.clock().advance(Duration::from_millis(1));
     let rec = record(&mock, "timeout", |r| r.msg_id == id).await;
     assert_eq!(rec.outcome, DeliveryOutcome::Failed(PushFailure::Timeout));
@@ -389,14 +384,11 @@ async fn unsubscribing_stops_pending_pushes() {
         .expect("unsubscribe");
     assert_eq!(topic.attributes().await.expect("a").msg_count, 0);
     mock.clock().advance(Duration::from_secs(60));
+    assert!(mock.pushes_idle(WAIT).await, "the pushes never went idle");
     assert!(
         mock.deliveries()
-            .expect_none(
-                |r| r.msg_id == id && r.attempt > 1,
-                Duration::from_millis(100)
-            )
-            .await
-            .is_none()
+            .matching(|r| r.msg_id == id && r.attempt > 1)
+            .is_empty()
     );
     assert_eq!(rx.pushes().len(), 1);
     topic.delete().await.expect("no subscriptions left");
@@ -448,14 +440,11 @@ async fn a_message_that_outlives_its_lifetime_is_expired_at_that_instant() {
     assert_eq!((rec.attempt, rec.time_ms), (6, start + 60_000));
     assert_eq!(topic.attributes().await.expect("a").msg_count, 0);
     mock.clock().advance(Duration::from_secs(10));
+    assert!(mock.pushes_idle(WAIT).await, "the pushes never went idle");
     assert!(
         mock.deliveries()
-            .expect_none(
-                |r| r.msg_id == id && r.attempt > 6,
-                Duration::from_millis(100)
-            )
-            .await
-            .is_none()
+            .matching(|r| r.msg_id == id && r.attempt > 6)
+            .is_empty()
     );
     assert_eq!(rx.pushes().len(), 6);
 }

@@ -273,18 +273,37 @@ async fn fault_dropped_connection_is_a_client_error() {
     assert_eq!(rec.first().map(|r| r.code), Some(None));
 }
 
-#[tokio::test]
+/// Latency holds a request back in real time, whatever the manual clock does; proven by order of
+/// events, not by timing: a request held for an hour is overtaken by a later one, and is not
+/// released by moving the manual clock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn fault_latency_is_real_time() {
     let h = start().await;
     h.server
         .faults()
-        .delay(None, Duration::from_millis(150), Some(1));
-    let started = Instant::now();
-    assert_ok(&h.send("slow").await);
-    assert!(started.elapsed() >= Duration::from_millis(150));
-    assert!(!h.server.faults().is_armed());
-    // The manual clock did not move.
-    assert_eq!(h.clock.now_secs(), T0_SECS);
+        .delay(None, Duration::from_secs(3600), Some(1));
+    let p = h.signed_send("held");
+    let (http, url) = (h.http.clone(), h.url(PATH));
+    let held = tokio::spawn(async move { http.post(url).body(form(&p)).send().await.is_ok() });
+    // The held request has used up the rule: it is in its latency now.
+    let guard = Instant::now();
+    while h.server.faults().is_armed() {
+        assert!(
+            guard.elapsed() < Duration::from_secs(30),
+            "never reached the faults"
+        );
+        tokio::task::yield_now().await;
+    }
+    h.clock.advance(Duration::from_secs(7200));
+    assert_ok(&h.send("later").await);
+    let seen = h.svc.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    assert!(
+        seen[0].ends_with(":later"),
+        "the held request reached the service: {seen:?}"
+    );
+    assert!(!held.is_finished());
+    held.abort();
 }
 
 #[tokio::test]
@@ -433,15 +452,30 @@ async fn drop_does_not_block_and_stops_the_server() {
     assert_ok(&h.send("before").await);
     let addr = h.server.local_addr();
     // A request stuck in the server (latency) while the handle is dropped.
-    h.server.faults().delay(None, Duration::from_secs(30), None);
+    h.server
+        .faults()
+        .delay(None, Duration::from_secs(3600), Some(1));
     let http = h.http.clone();
     let p = h.signed_send("stuck");
     let url = h.url(PATH);
     let stuck = tokio::spawn(async move { http.post(url).body(form(&p)).send().await.is_ok() });
+    // Held for an hour: a drop that waited for it would never return within the guard.
+    let guard = Instant::now();
+    while h.server.faults().is_armed() {
+        assert!(
+            guard.elapsed() < Duration::from_secs(30),
+            "never reached the faults"
+        );
+        tokio::task::yield_now().await;
+    }
     let Harness { server, .. } = h;
-    let started = Instant::now();
-    drop(server);
-    assert!(started.elapsed() < Duration::from_millis(100));
+    tokio::time::timeout(
+        Duration::from_secs(30),
+        tokio::task::spawn_blocking(move || drop(server)),
+    )
+    .await
+    .expect("dropping the server blocked")
+    .expect("drop panicked");
     // The listener closes soon after, without anyone waiting on the handle.
     let closed = tokio::time::timeout(Duration::from_secs(10), async {
         loop {

@@ -432,11 +432,17 @@ impl Client {
         };
         let this = self;
         let mut rng = fastrand::Rng::new();
-        retry::run(plan, move || {
-            let nonce = rng.u64(1..=u64::from(u32::MAX));
-            let (params, _) = this.signed_params(input, now_secs(), nonce);
-            this.send_once::<O>(params)
-        })
+        retry::run(
+            plan,
+            move || {
+                let nonce = rng.u64(1..=u64::from(u32::MAX));
+                let (params, _) = this.signed_params(input, now_secs(), nonce);
+                this.send_once::<O>(params)
+            },
+            |err, lost, attempts| {
+                retry::settle(O::ACTION, err, lost, attempts).and_then(O::settled_output)
+            },
+        )
         .await
     }
 

@@ -28,6 +28,12 @@ pub trait Operation: Clone + Send + Sync + 'static {
     fn long_poll_seconds(&self) -> Option<Option<i64>>;
     /// The queue or topic the request targets, for tracing.
     fn target(&self) -> Option<&str>;
+    /// The output reporting success with `note`, for the actions whose spec lists answers that
+    /// settle a retry after a lost answer ([`Action::settled_by_retry`]); `None` for the others.
+    fn settled_output(note: crate::retry::SettledByRetry) -> Option<Self::Output> {
+        let _ = note;
+        None
+    }
 }
 
 /// A response (or shape) that writes its fields into a JSON map: how `cmq-mock` puts an

@@ -28,6 +28,32 @@
 //! proves the server did not act on the request ([`RetryClass::Throttled`]),
 //! unless [`RetryPolicy::with_retry_non_idempotent`] opts in.
 //!
+//! # After a lost answer
+//!
+//! When an attempt fails in a way that may have reached the server (a [`RetryClass::Transport`],
+//! [`RetryClass::Timeout`] or [`RetryClass::ServerError`] failure: "a lost answer") and the call
+//! is retried, the retry can meet the state the lost attempt left. The spec says per action what
+//! happens ([`Action::idempotent`](crate::generated::actions::Action::idempotent) and
+//! [`Action::settled_by_retry`](crate::generated::actions::Action::settled_by_retry)):
+//!
+//! * sends, publishes, receives, `CreateQueue`, `CreateTopic` and `Subscribe` are not resent
+//!   (the caller gets the lost attempt's error and decides: e.g. `GetQueueAttributes` tells
+//!   whether a queue was created);
+//! * reads, `Set…Attributes`, `RewindQueue` and `ClearSubscriptionFilterTags` are resent: doing
+//!   them twice is doing them once;
+//! * the deletions are resent, and when the retry answers what a done deletion answers
+//!   (`DeleteQueue` 4440, `DeleteTopic` 4440, `Unsubscribe` 4000/10560,
+//!   `UnbindDeadLetterQueue` 4000/10730, `DeleteMessage` 4430, `BatchDeleteMessage` 6020 whose
+//!   every item is 4430), the call **succeeds**, and the output's `settled_by_retry` field holds a
+//!   [`SettledByRetry`] note with that answer. The state asked for holds; whether the lost attempt
+//!   or something else brought it about cannot be told (a receipt handle may instead have
+//!   expired, in which case its message is delivered again). The same answer to a first attempt,
+//!   or after a failure that proves the server did not act ([`RetryClass::Throttled`]), stays an
+//!   error.
+//!
+//! With [`RetryPolicy::with_retry_non_idempotent`] the other actions are resent too, and their
+//! retry's answer (e.g. 4460 for a queue the lost attempt created) is returned as it is.
+//!
 //! Every call also has a deadline across all its attempts and waits
 //! ([`Timeouts::deadline_for`](crate::timeouts::Timeouts::deadline_for)): an
 //! attempt never runs past it (it is cut short and the call fails with
@@ -40,7 +66,8 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-use crate::error::Error;
+use crate::error::{Error, ServiceError};
+use crate::generated::errors::ErrorId;
 
 /// How a failure bears on retrying.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -266,6 +293,72 @@ impl RetryPolicy {
     }
 }
 
+/// An answer that, to a retry after a lost answer, shows the lost attempt did the work (one entry
+/// of [`Action::settled_by_retry`](crate::generated::actions::Action::settled_by_retry)).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Settles {
+    /// The error the retry answers.
+    pub error: ErrorId,
+    /// When set, only an answer whose `errorList` is non-empty and holds only this error counts.
+    pub every_item: Option<ErrorId>,
+}
+
+impl Settles {
+    /// Whether `answer` is this error: the same code, and the same module code (when the message
+    /// carries none, the spec's message text instead); with `every_item`, every item of a
+    /// non-empty `errorList` has that item error's code.
+    #[must_use]
+    pub fn matches(&self, answer: &ServiceError) -> bool {
+        let same_error = answer.code == self.error.code()
+            && match answer.module_code {
+                Some(m) => m == self.error.module(),
+                None => answer.message.trim() == self.error.message(),
+            };
+        same_error
+            && self.every_item.is_none_or(|item| {
+                !answer.error_list.is_empty()
+                    && answer.error_list.iter().all(|e| e.code == item.code())
+            })
+    }
+}
+
+/// Why a call succeeded although its last attempt answered an error: an earlier attempt lost its
+/// answer, and the retry's answer is one the action's spec lists as "already done"
+/// ([`Settles`]). Carried by the output's `settled_by_retry` field (see the module docs).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SettledByRetry {
+    /// The retry's answer (e.g. 4440 `queue is not existed, or deleted`), as received.
+    pub answer: ServiceError,
+    /// How the first lost attempt failed: [`RetryClass::Transport`], [`RetryClass::Timeout`] or
+    /// [`RetryClass::ServerError`].
+    pub lost: RetryClass,
+    /// How many attempts were made, the settling one included.
+    pub attempts: u32,
+}
+
+/// The note settling a call of `action` whose earlier attempt lost its answer (`lost`), when
+/// `err`, the answer of attempt number `attempts` (1-based), is one of the action's
+/// [`Settles`]; `None` otherwise.
+pub(crate) fn settle(
+    action: crate::generated::actions::Action,
+    err: &Error,
+    lost: RetryClass,
+    attempts: u32,
+) -> Option<SettledByRetry> {
+    let Error::Service(answer) = err else {
+        return None;
+    };
+    action
+        .settled_by_retry()
+        .iter()
+        .any(|s| s.matches(answer))
+        .then(|| SettledByRetry {
+            answer: (**answer).clone(),
+            lost,
+            attempts,
+        })
+}
+
 /// How one call is attempted: the policy, whether the action is idempotent, each attempt's
 /// timeout and the deadline across all attempts.
 #[derive(Clone, Copy, Debug)]
@@ -278,14 +371,20 @@ pub(crate) struct Plan<'a> {
 
 /// Runs `attempt` until it succeeds, fails for good, or the deadline passes (see the module
 /// docs). Records `attempt`, `code` and `request_id` on the current tracing span.
-pub(crate) async fn run<T, F, Fut>(plan: Plan<'_>, mut attempt: F) -> Result<T, Error>
+///
+/// Once an attempt has lost its answer, each later failure is first offered to `settle` (with the
+/// first lost attempt's class and the number of attempts made): a `Some` ends the call with that
+/// success.
+pub(crate) async fn run<T, F, Fut, S>(plan: Plan<'_>, mut attempt: F, settle: S) -> Result<T, Error>
 where
     F: FnMut() -> Fut,
     Fut: Future<Output = Result<T, Error>>,
+    S: Fn(&Error, RetryClass, u32) -> Option<T>,
 {
     let deadline_at = Instant::now().checked_add(plan.deadline);
     let mut rng = fastrand::Rng::new();
     let mut made: u32 = 0;
+    let mut lost: Option<RetryClass> = None;
     loop {
         made = made.saturating_add(1);
         let span = tracing::Span::current();
@@ -312,10 +411,24 @@ where
             },
         };
         record_error(&span, &err);
+        if let Some(class) = lost {
+            if let Some(out) = settle(&err, class, made) {
+                tracing::debug!(error = %err, "a retry after a lost answer found the call done");
+                span.record("code", 0);
+                return Ok(out);
+            }
+        }
+        let class = err.retry_class();
+        if lost.is_none()
+            && matches!(
+                class,
+                RetryClass::Transport | RetryClass::Timeout | RetryClass::ServerError
+            )
+        {
+            lost = Some(class);
+        }
         if (cut && matches!(err, Error::Timeout { .. }))
-            || !plan
-                .policy
-                .should_retry(made - 1, plan.idempotent, err.retry_class())
+            || !plan.policy.should_retry(made - 1, plan.idempotent, class)
         {
             return Err(err);
         }
@@ -423,6 +536,73 @@ mod tests {
             false,
             RetryClass::Never
         ));
+    }
+
+    fn answer(code: i64, message: &str, items: &[i64]) -> ServiceError {
+        ServiceError {
+            action: crate::generated::actions::Action::DeleteQueue,
+            code,
+            module_code: crate::error::module_code_of(message),
+            message: message.to_owned(),
+            request_id: None,
+            error_list: items
+                .iter()
+                .map(|c| crate::error::BatchItemError {
+                    code: *c,
+                    message: String::new(),
+                    receipt_handle: "h".into(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn settles_matches_code_and_module_or_text() {
+        let s = Settles {
+            error: ErrorId::SubscriptionNotExist,
+            every_item: None,
+        };
+        assert!(s.matches(&answer(4000, "(10560)subscription is not existed", &[])));
+        // Without a module code, the spec's text decides.
+        assert!(s.matches(&answer(4000, "subscription is not existed", &[])));
+        // Another 4000 (a parameter error) is not "already done".
+        assert!(!s.matches(&answer(4000, "(10110)request parameters error", &[])));
+        assert!(!s.matches(&answer(4000, "request parameters error", &[])));
+        assert!(!s.matches(&answer(4440, "(10560)subscription is not existed", &[])));
+    }
+
+    #[test]
+    fn settles_with_items_needs_every_item() {
+        let s = Settles {
+            error: ErrorId::BatchDeleteMessageFailed,
+            every_item: Some(ErrorId::InvalidReceiptHandleItem),
+        };
+        let msg = "(10290)batch delete message failed";
+        assert!(s.matches(&answer(6020, msg, &[4430, 4430])));
+        assert!(!s.matches(&answer(6020, msg, &[])));
+        assert!(!s.matches(&answer(6020, msg, &[4430, 6000])));
+        assert!(!s.matches(&answer(6010, "(10150)x", &[4430])));
+    }
+
+    #[test]
+    fn settle_only_service_errors_of_the_actions_list() {
+        use crate::generated::actions::Action;
+        let gone = Error::Service(Box::new(answer(
+            4440,
+            "(10100)queue is not existed, or deleted",
+            &[],
+        )));
+        let note = settle(Action::DeleteQueue, &gone, RetryClass::Timeout, 2).expect("settled");
+        assert_eq!(
+            (note.lost, note.attempts, note.answer.code),
+            (RetryClass::Timeout, 2, 4440)
+        );
+        assert!(settle(Action::GetQueueAttributes, &gone, RetryClass::Timeout, 2).is_none());
+        let transport = Error::Transport {
+            message: "reset".into(),
+            source: None,
+        };
+        assert!(settle(Action::DeleteQueue, &transport, RetryClass::Transport, 2).is_none());
     }
 
     #[test]

@@ -87,6 +87,41 @@ fn unknown_error_id() {
 }
 
 #[test]
+fn settled_by_retry_names_an_error_the_action_answers() {
+    let msg = lint(
+        "settled",
+        on_action(|v| {
+            v["settled_by_retry"] =
+                json!([{"error": "NoSuchError"}, {"error": "InternalError", "every_item": "Nope"}])
+        }),
+    );
+    assert!(msg.contains("settled_by_retry[0].error"), "{msg}");
+    assert!(msg.contains("unknown error id `NoSuchError`"), "{msg}");
+    assert!(
+        msg.contains("`NoSuchError` is not among the action's `errors`"),
+        "{msg}"
+    );
+    assert!(msg.contains("settled_by_retry[1].every_item"), "{msg}");
+    assert!(msg.contains("unknown error id `Nope`"), "{msg}");
+}
+
+#[test]
+fn settled_by_retry_only_on_an_idempotent_action() {
+    let msg = lint(
+        "settled-idem",
+        on_action(|v| {
+            v["idempotent"] = json!(false);
+            v["settled_by_retry"] = json!([{"error": "InternalError"}]);
+        }),
+    );
+    assert!(
+        msg.contains("only an idempotent action is retried after a lost answer"),
+        "{msg}"
+    );
+    assert!(msg.contains("Edge.json"), "{msg}");
+}
+
+#[test]
 fn unknown_pattern() {
     insta::assert_snapshot!(lint(
         "pattern",

@@ -4,7 +4,7 @@ use serde_json::{Value, json};
 
 use crate::engine::{
     DeliveryOutcome, DeliveryRecord, MessagePage, MessageState, MessageView, PushFailure,
-    QueueAttributes,
+    QueueAttributes, QueueTraffic,
 };
 
 /// The page size of messages when a listing names none (records: the largest page, so that a
@@ -44,6 +44,16 @@ pub(crate) fn paging_or(query: &str, default: usize, max: usize) -> Result<(usiz
     let offset = num("offset", 0)?;
     let limit = num("limit", default)?;
     Ok((offset, limit.min(max)))
+}
+
+/// `?order=`: `newest` lists records newest first (and counts `offset` from the newest),
+/// `oldest` (the default) oldest first.
+pub(crate) fn newest_first(query: &str) -> Result<bool, String> {
+    match query_param(query, "order").as_deref() {
+        None | Some("oldest") => Ok(false),
+        Some("newest") => Ok(true),
+        Some(o) => Err(format!("order must be oldest or newest, not {o:?}")),
+    }
 }
 
 /// `?state=`: one state, or every state when absent.
@@ -105,6 +115,13 @@ pub(crate) fn attributes_json(a: &QueueAttributes) -> Value {
         "maxMsgSize": a.config.max_msg_size,
         "msgRetentionSeconds": a.config.msg_retention_seconds,
         "rewindSeconds": a.config.rewind_seconds,
+        "maxMsgHeapNum": a.config.max_msg_heap_num,
+        "deadLetterPolicy": a.config.dead_letter_policy.as_ref().map(|p| json!({
+            "deadLetterQueue": p.dead_letter_queue,
+            "policy": p.policy,
+            "maxReceiveCount": p.max_receive_count,
+            "maxTimeToLive": p.max_time_to_live,
+        })),
         "counters": {
             "activeMsgNum": c.active_msg_num,
             "inactiveMsgNum": c.inactive_msg_num,
@@ -113,6 +130,11 @@ pub(crate) fn attributes_json(a: &QueueAttributes) -> Value {
             "minMsgTime": c.min_msg_time_ms / 1000,
         },
     })
+}
+
+/// A queue's traffic totals as JSON.
+pub(crate) fn traffic_json(t: &QueueTraffic) -> Value {
+    json!({ "sent": t.sent, "received": t.received, "deleted": t.deleted })
 }
 
 /// Pages of a queue's messages (one per state asked for) as one JSON object: the attributes,
@@ -169,6 +191,9 @@ pub(crate) fn delivery_json(r: &DeliveryRecord) -> Value {
         "msgId": r.msg_id,
         "attempt": r.attempt,
         "timeMs": r.time_ms,
+        "latencyMs": r.latency_ms,
+        "requestId": r.request_id,
+        "nextAttemptMs": r.next_attempt_ms,
         "outcome": outcome,
         "detail": detail,
     })
@@ -189,5 +214,8 @@ mod tests {
         assert_eq!(states("").map(|s| s.len()), Ok(4));
         assert_eq!(states("state=deleted"), Ok(vec![MessageState::Deleted]));
         assert!(states("state=gone").is_err());
+        assert_eq!(newest_first(""), Ok(false));
+        assert_eq!(newest_first("order=newest"), Ok(true));
+        assert!(newest_first("order=random").is_err());
     }
 }

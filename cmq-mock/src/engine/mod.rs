@@ -133,7 +133,7 @@ pub use topics::push::PushConfig;
 pub use topics::types::{CreateTopic, DEFAULT_APP_ID, Subscribe, SubscriptionUpdate};
 pub use types::{
     DeadLetterPolicy, MessageState, MessageView, Page, QueueAttributes, QueueConfig,
-    QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, ReceivedMessage,
+    QueueConfigUpdate, QueueCounters, QueueSnapshot, QueueSummary, QueueTraffic, ReceivedMessage,
 };
 
 use crate::clock::Clock;
@@ -263,6 +263,16 @@ impl Engine {
     /// Every push and queue fan-out attempt of every account.
     pub fn deliveries(&self) -> &Arc<DeliveryLog> {
         self.inner.ctx.pusher.log()
+    }
+
+    /// Completes once no push can happen before the clock moves or a message is published:
+    /// every push worker has finished or sleeps until a time the clock has not reached (a retry,
+    /// an expiry). On a manual clock, a delivery record absent then stays absent until the clock
+    /// is advanced: the exact form of "nothing is pushed before T". A push in flight (waiting
+    /// for its endpoint) is not idle.
+    pub async fn pushes_idle(&self) {
+        let ctx = &self.inner.ctx;
+        ctx.pusher.activity.idle(&ctx.clock).await
     }
 
     /// Adds an account, or replaces the key of an existing one (keeping its queues and topics).

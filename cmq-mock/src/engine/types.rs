@@ -223,6 +223,18 @@ pub struct QueueCounters {
     pub min_msg_time_ms: u64,
 }
 
+/// What went through a queue since it was created: monotonic totals (the difference of two
+/// readings over their interval is a rate).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct QueueTraffic {
+    /// Messages enqueued: sent, fanned out from a topic, or moved in as dead letters.
+    pub sent: u64,
+    /// Messages handed out by receives (a message received twice counts twice).
+    pub received: u64,
+    /// Messages deleted through a receipt handle.
+    pub deleted: u64,
+}
+
 /// A queue's attributes: its settings, times and counters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueAttributes {

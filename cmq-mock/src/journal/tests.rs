@@ -167,3 +167,44 @@ fn a_large_journal_is_sharded_and_read_in_order() {
     // Small journals keep exactly their last records.
     assert_eq!(Journal::with_capacity(100).shards.len(), 1);
 }
+
+#[test]
+fn filtered_reads_select_by_action_code_and_queue() {
+    let j = Journal::new();
+    let req = |t: u64, action: &str, queue: &str, code: i64| {
+        j.record_request(
+            t,
+            Some("AKIDa".into()),
+            WireParams::from_pairs([("Action", action), ("queueName", queue)]),
+            Some(code),
+            format!("r-{t}"),
+        );
+    };
+    req(1, "SendMessage", "orders", 0);
+    req(2, "ReceiveMessage", "orders", 7000);
+    req(3, "SendMessage", "Other", 0);
+    req(4, "SendMessage", "ORDERS", 4440);
+    j.record_refusal(5, Some("SendMessage"), 4100, "r-5".into());
+    let times = |f: &JournalFilter, offset, limit, newest| {
+        let (page, total) = j.select(f, offset, limit, newest);
+        (page.iter().map(|r| r.time_ms).collect::<Vec<_>>(), total)
+    };
+    let all = JournalFilter::default();
+    assert_eq!(times(&all, 0, 10, false), (vec![1, 2, 3, 4, 5], 5));
+    assert_eq!(times(&all, 1, 2, true), (vec![4, 3], 5));
+    let send = JournalFilter {
+        action: Some("sendmessage".into()),
+        ..JournalFilter::default()
+    };
+    assert_eq!(times(&send, 0, 10, true), (vec![5, 4, 3, 1], 4));
+    let orders = JournalFilter {
+        queue: Some("orders".into()),
+        ..JournalFilter::default()
+    };
+    assert_eq!(times(&orders, 0, 10, false), (vec![1, 2, 4], 3));
+    let failed_orders = JournalFilter {
+        code: Some(4440),
+        ..orders
+    };
+    assert_eq!(times(&failed_orders, 0, 10, false), (vec![4], 1));
+}

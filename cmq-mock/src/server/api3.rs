@@ -166,6 +166,7 @@ impl<S: CmqService> Shared<S> {
             Ok(a) => a,
             Err(e) => return refuse(e, None),
         };
+        let mut drop_answer = false;
         if let Some(injection) = self.faults.take_for(fault_action(action)) {
             if let Some(latency) = injection.latency {
                 tokio::time::sleep(latency).await;
@@ -177,6 +178,8 @@ impl<S: CmqService> Shared<S> {
                 Some(InjectedFailure::Raw { .. }) => {
                     return refuse(Api3Error::new(protocol::INTERNAL), Some(account));
                 }
+                // Carried out and journaled as usual; only the answer is lost.
+                Some(InjectedFailure::DropAnswer) => drop_answer = true,
                 Some(InjectedFailure::DropConnection) => {
                     self.journal
                         .record_api3(time_ms, Some(account), params(), None, request_id);
@@ -212,6 +215,9 @@ impl<S: CmqService> Shared<S> {
         };
         self.journal
             .record_api3(time_ms, Some(ctx.account_id), params(), error, request_id);
+        if drop_answer {
+            return Answer::Drop;
+        }
         Answer::Json(body)
     }
 }

@@ -84,9 +84,23 @@ impl<S: CmqService> Shared<S> {
             if let Some(latency) = injection.latency {
                 tokio::time::sleep(latency).await;
             }
-            if let Some(failure) = injection.failure {
-                let crid = client_request_id.as_deref();
-                return self.inject(failure, time_ms, account, params, request_id, crid);
+            match injection.failure {
+                // Carried out and journaled as usual; only the answer is lost.
+                Some(InjectedFailure::DropAnswer) => {
+                    let ctx = RequestContext {
+                        action,
+                        account_id: account,
+                        request_id,
+                        client_request_id,
+                    };
+                    let _answer = self.serve(time_ms, ctx, params).await;
+                    return Answer::Drop;
+                }
+                Some(failure) => {
+                    let crid = client_request_id.as_deref();
+                    return self.inject(failure, time_ms, account, params, request_id, crid);
+                }
+                None => {}
             }
         }
         let ctx = RequestContext {
@@ -197,7 +211,7 @@ impl<S: CmqService> Shared<S> {
                     Some(serde_json::to_vec(&env).unwrap_or_default()),
                 )
             }
-            InjectedFailure::DropConnection => (None, None),
+            InjectedFailure::DropConnection | InjectedFailure::DropAnswer => (None, None),
         };
         self.journal
             .record_request(time_ms, Some(account), params, code, request_id);

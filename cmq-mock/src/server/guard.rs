@@ -154,6 +154,40 @@ pub(crate) fn check(
     method: &Method,
     headers: &HeaderMap,
 ) -> Result<(), Refusal> {
+    check_site(access, addr, headers)?;
+    check_token(access, headers)?;
+    let reads = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
+    let marked =
+        headers.contains_key(ADMIN_HEADER) || header(headers, CONTENT_TYPE).is_some_and(is_json);
+    if !reads && !marked {
+        return refuse(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            format!(
+                "{method} admin requests need Content-Type: application/json or the header X-CMQ-Mock: 1"
+            ),
+        );
+    }
+    Ok(())
+}
+
+/// Checks a request for the dashboard's static files (`/_mock/ui/…`): the `Host`, `Origin` and
+/// `Sec-Fetch-Site` checks of every admin request, but not the token, which a browser cannot
+/// send when it opens a page (the files hold no data; every call they make for data is an
+/// admin request checked in full).
+pub(crate) fn check_page(
+    access: &AdminAccess,
+    addr: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Result<(), Refusal> {
+    check_site(access, addr, headers)
+}
+
+/// The `Host`, `Origin` and `Sec-Fetch-Site` checks.
+fn check_site(
+    access: &AdminAccess,
+    addr: Option<SocketAddr>,
+    headers: &HeaderMap,
+) -> Result<(), Refusal> {
     let Some(host) = header(headers, HOST) else {
         return refuse(StatusCode::FORBIDDEN, "admin requests need a Host header");
     };
@@ -182,6 +216,11 @@ pub(crate) fn check(
             );
         }
     }
+    Ok(())
+}
+
+/// The token check, when a token is set.
+fn check_token(access: &AdminAccess, headers: &HeaderMap) -> Result<(), Refusal> {
     if let Some(token) = &access.token {
         let given = header(headers, AUTHORIZATION)
             .and_then(|v| v.trim().split_once(' '))
@@ -193,17 +232,6 @@ pub(crate) fn check(
                 "admin requests need Authorization: Bearer <the --admin-token>",
             );
         }
-    }
-    let reads = matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS);
-    let marked =
-        headers.contains_key(ADMIN_HEADER) || header(headers, CONTENT_TYPE).is_some_and(is_json);
-    if !reads && !marked {
-        return refuse(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            format!(
-                "{method} admin requests need Content-Type: application/json or the header X-CMQ-Mock: 1"
-            ),
-        );
     }
     Ok(())
 }

@@ -18,6 +18,7 @@ use super::body::{BodyError, read_body};
 use super::cmq::{Answer, Raw};
 use super::conn::ConnState;
 use super::{ADMIN_MAX_BODY_BYTES, ADMIN_PREFIX, Shared, guard, panic_text};
+use crate::admin::ui;
 use crate::generated::service::CmqService;
 
 /// The connection is to be closed without an answer (an injected fault, a broken body).
@@ -220,6 +221,18 @@ impl<S: CmqService> Shared<S> {
         };
         let addr = self.addr.get().copied();
         let unread = !body.is_end_stream();
+        if ui::is_ui_path(parts.uri.path()) {
+            let r = match guard::check_page(&self.access, addr, &parts.headers) {
+                Ok(()) => ui::respond(&parts.method, parts.uri.path(), &parts.headers),
+                Err(refusal) => error_response(refusal.status, &refusal.message),
+            };
+            // The dashboard's files are GETs: a body sent with one is never read.
+            return if unread {
+                closing(r, conn, true)
+            } else {
+                Ok(r)
+            };
+        }
         if let Err(refusal) = guard::check(&self.access, addr, &parts.method, &parts.headers) {
             let mut r = error_response(refusal.status, &refusal.message);
             if refusal.status == StatusCode::UNAUTHORIZED {

@@ -16,7 +16,7 @@ use serde_json::Value;
 pub use raw::{Pairs, Raw, form, with_param, without_param};
 
 /// How long (real time) a test waits for something that should happen at once.
-pub const WAIT: Duration = Duration::from_secs(10);
+pub const WAIT: Duration = Duration::from_secs(30);
 
 /// The wall clock in Unix seconds.
 pub fn wall_secs() -> u64 {

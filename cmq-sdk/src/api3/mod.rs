@@ -224,10 +224,14 @@ impl Client {
             deadline: i.timeouts.deadline_for(attempt_timeout),
         };
         let this = self;
-        retry::run(plan, move || {
-            let signed = this.sign_api3::<O>(endpoint, region, body.clone(), now_secs());
-            this.send_api3::<O>(signed)
-        })
+        retry::run(
+            plan,
+            move || {
+                let signed = this.sign_api3::<O>(endpoint, region, body.clone(), now_secs());
+                this.send_api3::<O>(signed)
+            },
+            |_, _, _| None,
+        )
         .await
     }
 

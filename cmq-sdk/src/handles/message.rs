@@ -107,6 +107,10 @@ pub struct BatchDeleteReport {
     pub deleted: Vec<String>,
     /// The handles that were not deleted, with their codes and messages.
     pub failed: Vec<BatchDeleteFailure>,
+    /// `Some` when an attempt lost its answer and the retry answered 6020 with every handle
+    /// invalid (4430): the handles count as deleted, and this holds the retry's answer (see
+    /// [`crate::retry`], "After a lost answer").
+    pub settled_by_retry: Option<crate::retry::SettledByRetry>,
 }
 
 impl BatchDeleteReport {
@@ -140,6 +144,7 @@ impl BatchDeleteReport {
             request_id,
             deleted,
             failed,
+            settled_by_retry: None,
         }
     }
 }

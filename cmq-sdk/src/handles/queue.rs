@@ -156,7 +156,8 @@ impl Queue {
         Ok(())
     }
 
-    /// Deletes the queue.
+    /// Deletes the queue. A retry after a lost answer that finds the queue gone (4440) is a
+    /// success (see [`crate::retry`], "After a lost answer").
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -334,7 +335,9 @@ impl Queue {
         }
     }
 
-    /// Deletes a received message by the receipt handle of its latest delivery.
+    /// Deletes a received message by the receipt handle of its latest delivery. A retry after a
+    /// lost answer that finds the handle invalid (4430) is a success (see [`crate::retry`],
+    /// "After a lost answer").
     ///
     /// ```no_run
     /// # async fn demo(client: cmq_sdk::Client) -> Result<(), cmq_sdk::Error> {
@@ -391,13 +394,10 @@ impl Queue {
                         message: e.message,
                     })
                     .collect();
-                Ok(BatchDeleteReport::from_failures(
-                    &handles,
-                    0,
-                    String::new(),
-                    None,
-                    failed,
-                ))
+                let mut report =
+                    BatchDeleteReport::from_failures(&handles, 0, String::new(), None, failed);
+                report.settled_by_retry = out.settled_by_retry;
+                Ok(report)
             }
             Err(Error::Service(s)) if s.code == PARTIALLY_FAILED || s.code == ALL_FAILED => {
                 let s = *s;

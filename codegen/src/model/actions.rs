@@ -37,8 +37,10 @@ pub struct Action {
     pub doc: String,
     /// Public documentation pages.
     pub see: Vec<String>,
-    /// Safe to retry automatically.
+    /// Safe to resend after an attempt whose answer was lost.
     pub idempotent: bool,
+    /// Errors that, answering a retry after a lost answer, show the lost attempt did the work.
+    pub settled_by_retry: Vec<spec::SettledByRetry>,
     /// The parameter whose value is the long-poll wait (long-polling actions only).
     pub long_poll: Option<String>,
     /// The parameter naming the queue or topic the call targets.
@@ -194,6 +196,7 @@ fn action(ctx: &Ctx<'_>, a: &spec::Action, at: Location, l: &mut Lints) -> Actio
     for (i, e) in a.errors.iter().enumerate() {
         ctx.check_error_id(e, at.join("errors").join(format!("[{i}]")), l);
     }
+    settled_by_retry(ctx, a, &at, l);
     let response = shapes::fields(ctx, &a.response, &at.join("response"), l);
     let has = |w: &str| params.iter().any(|p| p.wire == w);
     let long_poll = a.long_polling.then(|| {
@@ -219,6 +222,7 @@ fn action(ctx: &Ctx<'_>, a: &spec::Action, at: Location, l: &mut Lints) -> Actio
         doc: a.doc.clone(),
         see: a.see.clone(),
         idempotent: a.idempotent,
+        settled_by_retry: a.settled_by_retry.clone(),
         long_poll,
         target,
         params,
@@ -228,6 +232,30 @@ fn action(ctx: &Ctx<'_>, a: &spec::Action, at: Location, l: &mut Lints) -> Actio
         errors: a.errors.clone(),
         paging,
         at,
+    }
+}
+
+/// `settled_by_retry` names known errors, the top-level one among the action's own, and only on an
+/// idempotent action (one that is retried after a lost answer at all).
+fn settled_by_retry(ctx: &Ctx<'_>, a: &spec::Action, at: &Location, l: &mut Lints) {
+    for (i, s) in a.settled_by_retry.iter().enumerate() {
+        let sat = at.join("settled_by_retry").join(format!("[{i}]"));
+        ctx.check_error_id(&s.error, sat.join("error"), l);
+        if !a.errors.contains(&s.error) {
+            l.push(
+                sat.join("error"),
+                format!("`{}` is not among the action's `errors`", s.error),
+            );
+        }
+        if let Some(item) = &s.every_item {
+            ctx.check_error_id(item, sat.join("every_item"), l);
+        }
+    }
+    if !a.idempotent && !a.settled_by_retry.is_empty() {
+        l.push(
+            at.join("settled_by_retry"),
+            "only an idempotent action is retried after a lost answer".to_owned(),
+        );
     }
 }
 

@@ -34,6 +34,10 @@ pub struct ActionModel {
     pub group: String,
     /// Safe to retry.
     pub idempotent: bool,
+    /// The `&[Settles]` literal of the answers that settle a retry after a lost answer.
+    pub settled_by_retry: Code,
+    /// Whether some answer settles a retry (the output then carries the note).
+    pub settles: bool,
     /// Long-polls.
     pub long_polling: bool,
     /// Expression for the long-poll seconds of `self` (`None` when not long-polling).
@@ -123,12 +127,20 @@ pub fn build(versions: &[(&str, &Action)], names: &PatternNames) -> Option<Actio
         "The answer to `{}` (the fields at the top level of the JSON envelope).",
         a.name
     );
+    let mut output_struct = structs::build(&output, &output_doc, &a.response, false);
+    if !a.settled_by_retry.is_empty() {
+        output_struct
+            .fields
+            .push(structs::settled_note_field(&a.name));
+    }
     Some(ActionModel {
+        settled_by_retry: settles_code(a),
+        settles: !a.settled_by_retry.is_empty(),
         tables,
         name_lit: Code(str_lit(&a.name).into_token_stream()),
         snake: spec_mod.clone(),
         input: format!("{}Input", a.name),
-        output_struct: structs::build(&output, &output_doc, &a.response, false),
+        output_struct,
         output,
         request: format!("{}Request", a.name),
         params,
@@ -145,6 +157,22 @@ pub fn build(versions: &[(&str, &Action)], names: &PatternNames) -> Option<Actio
         paginated: a.paging.as_ref().map(paging),
         name: a.name.clone(),
     })
+}
+
+/// The `Settles` table of an action: the answers a retry after a lost answer counts as done.
+fn settles_code(a: &Action) -> Code {
+    let settles = a.settled_by_retry.iter().map(|s| {
+        let error = ident(&s.error);
+        let item = match &s.every_item {
+            Some(i) => {
+                let i = ident(i);
+                quote!(Some(ErrorId::#i))
+            }
+            None => quote!(None),
+        };
+        quote!(crate::retry::Settles { error: ErrorId::#error, every_item: #item })
+    });
+    Code(quote!(&[#(#settles),*]))
 }
 
 fn action_doc(a: &Action) -> Vec<String> {

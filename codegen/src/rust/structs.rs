@@ -67,6 +67,25 @@ pub struct RawKey {
     pub attr: Code,
 }
 
+/// The field of an action's output that says a retry after a lost answer settled the call
+/// (never on the wire: decoded as `None`, not written).
+pub fn settled_note_field(action: &str) -> FieldModel {
+    let ty = quote!(Option<crate::retry::SettledByRetry>);
+    FieldModel {
+        field: "settled_by_retry".to_owned(),
+        rust_type: Code(ty.clone()),
+        raw_type: Code(ty),
+        raw_keys: Vec::new(),
+        from_raw: Code(quote!(None)),
+        write: Code(TokenStream::new()),
+        doc: vec![
+            format!("Not on the wire. `Some` when an attempt of this `{action}` lost its answer (transport error, timeout or"),
+            "6000-class answer) and the retry answered what the spec's `settled_by_retry` says a done call".to_owned(),
+            "answers: the call is reported as a success, with that answer here. `None` for a plain answer.".to_owned(),
+        ],
+    }
+}
+
 /// The struct of a shape; `versions` is the shape on every profile, the default first.
 pub fn shape(versions: &[(&str, &Shape)], names: &PatternNames) -> Option<StructModel> {
     let ((_, s), others) = versions.split_first()?;

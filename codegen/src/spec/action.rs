@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use super::profiled::Profiled;
 use super::types::{FieldType, Group, LenUnit, ParamType, Scalar, Unit, ViolationKind};
@@ -419,6 +419,18 @@ pub struct Shape {
     pub errors: ErrorOverrides,
 }
 
+/// An answer that, to a retry after a lost answer, means the lost attempt did the work
+/// (`settled_by_retry` of an action).
+#[derive(Clone, Debug, Deserialize, Serialize, PartialEq, Eq)]
+#[serde(deny_unknown_fields)]
+pub struct SettledByRetry {
+    /// The error id of the retry's answer.
+    pub error: String,
+    /// When set, the answer counts only if every item of its `errorList` is this error.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub every_item: Option<String>,
+}
+
 /// `actions/<Action>.json`.
 #[derive(Clone, Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -437,9 +449,12 @@ pub struct Action {
     /// Public documentation pages users may read.
     #[serde(default)]
     pub see: Vec<String>,
-    /// Safe to retry automatically.
+    /// Safe to resend after an attempt whose answer was lost.
     #[serde(default)]
     pub idempotent: bool,
+    /// Errors that, answering a retry after a lost answer, show the lost attempt did the work.
+    #[serde(default)]
+    pub settled_by_retry: Vec<SettledByRetry>,
     /// Waits up to pollingWaitSeconds.
     #[serde(default)]
     pub long_polling: bool,

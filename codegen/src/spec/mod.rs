@@ -13,7 +13,7 @@ use std::path::{Path, PathBuf};
 
 pub use action::{
     Action, Attributes, DefaultBy, ErrorOverrides, Field, Limits, OrderRule, Paginated, Param,
-    ParamUse, RequiredIf, RequiresRule, Rule, Shape, StateRule,
+    ParamUse, RequiredIf, RequiresRule, Rule, SettledByRetry, Shape, StateRule,
 };
 pub use profiled::{ProfileDef, Profiled, ProfilesFile, Sourced};
 pub use protocol::{

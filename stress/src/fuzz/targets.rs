@@ -83,7 +83,7 @@ impl World {
         let faults = Arc::new(Faults::new());
         let journal = Arc::new(Journal::new());
         let admin_for_server = Arc::new(Admin::new(
-            engine.clone(),
+            backend.clone(),
             clock.clone(),
             faults.clone(),
             journal.clone(),
@@ -94,7 +94,7 @@ impl World {
             .with_faults(faults.clone())
             .with_journal(journal.clone())
             .with_admin(admin_for_server);
-        let admin = Admin::new(engine.clone(), clock.clone(), faults, journal, verifier);
+        let admin = Admin::new(backend.clone(), clock.clone(), faults, journal, verifier);
         let mut w = Self {
             engine,
             backend,
@@ -685,6 +685,11 @@ fn admin_body(g: &mut Gen) -> Vec<u8> {
         "drop_connection",
         "advance_ms",
         "set_ms",
+        "body",
+        "delaySeconds",
+        "tags",
+        "routingKey",
+        "account",
     ];
     match g.below(4) {
         0 => g.bytes(40),
@@ -724,6 +729,11 @@ pub fn admin(w: &mut World, g: &mut Gen) -> Outcome {
         "stats",
         "reset",
         "queues/q0/x",
+        "queues/q0/messages",
+        "queues/q0/purge",
+        "topics",
+        "topics/t0/messages",
+        "ui/",
         "",
     ]);
     let path = format!("/_mock/{route}");
@@ -735,7 +745,7 @@ pub fn admin(w: &mut World, g: &mut Gen) -> Outcome {
             g.number_text(None, None)
         ),
         2 => format!(
-            "state={}&bodies=full&account={}",
+            "state={}&bodies=full&detail=1&order=newest&account={}",
             g.pick(&["active", "inactive", "delayed", "deleted", "x"]),
             g.pick(&[ID, "AKIDnone", ""])
         ),

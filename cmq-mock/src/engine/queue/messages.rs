@@ -144,6 +144,7 @@ impl Queue {
             st.inflight.insert((next_visible, seq));
         }
         if !out.is_empty() {
+            st.received_total += out.len() as u64;
             self.poke_timer(st, next_visible);
         }
         out
@@ -275,6 +276,7 @@ impl Queue {
                 raw.to_owned(),
             ));
         }
+        st.deleted_total += 1;
         if let Some(mut m) = st.take_live(h.seq) {
             if st.config.rewind_seconds > 0 {
                 m.state = MsgState::Deleted;

@@ -56,7 +56,7 @@ use self::state::{DeadRule, QueueState};
 use super::Ctx;
 use super::error::{EngineResult, ErrorKind};
 use super::ids;
-use super::types::{QueueAttributes, QueueConfig, QueueCounters};
+use super::types::{QueueAttributes, QueueConfig, QueueCounters, QueueTraffic};
 #[cfg(doc)]
 use crate::clock::Clock;
 
@@ -129,6 +129,8 @@ impl Queue {
                 modify_ms: now,
                 deleted: false,
                 next_seq: 1,
+                received_total: 0,
+                deleted_total: 0,
                 last_enqueue_ms: 0,
                 live: BTreeMap::new(),
                 retained: BTreeMap::new(),
@@ -209,6 +211,28 @@ impl Queue {
     pub fn counters(&self) -> EngineResult<QueueCounters> {
         let (_, st) = self.begin()?;
         Ok(st.counters())
+    }
+
+    /// How many messages were sent to, received from and deleted from the queue since it was
+    /// created (monotonic: the dashboard turns them into rates).
+    pub fn traffic(&self) -> EngineResult<QueueTraffic> {
+        let (_, st) = self.begin()?;
+        Ok(st.traffic())
+    }
+
+    /// Drops every stored message, in every state (rewind-retained ones included); the queue,
+    /// its settings and its dead-letter bindings stay, and so do the traffic totals. Returns how
+    /// many messages were dropped. (The admin API's purge: API 2.0 has no such action.)
+    pub fn purge(&self) -> EngineResult<u64> {
+        let (_, mut st) = self.begin()?;
+        let dropped = (st.live.len() + st.retained.len()) as u64;
+        st.clear_messages();
+        st.ttl_cursor = 0;
+        // With a data store: every message below the next sequence number is gone.
+        self.log_expired(&st);
+        // The deadline the timer sleeps to is gone: let its owner re-arm.
+        self.timer.notify_waiters();
+        Ok(dropped)
     }
 
     /// True once the queue was deleted (or its account reset).

@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use super::Queue;
 use crate::engine::budget::{StoreBudget, cost};
-use crate::engine::types::{QueueConfig, QueueCounters};
+use crate::engine::types::{QueueConfig, QueueCounters, QueueTraffic};
 
 /// The state of a stored message (one byte).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,6 +78,10 @@ pub(crate) struct QueueState {
     pub(super) modify_ms: u64,
     pub(super) deleted: bool,
     pub(super) next_seq: u64,
+    /// Messages handed out by receives since the queue was created (for the dashboard's rates).
+    pub(super) received_total: u64,
+    /// Messages deleted through a receipt handle since the queue was created.
+    pub(super) deleted_total: u64,
     pub(super) last_enqueue_ms: u64,
     pub(super) live: BTreeMap<u64, Msg>,
     pub(super) retained: BTreeMap<u64, Msg>,
@@ -197,6 +201,15 @@ impl QueueState {
             delay_msg_num: self.delayed.len() as u64,
             rewind_msg_num: self.retained.len() as u64,
             min_msg_time_ms: self.live.first_key_value().map_or(0, |(_, m)| m.enqueue_ms),
+        }
+    }
+
+    /// What went through the queue since it was created.
+    pub(super) fn traffic(&self) -> QueueTraffic {
+        QueueTraffic {
+            sent: self.next_seq - 1,
+            received: self.received_total,
+            deleted: self.deleted_total,
         }
     }
 

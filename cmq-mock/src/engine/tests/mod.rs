@@ -2,6 +2,7 @@
 
 mod concurrency;
 mod dead_letters;
+mod inspect;
 mod long_poll;
 mod management;
 mod messages;

@@ -49,6 +49,8 @@ pub(super) struct Backlog {
     items: VecDeque<Entry>,
     /// A worker task is delivering (or about to).
     pub(super) worker_running: bool,
+    /// That worker's id in the engine's `PushActivity`.
+    pub(super) worker_id: u64,
     /// The channel stopped for good.
     pub(super) stopped: bool,
 }

@@ -54,6 +54,7 @@
 //! [`Limits::subscription_name`]: crate::engine::Limits::subscription_name
 //! [`Limits::queue_name`]: crate::engine::Limits::queue_name
 
+pub(crate) mod activity;
 mod backlog;
 pub mod deliveries;
 mod fanout;

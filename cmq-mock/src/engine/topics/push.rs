@@ -50,6 +50,7 @@ use tokio::sync::{Notify, watch};
 use cmq_sdk::generated::facts;
 use cmq_sdk::generated::types::{NotifyContentFormat, NotifyStrategy, Protocol};
 
+use super::activity::{PushActivity, WorkerGuard};
 use super::backlog::{Backlog, Entry, Next};
 use super::deliveries::{DeliveryLog, DeliveryOutcome, DeliveryRecord, PushFailure};
 use crate::clock::Clock;
@@ -171,6 +172,8 @@ pub struct Pusher {
     client: OnceLock<reqwest::Client>,
     rng: Mutex<fastrand::Rng>,
     handle: Option<Handle>,
+    /// What the workers are doing (running or parked until when).
+    pub(crate) activity: PushActivity,
 }
 
 impl std::fmt::Debug for Pusher {
@@ -197,6 +200,7 @@ impl Pusher {
             client: OnceLock::new(),
             rng: Mutex::new(rng),
             handle: Handle::try_current().ok(),
+            activity: PushActivity::default(),
         }
     }
 
@@ -461,12 +465,16 @@ impl PushChannel {
                 self.persist_done(&e.msg.msg_id);
             }
             if q.worker_running {
+                pusher.activity.unpark(q.worker_id);
                 self.arrived.notify_one();
                 None
             } else {
                 let rt = pusher.runtime();
                 q.worker_running = rt.is_some();
-                rt
+                if q.worker_running {
+                    q.worker_id = pusher.activity.spawned();
+                }
+                rt.map(|rt| (rt, q.worker_id))
             }
         };
         if let Some(e) = dropped {
@@ -479,8 +487,8 @@ impl PushChannel {
                 DeliveryOutcome::Dropped,
             ));
         }
-        if let Some(rt) = spawn_on {
-            rt.spawn(self.clone().run(pusher.clone()));
+        if let Some((rt, id)) = spawn_on {
+            rt.spawn(self.clone().run(pusher.clone(), id));
         }
     }
 
@@ -568,8 +576,11 @@ impl PushChannel {
             }
             let expired = q.expire(now, None);
             let next = q.next(now, pusher.config.retry_holds_back);
-            if next == Next::Empty {
-                q.worker_running = false;
+            match next {
+                Next::Empty => q.worker_running = false,
+                // Parked under the backlog lock, so `enqueue` cannot slip a message in unseen.
+                Next::WaitUntil(at) => pusher.activity.park(q.worker_id, at),
+                Next::Attempt(..) => {}
             }
             (expired, next)
         };
@@ -670,7 +681,11 @@ impl PushChannel {
 
     /// The worker: attempts whatever is due, waits for the next retry, expiry or arrival; ends
     /// when the backlog is empty or on stop.
-    async fn run(self: Arc<Self>, pusher: Arc<Pusher>) {
+    async fn run(self: Arc<Self>, pusher: Arc<Pusher>, id: u64) {
+        let _guard = WorkerGuard {
+            activity: &pusher.activity,
+            id,
+        };
         let mut stop = self.stop.subscribe();
         loop {
             match self.next_step(&pusher) {
@@ -682,6 +697,7 @@ impl PushChannel {
                         _ = pusher.clock.sleep_until(at) => {}
                         _ = self.arrived.notified() => {}
                     }
+                    pusher.activity.unpark(id);
                 }
                 Next::Attempt(msg, attempt) => {
                     let Some((result, rec)) = self.attempt(&pusher, &mut stop, &msg, attempt).await

@@ -195,7 +195,7 @@ fn batch_delete_answer(
         })
         .collect();
     if failed.is_empty() {
-        return Ok(BatchDeleteMessageOutput { error_list: None });
+        return Ok(BatchDeleteMessageOutput::default());
     }
     let error = if failed.len() == handles.len() {
         ErrorId::BatchDeleteMessageFailed
@@ -281,7 +281,7 @@ impl CmqService for Backend {
     ) -> Result<DeleteQueueOutput, ServiceError> {
         let name = req(i.queue_name, "queueName")?;
         self.on(ctx, |a| a.delete_queue(&name))?;
-        Ok(DeleteQueueOutput {})
+        Ok(DeleteQueueOutput::default())
     }
 
     async fn list_queue(
@@ -393,7 +393,10 @@ impl CmqService for Backend {
             a.unbind_dead_letter_queue(&name)?;
             Ok(a.get_queue_attributes(&name).ok().map(|a| a.queue_id))
         })?;
-        Ok(UnbindDeadLetterQueueOutput { queue_id })
+        Ok(UnbindDeadLetterQueueOutput {
+            queue_id,
+            settled_by_retry: None,
+        })
     }
 
     async fn send_message(
@@ -470,7 +473,7 @@ impl CmqService for Backend {
         let name = req(i.queue_name, "queueName")?;
         let handle = req(i.receipt_handle, "receiptHandle")?;
         self.on(ctx, |a| a.delete_message(&name, &handle))?;
-        Ok(DeleteMessageOutput {})
+        Ok(DeleteMessageOutput::default())
     }
 
     async fn batch_delete_message(
@@ -505,7 +508,7 @@ impl CmqService for Backend {
     ) -> Result<DeleteTopicOutput, ServiceError> {
         let name = req(i.topic_name, "topicName")?;
         self.on(ctx, |a| a.delete_topic(&name))?;
-        Ok(DeleteTopicOutput {})
+        Ok(DeleteTopicOutput::default())
     }
 
     async fn list_topic(
@@ -626,7 +629,7 @@ impl CmqService for Backend {
         let topic = req(i.topic_name, "topicName")?;
         let name = req(i.subscription_name, "subscriptionName")?;
         self.on(ctx, |a| a.unsubscribe(&topic, &name))?;
-        Ok(UnsubscribeOutput {})
+        Ok(UnsubscribeOutput::default())
     }
 
     async fn list_subscription_by_topic(

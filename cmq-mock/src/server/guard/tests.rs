@@ -199,3 +199,30 @@ fn token_when_configured() {
     );
     assert!(!format!("{a:?}").contains("s3cret"));
 }
+
+#[test]
+fn the_dashboard_page_needs_the_site_checks_but_not_the_token() {
+    let a = AdminAccess {
+        token: Some("secret".into()),
+        ..AdminAccess::default()
+    };
+    let page = |list: &[(&'static str, &str)]| match check_page(&a, addr(), &headers(list)) {
+        Ok(()) => 200,
+        Err(r) => r.status.as_u16(),
+    };
+    // A browser opening the page cannot send the token; the page holds no data.
+    assert_eq!(page(&[("host", ADDR)]), 200);
+    assert_eq!(page(&[("host", ADDR), ("sec-fetch-site", "none")]), 200);
+    // Another site's page, a rebound host name: refused like any admin request.
+    assert_eq!(page(&[("host", "evil.example:8641")]), 403);
+    assert_eq!(
+        page(&[("host", ADDR), ("origin", "http://evil.example")]),
+        403
+    );
+    assert_eq!(
+        page(&[("host", ADDR), ("sec-fetch-site", "cross-site")]),
+        403
+    );
+    // Its data calls still need the token.
+    assert_eq!(status(&a, Method::GET, &[("host", ADDR)]), 401);
+}

@@ -462,3 +462,25 @@ async fn restored_messages_count_against_the_engine_budget() {
     let c = a.get_queue_attributes("q").unwrap().counters;
     assert_eq!(c.active_msg_num, 4, "{c:?}");
 }
+
+#[tokio::test]
+async fn a_purged_queue_stays_empty_after_a_restart() {
+    let dir = TempDir::new("purge");
+    let clock = Clock::manual(T0);
+    let (e, s) = boot(dir.path(), &clock);
+    let a = e.add_account("AKIDpurge", "key");
+    a.create_queue("q", &update(|u| u.rewind_seconds = Some(3600)))
+        .unwrap();
+    for b in ["a", "b", "c"] {
+        a.send_message("q", b, 0).unwrap();
+    }
+    let r = recv(&a, "q").await;
+    a.delete_message("q", &r.receipt_handle).unwrap(); // kept for rewind
+    assert_eq!(a.queue("q").unwrap().purge().unwrap(), 3);
+    a.send_message("q", "after", 0).unwrap();
+    let (e, _s, _clock) = restart(dir.path(), e, s);
+    let a = e.account("AKIDpurge").expect("account restored");
+    let c = a.get_queue_attributes("q").unwrap().counters;
+    assert_eq!((c.active_msg_num, c.rewind_msg_num), (1, 0), "{c:?}");
+    assert_eq!(&*recv(&a, "q").await.msg_body, "after");
+}

@@ -20,8 +20,8 @@ use crate::engine::{
 use ErrorKind as K;
 use cmq_sdk::generated::profiles::Profile;
 
-const WAIT: Duration = Duration::from_secs(20);
-const QUIET: Duration = Duration::from_millis(150);
+/// A hang guard for events that must come (real time; it never asserts speed).
+const WAIT: Duration = Duration::from_secs(30);
 
 /// An engine on a manual clock at [`T0`] with one account holding queues `q0`, `q1`, `q2`.
 struct H {
@@ -32,6 +32,19 @@ struct H {
 }
 
 impl H {
+    /// Waits until no push can happen before the clock moves (every worker finished or parked
+    /// until a time still ahead): what is absent from the log then stays absent at this time.
+    async fn idle(&self) {
+        tokio::time::timeout(WAIT, self._engine.pushes_idle())
+            .await
+            .expect("the push workers never went idle");
+    }
+
+    /// The number of live push workers (running or parked).
+    fn workers(&self) -> usize {
+        self._engine.inner.ctx.pusher.activity.live()
+    }
+
     /// The bodies of the visible messages of queue `q`, in order.
     fn bodies(&self, q: &str) -> Vec<String> {
         let snap = self.a.inspect_queue(q).expect("queue");
@@ -129,15 +142,20 @@ async fn record(log: &DeliveryLog, pred: impl Fn(&DeliveryRecord) -> bool) -> De
         .expect("no matching delivery record")
 }
 
-/// Waits (briefly, real time) until the worker has registered its next sleep on the clock.
-async fn next_deadline(clock: &Clock) -> Option<u64> {
-    for _ in 0..2000 {
-        if let Some(d) = clock.next_deadline_ms() {
-            return Some(d);
-        }
-        tokio::time::sleep(Duration::from_millis(1)).await;
+/// The clock's next deadline once the push workers are idle (parked until a future time) and
+/// their sleeps registered; `None` when no worker is left.
+async fn next_deadline(h: &H) -> Option<u64> {
+    h.idle().await;
+    let guard = tokio::time::Instant::now() + WAIT;
+    // A parked worker registers its sleep on the clock when its task next polls it.
+    while h.workers() > 0 && h.clock.next_deadline_ms().is_none() {
+        assert!(
+            tokio::time::Instant::now() < guard,
+            "a parked worker never slept"
+        );
+        tokio::task::yield_now().await;
     }
-    None
+    h.clock.next_deadline_ms()
 }
 
 fn msg_count(h: &H, t: &str) -> u64 {

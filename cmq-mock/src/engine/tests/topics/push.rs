@@ -150,7 +150,7 @@ async fn exponential_decay_retry_schedule_is_exact() {
             "attempt {attempt}"
         );
         assert_eq!(
-            next_deadline(&h.clock).await,
+            next_deadline(&h).await,
             Some(expected_at + wait),
             "attempt {attempt}"
         );
@@ -158,12 +158,8 @@ async fn exponential_decay_retry_schedule_is_exact() {
         // One millisecond early changes nothing.
         if attempt <= 2 {
             h.clock.set_ms(expected_at - 1);
-            assert!(
-                h.log
-                    .expect_none(|r| r.attempt == attempt + 1, QUIET)
-                    .await
-                    .is_none()
-            );
+            h.idle().await;
+            assert!(h.log.matching(|r| r.attempt == attempt + 1).is_empty());
         }
         h.clock.set_ms(expected_at);
     }
@@ -175,13 +171,8 @@ async fn exponential_decay_retry_schedule_is_exact() {
     );
     assert_eq!(rx.pushes().len(), 177);
     assert_eq!((msg_count(&h, "t"), sub_count(&h, "t", "s")), (0, 0));
-    assert_eq!(next_deadline_now(&h.clock).await, None);
-}
-
-/// The clock's next deadline once the worker has settled (used when none is expected).
-async fn next_deadline_now(clock: &Clock) -> Option<u64> {
-    tokio::time::sleep(QUIET).await;
-    clock.next_deadline_ms()
+    assert_eq!(next_deadline(&h).await, None);
+    assert_eq!(h.workers(), 0);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -212,7 +203,7 @@ async fn backoff_retry_schedule_is_three_seeded_waits() {
         let w = waits[attempt as usize - 1];
         assert!((10_000..=20_000).contains(&w));
         assert_eq!(rec.next_attempt_ms, Some(at + w));
-        assert_eq!(next_deadline(&h.clock).await, Some(at + w));
+        assert_eq!(next_deadline(&h).await, Some(at + w));
         at += w;
         h.clock.set_ms(at);
     }
@@ -232,7 +223,10 @@ async fn no_answer_within_15_s_is_a_failure() {
     assert_eq!(rx.wait_for(1, WAIT).await.map(|p| p.len()), Some(1));
     assert_eq!(h.clock.next_deadline_ms(), Some(T0 + 15_000));
     h.clock.advance(Duration::from_millis(14_999));
-    assert!(h.log.expect_none(|_| true, QUIET).await.is_none());
+    // The attempt's only timer (its 15 s timeout) has not fired, and nothing else can end it
+    // (the endpoint never answers): no record yet, exactly.
+    assert_eq!(h.clock.next_deadline_ms(), Some(T0 + 15_000));
+    assert!(h.log.records().is_empty());
     h.clock.advance(Duration::from_millis(1));
     let rec = record(&h.log, |_| true).await;
     assert_eq!(rec.outcome, DeliveryOutcome::Failed(PushFailure::Timeout));
@@ -243,7 +237,16 @@ async fn no_answer_within_15_s_is_a_failure() {
     // The retry goes out at +1 s and times out again 15 s later.
     h.clock.set_ms(T0 + 16_000);
     assert_eq!(rx.wait_for(2, WAIT).await.map(|p| p.len()), Some(2));
-    assert_eq!(next_deadline(&h.clock).await, Some(T0 + 31_000));
+    // The attempt is in flight (not idle): its timeout is the clock's only timer.
+    let guard = tokio::time::Instant::now() + WAIT;
+    while h.clock.next_deadline_ms() != Some(T0 + 31_000) {
+        assert!(
+            tokio::time::Instant::now() < guard,
+            "{:?}",
+            h.clock.next_deadline_ms()
+        );
+        tokio::task::yield_now().await;
+    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -289,12 +292,8 @@ async fn serial_delivery_is_fifo_per_subscription() {
         (ids[0].as_str(), Some(T0 + 1000))
     );
     // Nothing overtakes the failed head while it waits for its retry.
-    assert!(
-        h.log
-            .expect_none(|r| r.msg_id != ids[0], QUIET)
-            .await
-            .is_none()
-    );
+    h.idle().await;
+    assert!(h.log.matching(|r| r.msg_id != ids[0]).is_empty());
     assert_eq!(rx.pushes().len(), 1);
     h.clock.set_ms(T0 + 1000);
     let done = h
@@ -355,7 +354,7 @@ async fn a_message_waiting_for_a_retry_does_not_hold_back_the_others() {
         .collect();
     assert_eq!(got, [(ids[1].as_str(), T0), (ids[2].as_str(), T0)]);
     assert_eq!((msg_count(&h, "t"), sub_count(&h, "t", "s")), (1, 1));
-    assert_eq!(next_deadline(&h.clock).await, Some(T0 + 1000));
+    assert_eq!(next_deadline(&h).await, Some(T0 + 1000));
     h.clock.set_ms(T0 + 1000);
     let retry = record(&h.log, |r| r.msg_id == ids[0] && r.outcome.is_final()).await;
     assert_eq!(
@@ -488,7 +487,7 @@ async fn undelivered_messages_expire_86400_s_after_publishing() {
             finals.push(rec);
         } else if let Some(next) = rec.next_attempt_ms {
             let target = next.min(expiry);
-            assert_eq!(next_deadline(&h.clock).await, Some(target));
+            assert_eq!(next_deadline(&h).await, Some(target));
             if rec.msg_id == ids[0] {
                 assert_eq!(msg_count(&h, "t"), 3);
             } else {
@@ -541,19 +540,16 @@ async fn unsubscribe_stops_delivery() {
     h.a.publish("t", "m2", &[], None).unwrap();
     let fail = record(&h.log, |r| r.protocol == Protocol::Http).await;
     assert_eq!(msg_count(&h, "t"), 2);
-    assert_eq!(next_deadline(&h.clock).await, fail.next_attempt_ms);
+    assert_eq!(next_deadline(&h).await, fail.next_attempt_ms);
     h.a.unsubscribe("t", "s").unwrap();
     assert_eq!(msg_count(&h, "t"), 0);
     h.clock.set_ms(T0 + 1000);
     let from = h.log.cursor();
-    assert!(
-        h.log
-            .expect_none_from(from, |_| true, QUIET)
-            .await
-            .is_none()
-    );
+    h.idle().await;
+    assert!(h.log.matching(|r| r.seq >= from).is_empty());
     assert_eq!(rx.pushes().len(), 1);
-    assert_eq!(next_deadline_now(&h.clock).await, None);
+    assert_eq!(h.workers(), 0);
+    assert_eq!(h.clock.next_deadline_ms(), None);
     assert_eq!(
         kind(h.a.subscription_attributes("t", "s")),
         K::SubscriptionNotExist
@@ -571,7 +567,9 @@ async fn unsubscribe_cancels_an_attempt_in_flight() {
     h.a.unsubscribe("t", "s").unwrap();
     h.a.delete_topic("t").unwrap();
     h.clock.advance(Duration::from_secs(20));
-    assert!(h.log.expect_none(|_| true, QUIET).await.is_none());
+    h.idle().await;
+    assert!(h.log.records().is_empty());
+    assert_eq!(h.workers(), 0);
     assert_eq!(h.clock.next_deadline_ms(), None);
 }
 
@@ -596,7 +594,9 @@ async fn strategy_change_applies_to_the_next_failure_and_reset_stops_all() {
     h.a.reset();
     assert_eq!(h.a.list_topics(None, 0, 10).total_count, 0);
     h.clock.set_ms(second.next_attempt_ms.unwrap());
-    assert!(h.log.expect_none(|r| r.attempt == 3, QUIET).await.is_none());
+    h.idle().await;
+    assert!(h.log.matching(|r| r.attempt == 3).is_empty());
+    assert_eq!(h.workers(), 0);
     // A name removed by reset can be created again at once.
     h.a.create_topic(&topic("t")).unwrap();
 }

@@ -81,11 +81,14 @@ impl PushChannel {
             } else {
                 let rt = pusher.runtime();
                 q.worker_running = rt.is_some();
-                rt
+                if q.worker_running {
+                    q.worker_id = pusher.activity.spawned();
+                }
+                rt.map(|rt| (rt, q.worker_id))
             }
         };
-        if let Some(rt) = spawn_on {
-            rt.spawn(self.clone().run(pusher.clone()));
+        if let Some((rt, id)) = spawn_on {
+            rt.spawn(self.clone().run(pusher.clone(), id));
         }
     }
 }
