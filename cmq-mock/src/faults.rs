@@ -99,8 +99,10 @@ impl FaultRule {
         }
     }
 
-    fn matches(&self, action: Action) -> bool {
-        self.action.is_none_or(|a| a == action)
+    /// Whether the rule applies to a call of `action` (`None`: a call no action names, which
+    /// only rules for every action match).
+    fn matches(&self, action: Option<Action>) -> bool {
+        self.action.is_none_or(|a| Some(a) == action)
     }
 }
 
@@ -380,6 +382,12 @@ impl Faults {
     /// Applies the armed rules to one call of `action`, using up their `times`; `None` when
     /// nothing happens to it.
     pub(crate) fn take(&self, action: Action) -> Option<Injection> {
+        self.take_for(Some(action))
+    }
+
+    /// [`Faults::take`] for a call addressed by an API 2.0 action, or by none (an API 3.0
+    /// action without an API 2.0 counterpart: only rules for every action apply).
+    pub(crate) fn take_for(&self, action: Option<Action>) -> Option<Injection> {
         if !self.armed.load(Ordering::Relaxed) {
             return None;
         }

@@ -24,6 +24,15 @@
 //!
 //! Credentials never leave the journal: `Signature`, `Token` and any `SecretKey` read back as
 //! [`REDACTED`].
+//!
+//! # API 3.0 requests
+//!
+//! An API 3.0 request is recorded the same way, its parameters being: `Action` (from
+//! `X-TC-Action`), `Version`, `Region` (when sent), then every top-level member of the JSON body
+//! in key order (a string as its text, any other value as compact JSON). The headers, and so
+//! the `Authorization` signature and `X-TC-Token`, are never recorded. Its `code` is 0 on
+//! success and [`API3_ERROR_CODE`] on an error, whose code (`ResourceNotFound`,
+//! `AuthFailure.SignatureFailure`, …) is [`JournalRecord::error_code`].
 
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
@@ -47,6 +56,10 @@ pub const DEFAULT_JOURNAL_BYTES: usize = 32 << 20;
 
 /// The default longest value a record keeps whole: 4 KiB.
 pub const DEFAULT_JOURNAL_VALUE_BYTES: usize = 4096;
+
+/// The `code` of an API 3.0 request answered with an error (API 3.0 has no numeric codes:
+/// [`JournalRecord::error_code`] holds the error's code).
+pub const API3_ERROR_CODE: i64 = -1;
 
 /// The longest `Action` text kept for a request refused before authentication.
 const REFUSED_ACTION_BYTES: usize = 64;
@@ -73,6 +86,10 @@ pub struct JournalRecord {
     pub code: Option<i64>,
     /// The answer's `requestId`.
     pub request_id: String,
+    /// API 3.0 only: the error's `Code` when the answer was an error (then `code` is
+    /// [`API3_ERROR_CODE`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error_code: Option<String>,
 }
 
 impl JournalRecord {
@@ -126,6 +143,8 @@ struct Entry {
     /// `(index, original length)` of the values that were cut.
     cut: Vec<(usize, usize)>,
     code: Option<i64>,
+    /// API 3.0: the error's code.
+    error_code: Option<&'static str>,
     request_id: String,
     /// What this entry holds, counted against the byte budget.
     bytes: usize,
@@ -172,6 +191,7 @@ impl Entry {
             params_omitted: self.params.is_none(),
             code: self.code,
             request_id: self.request_id.clone(),
+            error_code: self.error_code.map(str::to_owned),
         }
     }
 
@@ -421,6 +441,47 @@ impl Journal {
             refused_action: None,
             cut,
             code,
+            error_code: None,
+            request_id,
+            bytes: 0,
+            seq: 0,
+        });
+    }
+
+    /// Records an API 3.0 request (see the module docs): `params` as built by the server,
+    /// `error` the answer's error code (`None` on success); `account` is `None` when it was
+    /// refused before authentication, and then its parameters are not kept (only `Action`).
+    pub(crate) fn record_api3(
+        &self,
+        time_ms: u64,
+        account: Option<String>,
+        params: WireParams,
+        error: Option<&'static str>,
+        request_id: String,
+    ) {
+        if !self.is_enabled() {
+            return;
+        }
+        let code = Some(if error.is_some() { API3_ERROR_CODE } else { 0 });
+        let (params, refused_action, cut) = if account.is_none() {
+            let action = params
+                .get("Action")
+                .map(|a| cut(a, REFUSED_ACTION_BYTES).to_owned());
+            (None, action, Vec::new())
+        } else {
+            match params.truncated(self.value_bytes) {
+                Some((short, cut)) => (Some(short), None, cut),
+                None => (Some(params), None, Vec::new()),
+            }
+        };
+        self.push(Entry {
+            time_ms,
+            account,
+            params,
+            refused_action,
+            cut,
+            code,
+            error_code: error,
             request_id,
             bytes: 0,
             seq: 0,
@@ -446,6 +507,7 @@ impl Journal {
             refused_action: action.map(|a| cut(a, REFUSED_ACTION_BYTES).to_owned()),
             cut: Vec::new(),
             code: Some(code),
+            error_code: None,
             request_id,
             bytes: 0,
             seq: 0,
@@ -467,6 +529,7 @@ impl Journal {
             params_omitted,
             code,
             request_id,
+            error_code: _,
         } = record;
         if params_omitted {
             self.record_refusal(time_ms, action.as_deref(), code.unwrap_or(0), request_id);

@@ -65,12 +65,12 @@ pub use engine::{
 pub use faults::{ArmedFault, FaultEffect, FaultRule, Faults, InvalidFaultRule};
 pub use generated::SPEC_SHA256;
 pub use journal::{
-    DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_VALUE_BYTES, Journal, JournalRecord, REDACTED,
-    TRUNCATED_MARKER,
+    API3_ERROR_CODE, DEFAULT_JOURNAL_BYTES, DEFAULT_JOURNAL_VALUE_BYTES, Journal, JournalRecord,
+    REDACTED, TRUNCATED_MARKER,
 };
 pub use mock::{
-    AccountConfig, CmqMock, CmqMockBuilder, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, MockConfig,
-    StartError,
+    AccountConfig, CmqMock, CmqMockBuilder, DEFAULT_SECRET_ID, DEFAULT_SECRET_KEY, MOCK_REGION,
+    MockConfig, StartError,
 };
 pub use protocol::v2::auth::AuthMode;
 pub use protocol::v2::service::ServiceError;
@@ -99,5 +99,6 @@ pub mod internal {
     pub use crate::protocol::v2::backend::Backend;
     pub use crate::protocol::v2::service::RequestContext;
     pub use crate::protocol::v2::wire::TooManyParams;
-    pub use crate::server::{AdminRoutes, RunningServer, Server};
+    pub use crate::protocol::v3::backend::Api3Backend;
+    pub use crate::server::{AdminRoutes, Api3Routes, RunningServer, Server};
 }

@@ -23,6 +23,7 @@ use crate::protocol::v2::auth::{AuthMode, Verifier};
 use crate::protocol::v2::backend::Backend;
 use crate::protocol::v2::service::{RequestContext, ServiceError};
 use crate::protocol::v2::wire::WireParams;
+use crate::protocol::v3::backend::Api3Backend;
 use crate::server::{AdminAccess, RunningServer, Server};
 use crate::store::{Store, StoreError};
 
@@ -428,8 +429,10 @@ impl CmqMockBuilder {
             journal.clone(),
             verifier.clone(),
         ));
+        let api3 = Arc::new(Api3Backend::new(engine.clone()));
         let dashboard = self.access.enabled;
         let server = Server::new(backend.clone(), Arc::new(engine), clock.clone())
+            .with_api3(api3)
             .with_verifier(verifier)
             .with_faults(faults)
             .with_journal(journal)
@@ -453,6 +456,10 @@ impl CmqMockBuilder {
         Ok(mock)
     }
 }
+
+/// The API 3.0 region [`CmqMock::client`] names (`X-TC-Region`). The mock serves every region
+/// alike (spec decision U16): any region, or none, reaches the same accounts.
+pub const MOCK_REGION: &str = "ap-guangzhou";
 
 /// A running mock. Dropping it stops the server without blocking.
 #[derive(Debug)]
@@ -617,13 +624,22 @@ impl CmqMock {
         cmq_sdk::Credentials::new(self.secret_id(), self.secret_key())
     }
 
-    /// An SDK client for the first account, validating with the mock's profile.
+    /// An SDK client for the first account, validating with the mock's profile, configured as
+    /// for the live service of that profile: on `tdmq` (API 3.0 available) with the region
+    /// [`MOCK_REGION`], so its handles manage queues, topics and subscriptions over API 3.0 on
+    /// the mock's port and send, receive and publish over API 2.0, exactly as against TDMQ; on
+    /// `legacy`, without a region (API 2.0 for everything).
     pub fn client(&self) -> Result<cmq_sdk::Client, cmq_sdk::Error> {
-        cmq_sdk::Client::builder()
+        let builder = cmq_sdk::Client::builder()
             .endpoint(self.endpoint())
             .credentials(self.credentials())
-            .profile(self.profile())
-            .build()
+            .profile(self.profile());
+        let builder = if cmq_sdk::generated::v3::available(self.profile()) {
+            builder.region(MOCK_REGION)
+        } else {
+            builder
+        };
+        builder.build()
     }
 
     /// The service generation the mock emulates.
@@ -657,6 +673,14 @@ impl CmqMock {
     #[doc(hidden)]
     pub fn store_commits(&self) -> Option<u64> {
         self.store.as_ref().map(|s| s.log().commits())
+    }
+
+    /// With a data directory: the committed groups by size (entry `n` counts the groups of
+    /// `n` records, one SendMessage being one record; the last entry counts that many or
+    /// more). Not part of the public API: for this crate's benchmarks.
+    #[doc(hidden)]
+    pub fn store_group_sizes(&self) -> Option<Vec<u64>> {
+        self.store.as_ref().map(|s| s.log().group_sizes())
     }
 
     /// Every push and queue fan-out attempt, with `wait_for` / `expect_none`.

@@ -99,39 +99,52 @@ fn check_case(case: &Value, profile: Profile) -> Result<(), String> {
     }
 }
 
-/// Every hand-written malformed case on the mock of its `profile`, or of every profile when it
-/// names none.
-#[test]
-fn malformed_cases() {
-    let corpus = load("spec/conformance/malformed.json");
-    let mut r = Report::default();
-    for case in cases(&corpus) {
-        let profiles: Vec<Profile> = match case["profile"].as_str() {
-            None => Profile::ALL.to_vec(),
-            Some(p) => match p.parse() {
-                Ok(p) => vec![p],
-                Err(e) => {
-                    r.failures.push(format!("{}: {e}", text(case, "name")));
-                    continue;
-                }
-            },
-        };
-        for profile in profiles {
-            let name = format!("{} [{profile}]", text(case, "name"));
-            let outcome = check_case(case, profile);
-            r.record(&name, case["expected_failure"].as_str(), outcome);
-        }
-    }
-    r.finish("malformed.json (mock, per profile)");
+/// Where the results files go (`target/conformance-results/`).
+fn results_dir() -> std::path::PathBuf {
+    results::results_dir(env!("CARGO_TARGET_TMPDIR"))
 }
 
-/// Every profile's derived cases (`boundaries.<profile>.json`) through `dispatch::check_for`.
+/// Every hand-written malformed case on the mock of its `profile`, or of every profile when it
+/// names none. Each profile's outcomes are written to `mock-v2-<profile>-hand.json`.
+#[test]
+fn malformed_cases() {
+    const FILE: &str = "spec/conformance/malformed.json";
+    let corpus = load(FILE);
+    let mut reports = Vec::new();
+    for &profile in Profile::ALL {
+        let mut r = Report::default();
+        for case in cases(&corpus) {
+            let name = text(case, "name");
+            match case["profile"].as_str().map(str::parse::<Profile>) {
+                None => {}
+                Some(Ok(p)) if p == profile => {}
+                Some(Ok(_)) => continue,
+                Some(Err(e)) => {
+                    r.record(name, None, Err(e.to_string()));
+                    continue;
+                }
+            }
+            let outcome = check_case(case, profile);
+            r.record(name, case["expected_failure"].as_str(), outcome);
+        }
+        let run = Run::new(Harness::Mock, "v2", profile.as_str(), Part::Hand, FILE);
+        r.save(&run, &results_dir());
+        reports.push((profile, r));
+    }
+    for (profile, r) in reports {
+        r.finish(&format!("{FILE} (mock, {profile})"));
+    }
+}
+
+/// Every profile's derived cases (`boundaries.<profile>.json`) through `dispatch::check_for`;
+/// each profile's outcomes are written to `mock-v2-<profile>-derived.json`.
 #[test]
 fn derived_cases() {
     let gaps = derived_expected_failures();
     let mut all = Vec::new();
+    let mut reports = Vec::new();
     for &profile in Profile::ALL {
-        let file = format!("spec/conformance/generated/boundaries.{profile}.json");
+        let file = results::derived_path("v2", profile.as_str());
         let corpus = load(&file);
         assert_eq!(corpus["profile"], profile.as_str(), "{file}");
         let mut r = Report::default();
@@ -139,8 +152,13 @@ fn derived_cases() {
             let name = text(case, "name");
             r.record(name, gap(&gaps, name), check_case(case, profile));
         }
-        r.finish(&format!("{file} (mock, check_for({profile}))"));
+        let run = Run::new(Harness::Mock, "v2", profile.as_str(), Part::Derived, &file);
+        r.save(&run, &results_dir());
+        reports.push((format!("{file} (mock, check_for({profile}))"), r));
         all.push(corpus);
+    }
+    for (what, r) in reports {
+        r.finish(&what);
     }
     let unmatched: Vec<&String> = gaps
         .keys()

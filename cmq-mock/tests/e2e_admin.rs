@@ -79,6 +79,40 @@ async fn wait_deadline(clock: &Clock, want: u64) {
     }
 }
 
+/// Waits until the armed rules of `mock` satisfy `done` (an explicit event: a call took its
+/// rule before its latency), within a hang guard.
+async fn wait_rules(mock: &CmqMock, done: impl Fn(&[cmq_mock::ArmedFault]) -> bool) {
+    let started = Instant::now();
+    while !done(&mock.faults().rules()) {
+        assert!(started.elapsed() < WAIT, "{:?}", mock.faults().rules());
+        tokio::task::yield_now().await;
+    }
+}
+
+/// How long a test that must not hang may take before it counts as hung: a guard against a
+/// deadlock, not a measure of speed.
+const HANG_GUARD: Duration = Duration::from_secs(30);
+
+/// Runs `body` on its own thread and fails if it does not return within [`HANG_GUARD`]
+/// (a deadlocked runtime cannot report itself); its panic is the test's.
+fn without_hanging(body: impl FnOnce() + Send + 'static) {
+    let (done, finished) = std::sync::mpsc::channel();
+    let worker = std::thread::spawn(move || {
+        body();
+        let _ = done.send(());
+    });
+    match finished.recv_timeout(HANG_GUARD) {
+        Ok(()) | Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
+            if let Err(panic) = worker.join() {
+                std::panic::resume_unwind(panic);
+            }
+        }
+        Err(std::sync::mpsc::RecvTimeoutError::Timeout) => {
+            panic!("hung: not done after {HANG_GUARD:?}")
+        }
+    }
+}
+
 // ----------------------------------------------------------------------------------- routes
 
 #[tokio::test]
@@ -446,7 +480,7 @@ async fn fault_routes_latency_dropped_connections_and_refused_rules() {
     let (mock, _) = mock_with(|b| b.queue("q")).await;
     let q = client(&mock).queue("q");
     q.send("3").await.expect("send");
-    // Latency (real time) for one call.
+    // Latency (real time) for one call: the call takes the rule and still succeeds.
     admin(
         &mock,
         "POST",
@@ -454,17 +488,24 @@ async fn fault_routes_latency_dropped_connections_and_refused_rules() {
         Some(json!({"action": null, "latency_ms": 200, "times": 1})),
     )
     .await;
-    let started = Instant::now();
     q.attributes().await.expect("slow but fine");
-    assert!(
-        started.elapsed() >= Duration::from_millis(200),
-        "{:?}",
-        started.elapsed()
-    );
-    // Used up: the next call is not delayed.
     let (_, v) = admin(&mock, "GET", "/_mock/faults", None).await;
-    assert_eq!(v, json!([]));
-    q.attributes().await.expect("fast again");
+    assert_eq!(v, json!([]), "used up by that call");
+    // That a latency holds its call back, by events rather than a stopwatch: a call that took
+    // an hour's latency is still waiting after another call came and went.
+    admin(
+        &mock,
+        "POST",
+        "/_mock/faults",
+        Some(json!({"action": "ListQueue", "latency_ms": 3_600_000, "times": 1})),
+    )
+    .await;
+    let c = client(&mock);
+    let slow = tokio::spawn(async move { c.list_queue().send().await });
+    wait_rules(&mock, <[_]>::is_empty).await;
+    q.attributes().await.expect("another call is not delayed");
+    assert!(!slow.is_finished(), "the delayed call answered early");
+    slow.abort();
 
     // A dropped connection.
     admin(
@@ -538,16 +579,27 @@ async fn faults_through_the_in_process_api() {
         .fail_next_raw(Some(Action::ListQueue), 1, 4420, "(10250)qps throttling");
     let e = c.list_queue().send().await.expect_err("throttled");
     assert!(e.is_throttled(), "{e:?}");
-    let rule = mock
-        .faults()
-        .delay(Some(Action::ListQueue), Duration::from_millis(150), None);
-    for _ in 0..2 {
-        let started = Instant::now();
-        c.list_queue().send().await.expect("list");
-        assert!(started.elapsed() >= Duration::from_millis(150));
-    }
+    // A latency rule holds back every call it matches until removed (events, not a stopwatch):
+    // two calls take it (its count goes down by two) and are still waiting after another action
+    // came and went; once it is removed, the next call is not held back.
+    let rule = mock.faults().delay(
+        Some(Action::ListQueue),
+        Duration::from_secs(3600),
+        Some(100),
+    );
+    let held: Vec<_> = (0..2)
+        .map(|_| {
+            let c = c.clone();
+            tokio::spawn(async move { c.list_queue().send().await })
+        })
+        .collect();
+    wait_rules(&mock, |r| r.len() == 1 && r[0].rule.times == Some(98)).await;
+    q.attributes().await.expect("another action is not delayed");
+    assert!(held.iter().all(|h| !h.is_finished()), "answered early");
     assert!(mock.faults().remove(rule));
     assert!(!mock.faults().remove(rule));
+    c.list_queue().send().await.expect("not held back any more");
+    held.iter().for_each(tokio::task::JoinHandle::abort);
     mock.faults().drop_next(Some(Action::ReceiveMessage), 1);
     assert!(matches!(
         q.receive(Some(0)).await,
@@ -724,40 +776,49 @@ async fn wait_closed(addr: std::net::SocketAddr) {
     }
 }
 
-#[tokio::test(flavor = "current_thread")]
-async fn drop_does_not_block_with_a_long_poll_in_flight_current_thread() {
-    let (mock, t0) = mock_with(|b| b.queue("q")).await;
-    let addr = mock.addr();
-    let q = client(&mock).queue("q");
-    let waiting = tokio::spawn(async move { q.receive(Some(30)).await });
-    wait_deadline(mock.clock(), t0 * 1000 + 30_000).await;
-    let started = Instant::now();
-    drop(mock);
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
-    wait_closed(addr).await;
-    waiting.abort();
+/// Dropping the mock while a long poll waits on its clock returns (within a hang guard, not a
+/// stopwatch) and closes the listener.
+#[test]
+fn drop_does_not_block_with_a_long_poll_in_flight_current_thread() {
+    without_hanging(|| {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (mock, t0) = mock_with(|b| b.queue("q")).await;
+            let addr = mock.addr();
+            let q = client(&mock).queue("q");
+            let waiting = tokio::spawn(async move { q.receive(Some(30)).await });
+            wait_deadline(mock.clock(), t0 * 1000 + 30_000).await;
+            drop(mock);
+            wait_closed(addr).await;
+            waiting.abort();
+        });
+    });
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn drop_does_not_block_with_a_long_poll_in_flight_multi_thread() {
-    let (mock, t0) = mock_with(|b| b.queue("q")).await;
-    let addr = mock.addr();
-    let q = client(&mock).queue("q");
-    let waiting = tokio::spawn(async move { q.receive(Some(30)).await });
-    wait_deadline(mock.clock(), t0 * 1000 + 30_000).await;
-    let started = Instant::now();
-    drop(mock);
-    assert!(
-        started.elapsed() < Duration::from_secs(1),
-        "{:?}",
-        started.elapsed()
-    );
-    wait_closed(addr).await;
-    waiting.abort();
+/// Dropping the mock while a long poll waits on its clock returns (within a hang guard, not a
+/// stopwatch) and closes the listener.
+#[test]
+fn drop_does_not_block_with_a_long_poll_in_flight_multi_thread() {
+    without_hanging(|| {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async {
+            let (mock, t0) = mock_with(|b| b.queue("q")).await;
+            let addr = mock.addr();
+            let q = client(&mock).queue("q");
+            let waiting = tokio::spawn(async move { q.receive(Some(30)).await });
+            wait_deadline(mock.clock(), t0 * 1000 + 30_000).await;
+            drop(mock);
+            wait_closed(addr).await;
+            waiting.abort();
+        });
+    });
 }
 
 async fn basic_round_trip() {
@@ -809,14 +870,11 @@ fn works_on_runtimes_built_by_hand_and_dropped() {
             client(&mock).queue("q").send("x").await.expect("send");
             mock
         });
-        // Dropping the mock outside the runtime, then the runtime, must not hang or panic.
-        let started = Instant::now();
-        drop(mock);
-        drop(rt);
-        assert!(
-            started.elapsed() < Duration::from_secs(6),
-            "{:?}",
-            started.elapsed()
-        );
+        // Dropping the mock outside the runtime, then the runtime, must not hang (a guard,
+        // not a stopwatch) or panic.
+        without_hanging(move || {
+            drop(mock);
+            drop(rt);
+        });
     }
 }

@@ -47,7 +47,9 @@ async fn legacy_refuses_underscores_and_long_delays() {
 async fn tdmq_accepts_them_with_its_own_limits() {
     let (mock, _) = mock().await;
     assert_eq!(mock.profile(), Profile::Tdmq);
-    let c = mock.client().expect("client");
+    // API 2.0 management (`mock.client()` manages over API 3.0, whose CreateCmqQueue default
+    // MsgRetentionSeconds of 3600 caps the delay: e2e_api3.rs covers that side).
+    let c = client(&mock);
     let q = c.queue("a_b");
     q.create().await.expect("`_` is a TDMQ name");
     q.send_delayed("x", 3601).await.expect("a 3601 s delay");
@@ -117,8 +119,8 @@ async fn the_recreate_block_and_quotas_follow_the_profile() {
         ];
         let e = call(Action::Subscribe, one_more).await.expect_err("quota");
         assert_eq!(e.error, ErrorId::SubscriptionQuotaExceeded, "{profile}");
-        // Re-create block.
-        let c = mock.client().expect("client");
+        // Re-create block, over API 2.0 (its code; API 3.0's is ResourceInUse, e2e_api3.rs).
+        let c = client(&mock);
         c.queue("q2").create().await.expect("create");
         c.queue("q2").delete().await.expect("delete");
         mock.clock()

@@ -15,6 +15,18 @@
 //!
 //! The Python is `$CMQ_PYTHON`, else `<workspace>/.venv/bin/python`. Run with `--ignored`
 //! without a Python that can import `cmq`, each test fails and says why.
+//!
+//! `python_tdmq_sdk` runs `tests/interop/tdmq_sdk.py`: Tencent's official API 3.0 SDK
+//! (`tencentcloud-sdk-python-tdmq==3.1.130`, `tencentcloud-sdk-python-common==3.1.130`) calls
+//! all 20 CMQ actions against the mock's port while the API 2.0 SDK shares the queues, topics
+//! and messages. Its Python is `$CMQ_PYTHON_TDMQ`, else `<workspace>/.venv-tdmq/bin/python`,
+//! with both SDKs installed:
+//!
+//! ```sh
+//! python3 -m venv .venv-tdmq && .venv-tdmq/bin/pip install qcloud-cmq-sdk-py3==0.1 \
+//!     tencentcloud-sdk-python-tdmq==3.1.130 tencentcloud-sdk-python-common==3.1.130
+//! CMQ_PYTHON_TDMQ=$PWD/.venv-tdmq/bin/python cargo test -p cmq-mock --test python_interop -- --ignored
+//! ```
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -29,25 +41,68 @@ const SCRIPT_TIMEOUT: Duration = Duration::from_secs(180);
 /// The script's number of checks (62 when written); fewer means it stopped early.
 const MIN_CHECKS: u32 = 62;
 
-fn script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/interop/python_sdk.py")
+/// The API 3.0 script's number of checks (18 when written); fewer means it stopped early.
+const MIN_TDMQ_CHECKS: u32 = 18;
+
+/// One interop script and the Python that runs it.
+#[derive(Clone, Copy)]
+struct Script {
+    /// Under `tests/interop/`.
+    file: &'static str,
+    /// The environment variable naming the Python.
+    env: &'static str,
+    /// The default venv, under the workspace root.
+    venv: &'static str,
+    /// What the Python must have installed.
+    needs: &'static str,
 }
 
-fn python_candidate() -> PathBuf {
-    match std::env::var_os("CMQ_PYTHON") {
+const CMQ_SDK: Script = Script {
+    file: "python_sdk.py",
+    env: "CMQ_PYTHON",
+    venv: ".venv",
+    needs: "qcloud-cmq-sdk-py3==0.1",
+};
+
+const TDMQ_SDK: Script = Script {
+    file: "tdmq_sdk.py",
+    env: "CMQ_PYTHON_TDMQ",
+    venv: ".venv-tdmq",
+    needs: "qcloud-cmq-sdk-py3==0.1 tencentcloud-sdk-python-tdmq==3.1.130 \
+            tencentcloud-sdk-python-common==3.1.130",
+};
+
+fn script() -> PathBuf {
+    script_path(CMQ_SDK)
+}
+
+fn script_path(s: Script) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/interop")
+        .join(s.file)
+}
+
+fn python_candidate_for(s: Script) -> PathBuf {
+    match std::env::var_os(s.env) {
         Some(p) if !p.is_empty() => PathBuf::from(p),
         _ => Path::new(env!("CARGO_MANIFEST_DIR"))
             .parent()
             .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")))
-            .join(".venv/bin/python"),
+            .join(s.venv)
+            .join("bin/python"),
     }
 }
 
 /// The Python to use, or why there is none.
 fn find_python() -> Result<PathBuf, String> {
-    let python = python_candidate();
+    find_python_for(CMQ_SDK)
+}
+
+/// The Python to use for `s`, or why there is none.
+fn find_python_for(s: Script) -> Result<PathBuf, String> {
+    let python = python_candidate_for(s);
     let probe = Command::new(&python)
-        .arg(script())
+        .arg(script_path(s))
         .arg("--probe")
         .env("PYTHONDONTWRITEBYTECODE", "1")
         .stdin(Stdio::null())
@@ -55,8 +110,9 @@ fn find_python() -> Result<PathBuf, String> {
     match probe {
         Ok(out) if out.status.success() => Ok(python),
         Ok(out) => Err(format!(
-            "{} cannot import the `cmq` module ({}): {}",
+            "{} cannot import what {} needs ({}): {}",
             python.display(),
+            s.file,
             out.status,
             String::from_utf8_lossy(&out.stderr).trim()
         )),
@@ -97,8 +153,13 @@ fn read_all(r: Option<impl Read + Send + 'static>) -> std::thread::JoinHandle<St
 
 /// Runs the script to completion (or the timeout) on a blocking thread.
 fn run_script(python: &Path, args: &[String]) -> Run {
+    run_script_of(script(), python, args)
+}
+
+/// Runs `script` to completion (or the timeout) on a blocking thread.
+fn run_script_of(script: PathBuf, python: &Path, args: &[String]) -> Run {
     let mut child = match Command::new(python)
-        .arg(script())
+        .arg(script)
         .args(args)
         .env("PYTHONUTF8", "1")
         .env("PYTHONIOENCODING", "utf-8")
@@ -226,6 +287,56 @@ async fn python_sdk_sha256_get_second_account() {
         As::Second,
     )
     .await;
+}
+
+/// Tencent's API 3.0 SDK (and its API 2.0 SDK, sharing the resources) against one mock.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs CMQ_PYTHON_TDMQ (a venv with tencentcloud-sdk-python-tdmq and qcloud-cmq-sdk-py3); .ci/run runs it"]
+async fn python_tdmq_sdk() {
+    let test = "python_tdmq_sdk";
+    let python = match find_python_for(TDMQ_SDK) {
+        Ok(p) => p,
+        Err(why) => panic!(
+            "{test}: the API 3.0 Python SDK interop cannot run: {why}; set {} to a Python with {}, \
+             or create {} in the workspace root with them",
+            TDMQ_SDK.env, TDMQ_SDK.needs, TDMQ_SDK.venv
+        ),
+    };
+    let mock = match CmqMock::builder().start().await {
+        Ok(m) => m,
+        Err(e) => panic!("{test}: the mock did not start: {e}"),
+    };
+    let args = vec![
+        mock.addr().to_string(),
+        mock.secret_id().to_owned(),
+        mock.secret_key().to_owned(),
+        cmq_mock::MOCK_REGION.to_owned(),
+    ];
+    let path = script_path(TDMQ_SDK);
+    let run = match tokio::task::spawn_blocking(move || run_script_of(path, &python, &args)).await {
+        Ok(r) => r,
+        Err(e) => panic!("{test}: the script runner panicked: {e}"),
+    };
+    let journaled = mock.journal().records().len();
+    mock.shutdown().await;
+    let counts = summary(&run.stdout);
+    let ok = run.success && matches!(counts, Some((p, 0)) if p >= MIN_TDMQ_CHECKS);
+    if !ok {
+        panic!(
+            "{test}: the API 3.0 Python SDK interop script failed ({}{}; summary {:?}, expected at least {MIN_TDMQ_CHECKS} passed and 0 failed)\n\
+             --- stdout ---\n{}\n--- stderr ---\n{}",
+            run.status,
+            if run.timed_out { ", timed out" } else { "" },
+            counts,
+            run.stdout,
+            run.stderr
+        );
+    }
+    assert!(
+        journaled > 20,
+        "{test}: the mock journaled {journaled} requests"
+    );
+    println!("{test}: {}", run.stdout.lines().last().unwrap_or_default());
 }
 
 #[test]

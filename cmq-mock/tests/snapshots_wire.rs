@@ -3,8 +3,10 @@
 //!
 //! * `request__<Action>`: the string to sign and the form body the SDK sends for the action's
 //!   request case in `spec/conformance/requests.json` (fixed Nonce and Timestamp);
-//! * `answer__<Action>`: the mock's JSON answer to the action in a scripted session, exactly as
-//!   sent (key order, alias keys) with ids, times and request ids redacted;
+//! * `answer__<Action>`: the mock's JSON answer to the action in a scripted session on a manual
+//!   clock, exactly as sent (key order, alias keys, numbers and strings as they are), with only
+//!   the random ids (queue, topic and subscription ids) replaced by `"[key]"`: times, message ids,
+//!   receipt handles and the request id are deterministic and kept;
 //! * `error__<ErrorId>`: `ServiceError::new(id).encode("req-1", None)` for every error of the
 //!   spec.
 
@@ -94,35 +96,35 @@ fn request_of_every_action() {
 
 // ------------------------------------------------------------------------------ answers
 
-/// Keys whose values change from run to run (ids, times, request ids).
-const REDACT: &[&str] = &[
-    "requestId",
-    "msgId",
+/// Keys whose values are random: queue, topic and subscription ids (a dead-letter policy names
+/// its queue by id) and message ids (a topic's are random; a queue's follow from the queue and
+/// its sequence number, but are redacted with them). Nothing else is: the manual clock fixes every
+/// time, and receipt handles and the in-process request id (`local`) follow from the session.
+/// `answer_of_every_action` runs the session twice and checks both halves of that claim.
+const RANDOM: &[&str] = &[
     "queueId",
     "deadLetterQueue",
     "topicId",
     "subscriptionId",
-    "receiptHandle",
-    "createTime",
-    "lastModifyTime",
-    "enqueueTime",
-    "firstDequeueTime",
-    "nextVisibleTime",
-    "minMsgTime",
+    "msgId",
 ];
 
-/// Every `"key":value` of a redacted key in `v`.
-fn redactions(v: &Value, out: &mut Vec<(String, String)>) {
+/// Every `"key":"value"` of a random key in `v`, in document order: the key, the text and its
+/// replacement `"key":"[key]"`. Panics on a random key whose value is not a string: replacing it
+/// would turn a number into a string.
+fn redactions(v: &Value, out: &mut Vec<(String, String, String)>) {
     match v {
         Value::Object(m) => {
             for (k, x) in m {
-                if REDACT.contains(&k.as_str()) && !x.is_object() && !x.is_array() {
-                    out.push((
+                let random = RANDOM.contains(&k.as_str());
+                match x {
+                    Value::String(_) if random => out.push((
+                        k.clone(),
                         format!("{}:{x}", Value::from(k.as_str())),
                         format!("{}:\"[{k}]\"", Value::from(k.as_str())),
-                    ));
-                } else {
-                    redactions(x, out);
+                    )),
+                    _ if random => panic!("`{k}` is {x}, not a string: redact it keeping its type"),
+                    _ => redactions(x, out),
                 }
             }
         }
@@ -131,15 +133,18 @@ fn redactions(v: &Value, out: &mut Vec<(String, String)>) {
     }
 }
 
-/// The body as sent (compact JSON, the mock's key order) with ids and times replaced.
-fn redact(body: &[u8]) -> String {
+/// The body as sent (compact JSON, the mock's key order) with the random ids replaced, and what
+/// it replaced (key, text).
+fn redact(body: &[u8]) -> (String, Vec<(String, String)>) {
     let text = String::from_utf8(body.to_vec()).expect("UTF-8");
     let v: Value = serde_json::from_str(&text).expect("JSON");
-    let mut pairs = Vec::new();
-    redactions(&v, &mut pairs);
-    pairs
-        .into_iter()
-        .fold(text, |t, (from, to)| t.replace(&from, &to))
+    let mut found = Vec::new();
+    redactions(&v, &mut found);
+    let text = found
+        .iter()
+        .fold(text, |t, (_, from, to)| t.replace(from, to));
+    let values = found.into_iter().map(|(k, from, _)| (k, from)).collect();
+    (text, values)
 }
 
 fn params(pairs: &[(&str, &str)]) -> WireParams {
@@ -149,20 +154,45 @@ fn params(pairs: &[(&str, &str)]) -> WireParams {
 struct Session {
     mock: CmqMock,
     account: String,
-    seen: Vec<Action>,
+    /// The first answer to each action, in order.
+    answers: Vec<(Action, Vec<u8>)>,
 }
 
 impl Session {
-    /// Runs `action`; the answer must be a success. Snapshots it unless `quiet`.
+    /// A session on a fresh mock whose manual clock reads `TIMESTAMP`.
+    async fn start() -> Session {
+        let mock = CmqMock::builder()
+            .clock(Clock::manual(TIMESTAMP * 1000))
+            .route_addrs(vec!["10.0.0.1:6380".into()])
+            .start()
+            .await
+            .expect("mock");
+        let account = mock.secret_id().to_owned();
+        Session {
+            mock,
+            account,
+            answers: Vec::new(),
+        }
+    }
+
+    /// Runs the scripted session (every action at least once); returns the first answers.
+    async fn script(mut self) -> Vec<(Action, Vec<u8>)> {
+        self.queues().await;
+        self.messages().await;
+        self.topics().await;
+        self.mock.shutdown().await;
+        self.answers
+    }
+
+    /// Runs `action`; the answer must be a success. Keeps it unless `quiet`.
     async fn run(&mut self, action: Action, pairs: &[(&str, &str)], quiet: bool) -> Value {
         let body = self
             .mock
             .call(&self.account, action, &params(pairs))
             .await
             .unwrap_or_else(|e| panic!("{action}: {e}"));
-        if !quiet && !self.seen.contains(&action) {
-            insta::assert_snapshot!(format!("answer__{action}"), redact(&body));
-            self.seen.push(action);
+        if !quiet && !self.answers.iter().any(|(a, _)| *a == action) {
+            self.answers.push((action, body.to_vec()));
         }
         serde_json::from_slice(&body).expect("JSON")
     }
@@ -176,27 +206,36 @@ impl Session {
     }
 }
 
+/// The same session twice, on two fresh mocks: after redaction the answers are byte for byte
+/// the same (nothing left is random), and every redacted key had a value that differed between
+/// the two runs (no key is redacted that is never random). Then one snapshot per action.
 #[tokio::test]
 async fn answer_of_every_action() {
-    let mock = CmqMock::builder()
-        .clock(Clock::manual(TIMESTAMP * 1000))
-        .route_addrs(vec!["10.0.0.1:6380".into()])
-        .start()
-        .await
-        .expect("mock");
-    let account = mock.secret_id().to_owned();
-    let mut s = Session {
-        mock,
-        account,
-        seen: Vec::new(),
-    };
-    s.queues().await;
-    s.messages().await;
-    s.topics().await;
-    let mut seen = s.seen.clone();
+    let first = Session::start().await.script().await;
+    let second = Session::start().await.script().await;
+    let mut seen: Vec<Action> = first.iter().map(|(a, _)| *a).collect();
     seen.sort_by_key(|a| a.as_str());
     assert_eq!(seen, Action::ALL, "an answer per action");
-    s.mock.shutdown().await;
+    assert_eq!(first.len(), second.len());
+    let mut differed = std::collections::BTreeSet::new();
+    for ((action, a), (again, b)) in first.iter().zip(&second) {
+        assert_eq!(action, again);
+        let ((text, values), (text2, values2)) = (redact(a), redact(b));
+        assert_eq!(text, text2, "{action}: something unredacted is random");
+        for ((key, x), (_, y)) in values.iter().zip(&values2) {
+            if x != y {
+                differed.insert(key.as_str().to_owned());
+            }
+        }
+        insta::assert_snapshot!(format!("answer__{action}"), text);
+    }
+    let mut random: Vec<&str> = RANDOM.to_vec();
+    random.sort_unstable();
+    assert_eq!(
+        differed.iter().map(String::as_str).collect::<Vec<_>>(),
+        random,
+        "redacted keys whose values were the same in both runs are not random"
+    );
 }
 
 impl Session {

@@ -402,23 +402,134 @@ fn check_violation(expect: &Value, got: Option<Violation>) -> Result<(), String>
     }
 }
 
-/// Every profile's derived cases (`boundaries.<profile>.json`) through `validate_for(profile)`.
+/// Where the results files go (`target/conformance-results/`).
+fn results_dir() -> std::path::PathBuf {
+    results::results_dir(env!("CARGO_TARGET_TMPDIR"))
+}
+
+/// Every profile's derived cases (`boundaries.<profile>.json`) through `validate_for(profile)`;
+/// the cases a typed input cannot express (`"typed": false`) are recorded as not applicable in
+/// `sdk-v2-<profile>-derived.json`.
 #[test]
 fn derived_cases_through_validate() {
     let gaps = derived_expected_failures();
+    let mut reports = Vec::new();
     for &profile in Profile::ALL {
-        let file = format!("spec/conformance/generated/boundaries.{profile}.json");
+        let file = results::derived_path("v2", profile.as_str());
         let corpus = load(&file);
         assert_eq!(corpus["profile"], profile.as_str(), "{file}");
         let mut r = Report::default();
-        for case in cases(&corpus).iter().filter(|c| c["typed"] == true) {
+        for case in cases(&corpus) {
             let name = text(case, "name");
+            if case["typed"] != true {
+                r.not_applicable(name);
+                continue;
+            }
             let visit = FirstViolation(profile);
             let outcome = with_input(text(case, "action"), &wire(&case["params"]), visit)
                 .and_then(|got| check_violation(&case["expect"], got));
             r.record(name, gap(&gaps, name), outcome);
         }
-        r.finish(&format!("{file} (SDK validate_for({profile}))"));
+        let run = Run::new(Harness::Sdk, "v2", profile.as_str(), Part::Derived, &file);
+        r.save(&run, &results_dir());
+        reports.push((format!("{file} (SDK validate_for({profile}))"), r));
+    }
+    for (what, r) in reports {
+        r.finish(&what);
+    }
+}
+
+/// The typed input's own wire parameters (sorted) and the first violation of
+/// `validate_for(profile)`.
+struct Express(Profile);
+
+impl Visit for Express {
+    type Out = (Vec<(String, String)>, Option<Violation>);
+    fn visit<O>(self, input: O) -> Self::Out
+    where
+        O: Operation,
+        O::Output: serde::Serialize,
+    {
+        let mut p = Params::new();
+        input.encode(&mut p);
+        let mut pairs: Vec<(String, String)> = p
+            .pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        pairs.sort();
+        let first = input
+            .validate_for(self.0)
+            .err()
+            .and_then(|v| v.0.into_iter().next());
+        (pairs, first)
+    }
+}
+
+/// A hand-written malformed case through `validate_for(profile)`: `None` when a typed input
+/// cannot express it (the input cannot be built from the case's parameters, or it encodes to
+/// other parameters: a wrong type, an unknown parameter, a 0-based list, JSON the typed policy
+/// rewrites), else the comparison of the first violation with the code, module code and
+/// message the case expects.
+fn check_malformed(case: &Value, profile: Profile) -> Option<Result<(), String>> {
+    let w = wire(&case["params"]);
+    let (encoded, first) = with_input(text(case, "action"), &w, Express(profile)).ok()?;
+    let sent: Vec<(String, String)> = w.into_iter().collect();
+    if encoded != sent {
+        return None;
+    }
+    let expect = &case["expect"];
+    Some(match (expect.as_str(), first) {
+        (Some("ok"), None) => Ok(()),
+        (Some("ok"), Some(v)) => Err(format!("expected ok, validate() says {v} ({:?})", v.error)),
+        (_, None) => Err(format!("expected {expect}, validate() accepts it")),
+        (_, Some(v)) => {
+            let id = v.error;
+            let base = v.param.split('.').next().unwrap_or_default();
+            let message = format!("({}){}", id.module(), id.message().replace("%s", base));
+            let got = (Some(id.code()), Some(id.module()), Some(message.as_str()));
+            let want = (
+                expect["code"].as_i64(),
+                expect["module"].as_i64(),
+                expect["message"].as_str(),
+            );
+            if got == want {
+                Ok(())
+            } else {
+                Err(format!("expected {want:?}, validate() says {got:?} ({v})"))
+            }
+        }
+    })
+}
+
+/// Every hand-written malformed case (`malformed.json`) a typed input can express, through
+/// `validate_for` of its profile (or of every profile when it names none); the others are
+/// recorded as not applicable in `sdk-v2-<profile>-hand.json`.
+#[test]
+fn malformed_cases_through_validate() {
+    const FILE: &str = "spec/conformance/malformed.json";
+    let corpus = load(FILE);
+    let mut reports = Vec::new();
+    for &profile in Profile::ALL {
+        let mut r = Report::default();
+        for case in cases(&corpus) {
+            let name = text(case, "name");
+            if case["profile"]
+                .as_str()
+                .is_some_and(|p| p != profile.as_str())
+            {
+                continue;
+            }
+            match check_malformed(case, profile) {
+                None => r.not_applicable(name),
+                Some(outcome) => r.record(name, case["expected_failure"].as_str(), outcome),
+            }
+        }
+        let run = Run::new(Harness::Sdk, "v2", profile.as_str(), Part::Hand, FILE);
+        r.save(&run, &results_dir());
+        reports.push((format!("{FILE} (SDK validate_for({profile}))"), r));
+    }
+    for (what, r) in reports {
+        r.finish(&what);
     }
 }
 

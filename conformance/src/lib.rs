@@ -1,13 +1,18 @@
 //! Reading the conformance corpus (`spec/conformance/`, format in `spec/README.md`) and
-//! reporting its cases with `expected_failure` semantics. A dev-dependency of `cmq-sdk` and
+//! reporting its cases with `expected_failure` semantics, and writing every case's outcome to a
+//! results file ([`results`]) for `cargo xtask coverage`. A dev-dependency of `cmq-sdk` and
 //! `cmq-mock`, whose conformance tests share it; never published.
 
 #![warn(missing_docs)]
+
+pub mod results;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
+
+pub use results::{Harness, Outcome, Part, Run};
 
 /// The workspace root (the folder that holds `spec/`).
 pub fn root() -> PathBuf {
@@ -75,7 +80,7 @@ pub fn expand_json(v: &Value) -> Value {
     }
 }
 
-/// Pass/fail bookkeeping with `expected_failure` semantics.
+/// Pass/fail bookkeeping with `expected_failure` semantics, and every case's [`Outcome`].
 #[derive(Default)]
 pub struct Report {
     ran: usize,
@@ -83,6 +88,7 @@ pub struct Report {
     pub failures: Vec<String>,
     fixed: Vec<String>,
     expected: usize,
+    outcomes: BTreeMap<String, Outcome>,
 }
 
 impl Report {
@@ -95,14 +101,41 @@ impl Report {
         outcome: Result<(), String>,
     ) {
         self.ran += 1;
-        match (expected_failure, outcome) {
-            (None, Ok(())) => {}
-            (None, Err(e)) => self.failures.push(format!("{name}: {e}")),
-            (Some(_), Err(_)) => self.expected += 1,
-            (Some(why), Ok(())) => self
-                .fixed
-                .push(format!("{name}: fixed! remove expected_failure ({why})")),
-        }
+        let o = match (expected_failure, outcome) {
+            (None, Ok(())) => Outcome::Passed,
+            (None, Err(e)) => {
+                self.failures.push(format!("{name}: {e}"));
+                Outcome::Failed
+            }
+            (Some(_), Err(_)) => {
+                self.expected += 1;
+                Outcome::ExpectedFailure
+            }
+            (Some(why), Ok(())) => {
+                self.fixed
+                    .push(format!("{name}: fixed! remove expected_failure ({why})"));
+                Outcome::Passed
+            }
+        };
+        self.outcomes.insert(name.to_owned(), o);
+    }
+
+    /// Records that this harness cannot express case `name` (it is not run, and not counted
+    /// as passed or failed).
+    pub fn not_applicable(&mut self, name: &str) {
+        self.outcomes
+            .insert(name.to_owned(), Outcome::NotApplicable);
+    }
+
+    /// Every case recorded so far: name → outcome.
+    pub fn outcomes(&self) -> &BTreeMap<String, Outcome> {
+        &self.outcomes
+    }
+
+    /// Writes the outcomes as the results file of `run` into `dir` (see [`results::save`]);
+    /// call it before [`Report::finish`], so a failing run leaves its failures on record.
+    pub fn save(&self, run: &Run, dir: &Path) {
+        results::save(run, &self.outcomes, dir);
     }
 
     /// Panics with every failure (and every fixed known gap) at once; else prints the counts.

@@ -420,6 +420,12 @@ pub const ALLOWED: &[Allowed] = &[
         "SQLite checkpoint cadence (groups), a storage tuning",
     ),
     allow(
+        "cmq-mock/src/store/writer.rs",
+        64,
+        "GROUP_SIZE_BUCKETS",
+        "buckets of the group-size histogram the persistence bench reads",
+    ),
+    allow(
         "cmq-mock/src/store/recover.rs",
         16,
         "col::<Option<String>>(r, 16)",

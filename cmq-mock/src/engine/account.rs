@@ -488,6 +488,11 @@ impl Account {
         self.get(queue)?.delete_messages(receipt_handles)
     }
 
+    /// ClearCmqQueue; see [`Queue::clear`].
+    pub fn clear_queue(&self, name: &str) -> EngineResult<u64> {
+        self.get(name)?.clear()
+    }
+
     /// A side-effect-free view of the queue's messages; see [`Queue::snapshot`].
     pub fn inspect_queue(&self, name: &str) -> EngineResult<QueueSnapshot> {
         self.get(name)?.snapshot()

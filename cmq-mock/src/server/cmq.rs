@@ -61,7 +61,7 @@ struct RawEnvelope<'a> {
 }
 
 impl<S: CmqService> Shared<S> {
-    fn next_request_id(&self) -> String {
+    pub(crate) fn next_request_id(&self) -> String {
         let n = self.next_id.fetch_add(1, Ordering::Relaxed) + 1;
         format!("{}-{n}", self.id_prefix)
     }

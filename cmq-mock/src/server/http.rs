@@ -4,6 +4,7 @@ use std::panic::AssertUnwindSafe;
 
 use bytes::Bytes;
 use cmq_sdk::generated::MAX_REQUEST_BYTES;
+use cmq_sdk::generated::v3::MAX_REQUEST_BYTES as API3_MAX_REQUEST_BYTES;
 use futures_util::FutureExt;
 use http_body_util::Full;
 use hyper::header::{
@@ -12,6 +13,7 @@ use hyper::header::{
 use hyper::{Request, Response, StatusCode};
 use serde_json::json;
 
+use super::api3::{Api3Routes, Body3, is_api3};
 use super::body::{BodyError, read_body};
 use super::cmq::{Answer, Raw};
 use super::conn::ConnState;
@@ -86,6 +88,11 @@ impl<S: CmqService> Shared<S> {
             .and_then(|h| h.to_str().ok())
             .or_else(|| parts.uri.authority().map(|a| a.as_str()))
             .unwrap_or("");
+        if let Some(routes) = &self.api3 {
+            if is_api3(path, &parts.headers) {
+                return self.http_api3(&**routes, &parts, host, body, conn).await;
+            }
+        }
         let method = parts.method.as_str();
         let declared = declared_length(&parts);
         let limit = if method == "POST" {
@@ -118,6 +125,62 @@ impl<S: CmqService> Shared<S> {
             (_, Ok(_)) => self.raw_of_method(method, &parts),
         };
         match self.cmq(method, host, path, raw).await {
+            Answer::Json(b) => {
+                let r = json_response(StatusCode::OK, b);
+                match last {
+                    Some(linger) => closing(r, conn, linger),
+                    None => Ok(r),
+                }
+            }
+            Answer::Drop => Err(DropConnection),
+        }
+    }
+
+    /// An API 3.0 request: its body within API 3.0's size limit (POST; any other method's body
+    /// is read off and ignored), then [`Shared::api3`].
+    async fn http_api3<B>(
+        &self,
+        routes: &dyn Api3Routes,
+        parts: &hyper::http::request::Parts,
+        host: &str,
+        body: B,
+        conn: Option<&ConnState>,
+    ) -> HttpResult
+    where
+        B: hyper::body::Body<Data = Bytes> + Unpin,
+        B::Error: std::fmt::Display,
+    {
+        let post = parts.method == hyper::Method::POST;
+        let limit = if post { API3_MAX_REQUEST_BYTES } else { 0 };
+        let read = read_body(
+            body,
+            limit,
+            declared_length(parts),
+            self.limits.body_timeout,
+        )
+        .await;
+        let mut last = None;
+        let bytes;
+        let body3 = match read {
+            Err(BodyError::Broken) => return Err(DropConnection),
+            Err(BodyError::TimedOut) => {
+                last = Some(false);
+                Body3::TimedOut
+            }
+            Err(BodyError::TooLarge { drained }) if post => {
+                last = (!drained).then_some(true);
+                Body3::TooLarge
+            }
+            Err(BodyError::TooLarge { drained }) => {
+                last = (!drained).then_some(true);
+                Body3::Bytes(&[])
+            }
+            Ok(b) => {
+                bytes = b;
+                Body3::Bytes(if post { &bytes } else { &[] })
+            }
+        };
+        match self.api3(routes, parts, host, body3).await {
             Answer::Json(b) => {
                 let r = json_response(StatusCode::OK, b);
                 match last {

@@ -1,5 +1,8 @@
 //! The HTTP/1.1 front: receives CMQ API 2.0 requests, authenticates them, applies injected
 //! faults, calls a [`CmqService`] through the generated dispatcher and answers the JSON envelope.
+//! With [`Server::with_api3`] it serves Tencent Cloud API 3.0 on the same listener: a POST to `/`
+//! with an `X-TC-Action` header goes through [`api3`] (TC3-HMAC-SHA256, the API 3.0 envelope),
+//! everything else through the API 2.0 pipeline below.
 //!
 //! Transport rules (the service's, and the spec's decisions where it is silent):
 //!
@@ -35,6 +38,7 @@
 //! BatchReceiveMessage) with 7000/10200 "no message", lets other in-flight requests finish (for
 //! at most the grace period) and closes idle connections.
 
+mod api3;
 mod body;
 mod cmq;
 mod conn;
@@ -67,6 +71,7 @@ use crate::journal::Journal;
 use crate::protocol::v2::auth::{Accounts, Verifier};
 use crate::store::Log;
 
+pub use api3::Api3Routes;
 pub use guard::AdminAccess;
 
 /// The path prefix of the admin API.
@@ -134,6 +139,8 @@ pub struct Server<S: CmqService> {
 
 pub(crate) struct Shared<S> {
     service: Arc<S>,
+    /// The API 3.0 service, when the server speaks API 3.0 too.
+    api3: Option<Arc<dyn Api3Routes>>,
     accounts: Arc<dyn Accounts>,
     verifier: Arc<Verifier>,
     faults: Arc<Faults>,
@@ -177,6 +184,7 @@ impl<S: CmqService> Server<S> {
         Self {
             shared: Shared {
                 service,
+                api3: None,
                 accounts,
                 verifier: Arc::new(Verifier::new(clock.clone())),
                 faults: Arc::new(Faults::new()),
@@ -195,6 +203,13 @@ impl<S: CmqService> Server<S> {
             },
             shutdown,
         }
+    }
+
+    /// Serves API 3.0 too, with `api3` (requests told apart as [`api3`](self::api3) says); the
+    /// same verifier, accounts, faults and journal apply.
+    pub fn with_api3(mut self, api3: Arc<dyn Api3Routes>) -> Self {
+        self.shared.api3 = Some(api3);
+        self
     }
 
     /// Uses `verifier` (its own clock decides the Timestamp window).

@@ -24,6 +24,10 @@ use std::thread::JoinHandle;
 use super::apply::Applier;
 use super::records::Record;
 
+/// [`Log::group_sizes`] counts groups of up to this many records one by one (larger ones in
+/// the last entry).
+pub(crate) const GROUP_SIZE_BUCKETS: usize = 64;
+
 /// What is pending, under the log's mutex.
 #[derive(Default)]
 struct Pending {
@@ -55,6 +59,8 @@ pub struct Log {
     closed: AtomicBool,
     failure: OnceLock<String>,
     commits: AtomicU64,
+    /// Committed groups by how many records they carried (the last entry: that many or more).
+    group_sizes: [AtomicU64; GROUP_SIZE_BUCKETS],
     /// Tests hold it to keep the writer from taking the next group.
     #[cfg(test)]
     pub(crate) gate: Mutex<()>,
@@ -87,6 +93,7 @@ impl Log {
             closed: AtomicBool::new(false),
             failure: OnceLock::new(),
             commits: AtomicU64::new(0),
+            group_sizes: [const { AtomicU64::new(0) }; GROUP_SIZE_BUCKETS],
             #[cfg(test)]
             gate: Mutex::new(()),
         })
@@ -130,6 +137,15 @@ impl Log {
     /// How many groups were committed (each one fsync of the WAL).
     pub(crate) fn commits(&self) -> u64 {
         self.commits.load(Ordering::Relaxed)
+    }
+
+    /// Committed groups by size: entry `n` counts the groups of `n` records (the last entry,
+    /// [`GROUP_SIZE_BUCKETS`] − 1 or more). One SendMessage is one record.
+    pub(crate) fn group_sizes(&self) -> Vec<u64> {
+        self.group_sizes
+            .iter()
+            .map(|c| c.load(Ordering::Relaxed))
+            .collect()
     }
 
     /// Why the store stopped, if it did.
@@ -268,6 +284,10 @@ fn run(mut applier: Applier, log: &Log) {
         } else {
             applier.commit(&batch).map_err(|e| e.to_string())
         };
+        if result.is_ok() {
+            log.group_sizes[batch.len().min(GROUP_SIZE_BUCKETS - 1)]
+                .fetch_add(1, Ordering::Relaxed);
+        }
         batch.clear();
         log.finish_group(end, result, &mut wakers);
         if !log.broken.load(Ordering::Acquire) {

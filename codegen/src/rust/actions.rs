@@ -133,19 +133,8 @@ pub fn build(versions: &[(&str, &Action)], names: &PatternNames) -> Option<Actio
             .fields
             .push(structs::settled_note_field(&a.name));
     }
-    let settles = a.settled_by_retry.iter().map(|s| {
-        let error = ident(&s.error);
-        let item = match &s.every_item {
-            Some(i) => {
-                let i = ident(i);
-                quote!(Some(ErrorId::#i))
-            }
-            None => quote!(None),
-        };
-        quote!(crate::retry::Settles { error: ErrorId::#error, every_item: #item })
-    });
     Some(ActionModel {
-        settled_by_retry: Code(quote!(&[#(#settles),*])),
+        settled_by_retry: settles_code(a),
         settles: !a.settled_by_retry.is_empty(),
         tables,
         name_lit: Code(str_lit(&a.name).into_token_stream()),
@@ -168,6 +157,22 @@ pub fn build(versions: &[(&str, &Action)], names: &PatternNames) -> Option<Actio
         paginated: a.paging.as_ref().map(paging),
         name: a.name.clone(),
     })
+}
+
+/// The `Settles` table of an action: the answers a retry after a lost answer counts as done.
+fn settles_code(a: &Action) -> Code {
+    let settles = a.settled_by_retry.iter().map(|s| {
+        let error = ident(&s.error);
+        let item = match &s.every_item {
+            Some(i) => {
+                let i = ident(i);
+                quote!(Some(ErrorId::#i))
+            }
+            None => quote!(None),
+        };
+        quote!(crate::retry::Settles { error: ErrorId::#error, every_item: #item })
+    });
+    Code(quote!(&[#(#settles),*]))
 }
 
 fn action_doc(a: &Action) -> Vec<String> {

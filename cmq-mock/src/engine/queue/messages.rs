@@ -287,6 +287,21 @@ impl Queue {
         Ok(())
     }
 
+    /// ClearCmqQueue: deletes every message that is not yet deleted (visible, in flight and
+    /// delayed), so receipt handles minted earlier stop working; the deleted messages kept for
+    /// rewinding stay (spec decision U11). Returns how many messages were deleted.
+    pub fn clear(&self) -> EngineResult<u64> {
+        let (_, mut st) = self.begin()?;
+        let seqs: Vec<u64> = st.live.keys().copied().collect();
+        for &seq in &seqs {
+            st.take_live(seq);
+        }
+        for &seq in &seqs {
+            self.log_deleted(seq, false);
+        }
+        Ok(seqs.len() as u64)
+    }
+
     /// RewindQueue: consumers receive again every retained message produced at or after
     /// `start_consume_time` (Unix seconds), in production order, then continue normally.
     ///

@@ -68,6 +68,7 @@ async fn many_waiters_share_one_sync() {
         .collect();
     until(|| log.submitted.load(std::sync::atomic::Ordering::Acquire) == 200).await;
     let commits_before = log.commits();
+    let sizes_before = log.group_sizes();
     drop(gate);
     for w in waiters {
         assert_eq!(w.await.unwrap(), Ok(()));
@@ -76,6 +77,13 @@ async fn many_waiters_share_one_sync() {
         log.commits() - commits_before,
         1,
         "200 waiters, one commit (one fsync)"
+    );
+    let sizes = log.group_sizes();
+    let last = sizes.len() - 1;
+    assert_eq!(
+        (sizes[last] - sizes_before[last], sizes.iter().sum::<u64>()),
+        (1, log.commits()),
+        "the group of 200 counted as the largest size; every commit counted once"
     );
     store.close();
     let c = rusqlite::Connection::open(dir.file()).unwrap();

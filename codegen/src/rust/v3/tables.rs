@@ -33,14 +33,32 @@ fn konst(name: &str, ty: TokenStream, value: Code, doc: &str) -> (String, Code, 
 
 /// The constants of the API's facts.
 pub fn consts(api: &Api, t: &Tc3) -> Consts {
+    let mut items = protocol_consts(api, t);
+    items.extend(host_consts(t));
+    items.extend(envelope_consts(t));
+    let headers = t
+        .headers
+        .iter()
+        .map(|h| {
+            let mut doc = doc_lines(&h.doc);
+            doc.push(String::new());
+            doc.push(format!(
+                "{}; {}.",
+                if h.required { "Required" } else { "Optional" },
+                if h.signed { "signed" } else { "not signed" }
+            ));
+            (shouty(&h.name), lit(&h.name), doc)
+        })
+        .collect();
+    Consts { items, headers }
+}
+
+/// The product, version, path, content type, size and clock limits.
+fn protocol_consts(api: &Api, t: &Tc3) -> Vec<(String, Code, Code, String)> {
     let p = &api.protocol;
     let num = |n: u64| Code(proc_macro2::Literal::u64_unsuffixed(n).into_token_stream());
-    let pairs = t.short_region_codes.iter().map(|(s, r)| {
-        let (s, r) = (str_lit(s), str_lit(r));
-        quote!((#s, #r))
-    });
     let str_ty = quote!(&str);
-    let items = vec![
+    vec![
         konst(
             "PRODUCT",
             str_ty.clone(),
@@ -78,6 +96,17 @@ pub fn consts(api: &Api, t: &Tc3) -> Consts {
             num(p.timestamp_skew_seconds),
             "How far `X-TC-Timestamp` may be from the server's clock, in seconds.",
         ),
+    ]
+}
+
+/// The hosts and regions.
+fn host_consts(t: &Tc3) -> Vec<(String, Code, Code, String)> {
+    let pairs = t.short_region_codes.iter().map(|(s, r)| {
+        let (s, r) = (str_lit(s), str_lit(r));
+        quote!((#s, #r))
+    });
+    let str_ty = quote!(&str);
+    vec![
         konst(
             "HOST",
             str_ty.clone(),
@@ -132,6 +161,13 @@ pub fn consts(api: &Api, t: &Tc3) -> Consts {
             strs(&t.legacy_suffixes),
             "The legacy CMQ hosts (no API 3.0 face) end with one of these.",
         ),
+    ]
+}
+
+/// The signature method and the keys of the answer envelope.
+fn envelope_consts(t: &Tc3) -> Vec<(String, Code, Code, String)> {
+    let str_ty = quote!(&str);
+    vec![
         konst(
             "SIGNATURE_METHOD",
             str_ty.clone(),
@@ -164,26 +200,11 @@ pub fn consts(api: &Api, t: &Tc3) -> Consts {
         ),
         konst(
             "REQUEST_ID_KEY",
-            str_ty,
+            str_ty.clone(),
             lit(&t.envelope[4]),
             "The request id, in every answer.",
         ),
-    ];
-    let headers = t
-        .headers
-        .iter()
-        .map(|h| {
-            let mut doc = doc_lines(&h.doc);
-            doc.push(String::new());
-            doc.push(format!(
-                "{}; {}.",
-                if h.required { "Required" } else { "Optional" },
-                if h.signed { "signed" } else { "not signed" }
-            ));
-            (shouty(&h.name), lit(&h.name), doc)
-        })
-        .collect();
-    Consts { items, headers }
+    ]
 }
 
 fn default_signature(t: &Tc3) -> String {
