@@ -1,6 +1,6 @@
 //! `cargo xtask fuzz [--cases N] [--target NAME]... [--seed S] [--dev]`: builds the fuzz
 //! harness (`cmq-stress`, release profile unless `--dev`) and runs it: every parser and verifier
-//! of the mock, `N` cases per target (default 1,000,000), 0 panics and 0 broken properties
+//! of the mock (API 2.0 and API 3.0) and the SDK's answer decoders, `N` cases per target (default 1,000,000), 0 panics and 0 broken properties
 //! expected. CI runs a short version (`--cases 20000 --dev`).
 
 use std::path::Path;

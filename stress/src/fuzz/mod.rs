@@ -1,13 +1,15 @@
 //! The fuzz harness, on the stable toolchain: seeded, bounded loops of structure-aware cases
-//! (and mutations of the conformance corpus) over every parser and verifier of the mock. See
-//! [`targets`] for what each target checks. A panic or a broken property is a failure; the
+//! (and mutations of the conformance corpus) over every parser and verifier of the mock and the
+//! SDK's answer decoders. See [`targets`], [`api3`] and [`sdk_decode`] for what each target checks. A panic or a broken property is a failure; the
 //! harness prints each failing case's seed so that `--seed S --cases 1` replays it.
 //!
 //! ```text
 //! cmq-fuzz [--cases N] [--target NAME]... [--seed S]
 //! ```
 
+pub mod api3;
 pub mod generate;
+pub mod sdk_decode;
 pub mod targets;
 
 use std::panic::AssertUnwindSafe;
@@ -27,6 +29,8 @@ pub const TARGETS: &[Target] = &[
     ("sign-v1", targets::sign_v1),
     ("sign-tc3", targets::sign_tc3),
     ("admin", targets::admin),
+    ("api3", api3::api3),
+    ("sdk-decode", sdk_decode::sdk_decode),
 ];
 
 /// What one target's run found.

@@ -12,6 +12,9 @@
 //!   garbage and accepts a properly signed fresh request.
 //! * `sign-tc3`: the same for TC3-HMAC-SHA256.
 //! * `admin`: every admin call answers 200, 400 or 404 with a JSON body.
+//!
+//! The API 3.0 front and the SDK's answer decoders have their own modules: [`super::api3`] and
+//! [`super::sdk_decode`].
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -20,7 +23,8 @@ use std::sync::Arc;
 use bytes::Bytes;
 use cmq_mock::Protocol;
 use cmq_mock::internal::{
-    Admin, Backend, CreateTopic, Engine, Limits, RequestContext, Server, Subscribe, Verifier,
+    Admin, Api3Backend, Backend, CreateTopic, Engine, Limits, RequestContext, Server, Subscribe,
+    Verifier,
 };
 use cmq_mock::internal::{AdminRoutes, dispatch};
 use cmq_mock::{Clock, Faults, Journal, WireParams};
@@ -35,8 +39,8 @@ use super::generate::{COMMON, Corpus, Gen, Pairs};
 /// How a case ended (a label the driver tallies), or the property it broke.
 pub type Outcome = Result<&'static str, String>;
 
-const ID: &str = "AKIDfuzzaccount";
-const KEY: &str = "fuzz-secret-key";
+pub(super) const ID: &str = "AKIDfuzzaccount";
+pub(super) const KEY: &str = "fuzz-secret-key";
 const HOST: &str = "127.0.0.1:8641";
 
 /// The runtime the targets run in (timers need one); the driver enters it once.
@@ -61,7 +65,7 @@ pub fn corpus() -> &'static Corpus {
 pub struct World {
     engine: Engine,
     backend: Arc<Backend>,
-    server: Server<Backend>,
+    pub(super) server: Server<Backend>,
     admin: Admin,
     accounts: HashMap<String, String>,
     verifier: Verifier,
@@ -93,7 +97,8 @@ impl World {
             .with_verifier(verifier.clone())
             .with_faults(faults.clone())
             .with_journal(journal.clone())
-            .with_admin(admin_for_server);
+            .with_admin(admin_for_server)
+            .with_api3(Arc::new(Api3Backend::new(engine.clone())));
         let admin = Admin::new(backend.clone(), clock.clone(), faults, journal, verifier);
         let mut w = Self {
             engine,
@@ -133,7 +138,7 @@ impl World {
     }
 
     /// Forgets everything every few thousand cases, so memory stays flat over a long run.
-    fn tick(&mut self) {
+    pub(super) fn tick(&mut self) {
         self.cases += 1;
         if self.cases % 4096 == 0 {
             self.engine.reset();
@@ -144,7 +149,7 @@ impl World {
     }
 
     /// Starts over once a case moved the manual clock centuries ahead (it never goes back).
-    fn keep_time_sane(&mut self) {
+    pub(super) fn keep_time_sane(&mut self) {
         if self.clock.now_ms() > 4_000_000_000_000 {
             *self = World::new();
         }
@@ -464,7 +469,7 @@ pub fn admission(w: &mut World, g: &mut Gen) -> Outcome {
     check_response(&path, resp)
 }
 
-fn check_response(path: &str, resp: hyper::Response<Full<Bytes>>) -> Outcome {
+pub(super) fn check_response(path: &str, resp: hyper::Response<Full<Bytes>>) -> Outcome {
     use http_body_util::BodyExt;
     let status = resp.status().as_u16();
     let ct = resp
@@ -555,7 +560,7 @@ pub fn sign_v1(w: &mut World, g: &mut Gen) -> Outcome {
 }
 
 /// A TC3 `Authorization` value: well formed with random parts, or mangled.
-fn tc3_authorization(g: &mut Gen, ts: u64) -> String {
+pub(super) fn tc3_authorization(g: &mut Gen, ts: u64) -> String {
     let date = if g.chance(0.7) {
         tc3::utc_date(ts)
     } else {
