@@ -466,10 +466,10 @@ async fn batch_limits() {
 }
 
 #[tokio::test]
-async fn batch_total_is_64_kib_and_a_single_send_is_not_a_batch() {
-    let (mock, t0) = mock_with(|b| b.queue("q")).await;
+async fn batch_total_is_64_kib_on_legacy_and_a_single_send_is_not_a_batch() {
+    let (mock, t0) = mock_with(|b| b.queue("q").profile(Profile::Legacy)).await;
     let q = client(&mock).queue("q");
-    // The batch total: 64 KiB of bodies at most.
+    // The legacy batch total: 64 KiB of bodies at most.
     let half = "h".repeat(32_768);
     let ids = q
         .batch_send([half.clone(), half.clone()])
@@ -492,6 +492,20 @@ async fn batch_total_is_64_kib_and_a_single_send_is_not_a_batch() {
         .execute(SendMessageInput::new().queue_name("q").msg_body(half))
         .await;
     assert!(r.is_ok(), "{r:?}");
+}
+
+#[tokio::test]
+async fn batch_total_on_tdmq_is_larger_than_legacy_s() {
+    let (mock, _) = mock_with(|b| b.queue("q")).await;
+    let q = client(&mock).queue("q");
+    // TDMQ's batch total is 1 MiB (the 1 MB request limit binds first): two bodies of the
+    // queue's largest size, 128 KiB in all, go through where legacy refuses anything over 64 KiB.
+    let full = "f".repeat(65_536);
+    let ids = q
+        .batch_send([full.clone(), full])
+        .await
+        .expect("128 KiB in all on tdmq");
+    assert_eq!(ids.len(), 2);
 }
 
 #[tokio::test]

@@ -210,7 +210,7 @@ fn batches_keep_order_and_limits() {
 
 #[test]
 fn size_and_heap_limits() {
-    let (_e, a) = setup();
+    let (e, a) = setup();
     create(&a, "q", |u| {
         u.max_msg_size = Some(1024);
         u.max_msg_heap_num = Some(3);
@@ -239,14 +239,16 @@ fn size_and_heap_limits() {
     a.delete_message("q", &m.receipt_handle).unwrap();
     a.send_message("q", "fourth", 0).unwrap();
 
-    // Batch total: 16 bodies of 4097 bytes exceed 65536 even though each fits.
-    create(&a, "big", |_| {});
-    let bodies: Vec<String> = (0..16).map(|_| "y".repeat(4097)).collect();
+    // Batch total (the profile's: 1 MiB on tdmq, 64 KiB on legacy): 16 bodies one byte over
+    // a sixteenth of it exceed it even though each fits the queue's maxMsgSize.
+    let total = e.limits().max_batch_body_bytes;
+    create(&a, "big", |u| u.max_msg_size = Some(1_048_576));
+    let bodies: Vec<String> = (0..16).map(|_| "y".repeat(total / 16 + 1)).collect();
     assert_eq!(
         kind(a.batch_send_message("big", bodies, 0)),
         ErrorKind::BatchTotalSizeTooLarge
     );
-    let bodies: Vec<String> = (0..16).map(|_| "y".repeat(4096)).collect();
+    let bodies: Vec<String> = (0..16).map(|_| "y".repeat(total / 16)).collect();
     a.batch_send_message("big", bodies, 0).unwrap();
     // A single send is limited by maxMsgSize only.
     create(&a, "huge", |u| u.max_msg_size = Some(1_048_576));
