@@ -29,11 +29,13 @@
 //! "other load" line says how busy the rest of the machine was meanwhile.
 
 mod common;
+#[path = "common/load.rs"]
+mod load;
 use common::OtherLoad;
+use load::{Conn, cpu_ns, find};
 
 use std::collections::HashMap;
 use std::convert::Infallible;
-use std::io;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -54,7 +56,7 @@ use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper::{Request, Response};
 use hyper_util::rt::TokioIo;
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpListener;
 
 const QUEUE: &str = "bench";
 const MSG_BODY: &str = "0123456789abcdef";
@@ -109,94 +111,6 @@ impl Opts {
 
 // ------------------------------------------------------------------------------ load generator
 
-/// One keep-alive HTTP/1.1 connection speaking raw bytes (only tokio's `net` feature needed).
-struct Conn {
-    stream: TcpStream,
-    buf: Vec<u8>,
-}
-
-impl Conn {
-    async fn connect(addr: SocketAddr) -> io::Result<Self> {
-        let stream = TcpStream::connect(addr).await?;
-        stream.set_nodelay(true)?;
-        Ok(Self {
-            stream,
-            buf: Vec::with_capacity(4096),
-        })
-    }
-
-    async fn write_all(&self, mut data: &[u8]) -> io::Result<()> {
-        while !data.is_empty() {
-            self.stream.writable().await?;
-            match self.stream.try_write(data) {
-                Ok(n) => data = &data[n..],
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                Err(e) => return Err(e),
-            }
-        }
-        Ok(())
-    }
-
-    async fn fill(&mut self) -> io::Result<()> {
-        loop {
-            self.stream.readable().await?;
-            let len = self.buf.len();
-            self.buf.resize(len + 8192, 0);
-            match self.stream.try_read(&mut self.buf[len..]) {
-                Ok(0) => {
-                    self.buf.truncate(len);
-                    return Err(io::ErrorKind::UnexpectedEof.into());
-                }
-                Ok(n) => {
-                    self.buf.truncate(len + n);
-                    return Ok(());
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => self.buf.truncate(len),
-                Err(e) => {
-                    self.buf.truncate(len);
-                    return Err(e);
-                }
-            }
-        }
-    }
-
-    /// Sends one request and reads one answer; returns (status, whether the body says code 0).
-    async fn round_trip(&mut self, request: &[u8]) -> io::Result<(u16, bool)> {
-        self.write_all(request).await?;
-        self.buf.clear();
-        let head_end = loop {
-            if let Some(i) = find(&self.buf, b"\r\n\r\n") {
-                break i + 4;
-            }
-            self.fill().await?;
-        };
-        let head = std::str::from_utf8(&self.buf[..head_end])
-            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "head not UTF-8"))?;
-        let status: u16 = head
-            .split(' ')
-            .nth(1)
-            .and_then(|s| s.parse().ok())
-            .unwrap_or(0);
-        let len: usize = head
-            .lines()
-            .find_map(|l| {
-                let (k, v) = l.split_once(':')?;
-                k.eq_ignore_ascii_case("content-length")
-                    .then(|| v.trim().parse().ok())?
-            })
-            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "no content-length"))?;
-        while self.buf.len() < head_end + len {
-            self.fill().await?;
-        }
-        let ok = self.buf[head_end..head_end + len].starts_with(br#"{"code":0,"#);
-        Ok((status, ok))
-    }
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
 fn http_request(host: &str, path: &str, form: &str) -> Vec<u8> {
     format!(
         "POST {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n{form}",
@@ -224,26 +138,6 @@ struct RunResult {
 }
 
 /// On-CPU nanoseconds of one task (first field of its `schedstat`).
-fn schedstat_ns(path: &std::path::Path) -> u64 {
-    std::fs::read_to_string(path)
-        .ok()
-        .and_then(|s| s.split_whitespace().next()?.parse().ok())
-        .unwrap_or(0)
-}
-
-/// (all threads of this process, the calling thread) on-CPU nanoseconds.
-fn cpu_ns() -> (u64, u64) {
-    let me = schedstat_ns(std::path::Path::new("/proc/thread-self/schedstat"));
-    let all = std::fs::read_dir("/proc/self/task")
-        .map(|d| {
-            d.filter_map(Result::ok)
-                .map(|e| schedstat_ns(&e.path().join("schedstat")))
-                .sum()
-        })
-        .unwrap_or(0);
-    (all, me)
-}
-
 /// Drives `conns` connections until `dur` has passed or `max` requests were taken.
 fn run_load(
     addr: SocketAddr,

@@ -9,17 +9,20 @@ use std::time::{Duration, Instant};
 
 use tokio::net::TcpStream;
 
-struct Conn {
+/// One keep-alive HTTP/1.1 connection speaking raw bytes (only tokio's `net` feature needed).
+pub struct Conn {
     stream: TcpStream,
     buf: Vec<u8>,
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+/// Where `needle` first stands in `hay`.
+pub fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
 impl Conn {
-    async fn connect(addr: SocketAddr) -> io::Result<Self> {
+    /// Connects (no Nagle).
+    pub async fn connect(addr: SocketAddr) -> io::Result<Self> {
         let stream = TcpStream::connect(addr).await?;
         stream.set_nodelay(true)?;
         Ok(Self {
@@ -63,8 +66,8 @@ impl Conn {
         }
     }
 
-    /// One request, one answer: whether it said code 0.
-    async fn round_trip(&mut self, request: &[u8]) -> io::Result<bool> {
+    /// Sends one request and reads one answer; returns (status, whether the body says code 0).
+    pub async fn round_trip(&mut self, request: &[u8]) -> io::Result<(u16, bool)> {
         self.write_all(request).await?;
         self.buf.clear();
         let head_end = loop {
@@ -73,7 +76,13 @@ impl Conn {
             }
             self.fill().await?;
         };
-        let head = String::from_utf8_lossy(&self.buf[..head_end]).into_owned();
+        let head = std::str::from_utf8(&self.buf[..head_end])
+            .map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "head not UTF-8"))?;
+        let status: u16 = head
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(0);
         let len: usize = head
             .lines()
             .find_map(|l| {
@@ -85,7 +94,8 @@ impl Conn {
         while self.buf.len() < head_end + len {
             self.fill().await?;
         }
-        Ok(self.buf[head_end..head_end + len].starts_with(br#"{"code":0,"#))
+        let ok = self.buf[head_end..head_end + len].starts_with(br#"{"code":0,"#);
+        Ok((status, ok))
     }
 }
 
@@ -114,7 +124,8 @@ pub struct Run {
 }
 
 /// On-CPU nanoseconds of one task (first field of its `schedstat`).
-fn schedstat_ns(path: &std::path::Path) -> u64 {
+/// The first field of a `schedstat` file: on-CPU nanoseconds.
+pub fn schedstat_ns(path: &std::path::Path) -> u64 {
     std::fs::read_to_string(path)
         .ok()
         .and_then(|s| s.split_whitespace().next()?.parse().ok())
@@ -122,7 +133,7 @@ fn schedstat_ns(path: &std::path::Path) -> u64 {
 }
 
 /// (all threads of this process, the calling thread) on-CPU nanoseconds.
-fn cpu_ns() -> (u64, u64) {
+pub fn cpu_ns() -> (u64, u64) {
     let me = schedstat_ns(std::path::Path::new("/proc/thread-self/schedstat"));
     let all = std::fs::read_dir("/proc/self/task")
         .map(|d| {
@@ -193,7 +204,7 @@ async fn drive(
                 if t >= end {
                     break;
                 }
-                let ok = conn.round_trip(&request).await.expect("connection failed");
+                let (_, ok) = conn.round_trip(&request).await.expect("connection failed");
                 r.total += 1;
                 if t >= begin {
                     r.done += 1;
