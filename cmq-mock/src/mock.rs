@@ -402,7 +402,7 @@ impl CmqMockBuilder {
             )));
         }
         let engine = Engine::with_config(clock.clone(), limits, push);
-        let store = match &self.data_dir {
+        let mut store = match &self.data_dir {
             Some(dir) => Some(crate::store::attach(&engine, &clock, dir)?),
             None => None,
         };
@@ -429,7 +429,8 @@ impl CmqMockBuilder {
             journal.clone(),
             verifier.clone(),
         ));
-        let api3 = Arc::new(Api3Backend::new(engine.clone()));
+        let extras = store.as_mut().map(|s| s.take_extras()).unwrap_or_default();
+        let api3 = Arc::new(Api3Backend::restored(engine.clone(), extras));
         let dashboard = self.access.enabled;
         let server = Server::new(backend.clone(), Arc::new(engine), clock.clone())
             .with_api3(api3)

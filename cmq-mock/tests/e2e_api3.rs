@@ -5,6 +5,8 @@
 
 mod common;
 
+use common::client3;
+
 use cmq_mock::{API3_ERROR_CODE, CmqMock, MOCK_REGION};
 use cmq_sdk::generated::errors::ErrorId;
 use cmq_sdk::generated::types::{NotifyContentFormat, Protocol};
@@ -13,18 +15,6 @@ use cmq_sdk::generated::v3::constraints::{create_cmq_queue, create_cmq_topic};
 use cmq_sdk::generated::v3::models::{Filter, Tag};
 use cmq_sdk::retry::RetryPolicy;
 use cmq_sdk::{Client, Error, ErrorCode};
-
-/// An SDK client that manages over API 3.0 on the mock's port (a region set), no retries.
-fn client3(mock: &CmqMock) -> Client {
-    Client::builder()
-        .endpoint(mock.endpoint())
-        .credentials(mock.credentials())
-        .profile(mock.profile())
-        .region(MOCK_REGION)
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .expect("client")
-}
 
 /// The API 3.0 code of a failed call.
 fn code3<T: std::fmt::Debug>(r: Result<T, Error>) -> String {

@@ -1,8 +1,13 @@
 //! The store's format is versioned (`PRAGMA user_version`), and a store written by an earlier
-//! build still opens: `tests/fixtures/store-v1/cmq-mock.sqlite` was written by format 1 and is
-//! committed; this test opens a copy of it and checks every kind of state it holds. When the
-//! format changes, the old fixture stays (and must still open, through the migration) and a
-//! new one is added with `cargo test -p cmq-mock --test persist_format -- --ignored`.
+//! build still opens: `tests/fixtures/store-v<N>/cmq-mock.sqlite` was written by format N and is
+//! committed; these tests open a copy of each and check every kind of state it holds, and that
+//! opening migrated it to the current format. When the format changes, the old fixtures stay
+//! (and must still open, through the migration) and a new one is added with
+//! `cargo test -p cmq-mock --test persist_format -- --ignored` (after pointing
+//! `write_the_current_fixture` at the new directory).
+//!
+//! Format 1 → 2 added the API 3.0-only settings of queues and topics (the `extras` table): a
+//! format-1 store opens with none, a format-2 store with the ones it holds.
 
 mod common;
 
@@ -11,16 +16,20 @@ use std::time::Duration;
 
 use cmq_mock::{Clock, CmqMock, MessageState, QueueSnapshot};
 use cmq_sdk::ErrorId;
+use cmq_sdk::generated::v3::models::Tag;
 use serde_json::json;
 
-use common::client;
+use common::{client, client3};
 
 const T0: u64 = 1_700_000_000_000;
-const FIXTURE: &str = "tests/fixtures/store-v1";
+const FIXTURE_V1: &str = "tests/fixtures/store-v1";
+const FIXTURE_V2: &str = "tests/fixtures/store-v2";
+/// The format this build writes (`PRAGMA user_version` after opening any fixture).
+const CURRENT_FORMAT: i64 = 2;
 
-fn fixture_file() -> PathBuf {
+fn fixture_file(fixture: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join(FIXTURE)
+        .join(fixture)
         .join("cmq-mock.sqlite")
 }
 
@@ -41,16 +50,24 @@ fn bodies(s: &QueueSnapshot, state: MessageState) -> Vec<&str> {
     list.iter().map(|m| m.body.as_str()).collect()
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_format_1_store_still_opens() {
-    let dir = temp_dir("v1");
-    std::fs::copy(fixture_file(), dir.join("cmq-mock.sqlite")).expect("copy the fixture");
+/// The store's format version (read with the mock stopped).
+fn user_version(dir: &Path) -> i64 {
+    let conn = rusqlite::Connection::open(dir.join("cmq-mock.sqlite")).unwrap();
+    conn.query_row("PRAGMA user_version", [], |r| r.get(0))
+        .unwrap()
+}
+
+/// Starts a mock on a copy of `fixture` and checks the state every fixture holds (written by
+/// [`write_the_current_fixture`]'s API 2.0 part); the running mock and its directory.
+async fn open_and_check_the_common_state(fixture: &str, tag: &str) -> (CmqMock, PathBuf) {
+    let dir = temp_dir(tag);
+    std::fs::copy(fixture_file(fixture), dir.join("cmq-mock.sqlite")).expect("copy the fixture");
     let mock = CmqMock::builder()
         .manual_clock()
         .data_dir(&dir)
         .start()
         .await
-        .expect("the format 1 store opens");
+        .unwrap_or_else(|e| panic!("the {fixture} store opens: {e}"));
     assert_eq!(
         mock.clock().now_ms(),
         T0 + 61_000,
@@ -99,19 +116,78 @@ async fn a_format_1_store_still_opens() {
         .await
         .expect_err("the name is still blocked");
     assert_eq!(err.code(), Some(ErrorId::QueueReleasing.code()));
+    (mock, dir)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_format_1_store_still_opens() {
+    let (mock, dir) = open_and_check_the_common_state(FIXTURE_V1, "v1").await;
+    // Format 1 had no API 3.0-only settings: the defaults.
+    let c = client3(&mock);
+    let q = c.describe_cmq_queue_detail().queue_name("orders").send();
+    let q = q.await.unwrap().queue_describe;
+    assert_eq!(
+        (q.tags, q.trace, q.retention_size_in_mb),
+        (None, Some(false), 0)
+    );
+    // … and the migrated store keeps new ones.
+    c.create_cmq_queue()
+        .queue_name("after")
+        .tags([Tag::new().tag_key("env").tag_value("v1")])
+        .send()
+        .await
+        .expect("CreateCmqQueue");
     mock.shutdown().await;
-    let conn = rusqlite::Connection::open(dir.join("cmq-mock.sqlite")).unwrap();
-    let v: i64 = conn
-        .query_row("PRAGMA user_version", [], |r| r.get(0))
-        .unwrap();
-    assert_eq!(v, 1);
+    assert_eq!(user_version(&dir), CURRENT_FORMAT, "migrated");
+    let mock = CmqMock::builder()
+        .manual_clock()
+        .data_dir(&dir)
+        .start()
+        .await
+        .expect("the migrated store opens");
+    let c = client3(&mock);
+    let q = c.describe_cmq_queue_detail().queue_name("after").send();
+    let tags = q.await.unwrap().queue_describe.tags.expect("tags kept");
+    assert_eq!(tags[0].tag_value.as_deref(), Some("v1"));
+    mock.shutdown().await;
     let _ = std::fs::remove_dir_all(&dir);
 }
 
-/// Writes the fixture above (run it when the format changes, into a new directory).
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "writes tests/fixtures/store-v1; run when adding a format"]
-async fn write_the_format_1_fixture() {
+async fn a_format_2_store_still_opens() {
+    let (mock, dir) = open_and_check_the_common_state(FIXTURE_V2, "v2").await;
+    let c = client3(&mock);
+    let q = c.describe_cmq_queue_detail().queue_name("tagged").send();
+    let q = q.await.unwrap().queue_describe;
+    let tags = q.tags.expect("tags");
+    assert_eq!(
+        (tags[0].tag_key.as_deref(), tags[0].tag_value.as_deref()),
+        (Some("env"), Some("fixture"))
+    );
+    assert_eq!((q.trace, q.retention_size_in_mb), (Some(true), 20));
+    let policy = q.transaction_policy.expect("a transaction queue");
+    assert_eq!(
+        (policy.first_query_interval, policy.max_query_count),
+        (4, 6)
+    );
+    let t = c
+        .describe_cmq_topic_detail()
+        .topic_name("tagged-topic")
+        .send();
+    let t = t.await.unwrap().topic_describe;
+    assert_eq!((t.trace, t.msg_retention_seconds), (Some(true), 600));
+    assert_eq!(t.tags.map(|t| t.len()), Some(1));
+    mock.shutdown().await;
+    assert_eq!(user_version(&dir), CURRENT_FORMAT);
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// Writes the fixture of the current format (run it when the format changes, pointed at a new
+/// directory: the fixtures of earlier formats are never rewritten). Format 1's was written by
+/// this same sequence without the API 3.0 part.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "writes tests/fixtures/store-v2; run when adding a format"]
+async fn write_the_current_fixture() {
     let dir = temp_dir("write");
     let mock = CmqMock::builder()
         .clock(Clock::manual(T0))
@@ -163,8 +239,28 @@ async fn write_the_format_1_fixture() {
         )
         .await
         .expect("the push failed once");
+    let c3 = client3(&mock);
+    c3.create_cmq_queue()
+        .queue_name("tagged")
+        .tags([Tag::new().tag_key("env").tag_value("fixture")])
+        .trace(true)
+        .transaction(1)
+        .first_query_interval(4)
+        .max_query_count(6)
+        .retention_size_in_mb(20)
+        .send()
+        .await
+        .unwrap();
+    c3.create_cmq_topic()
+        .topic_name("tagged-topic")
+        .tags([Tag::new().tag_key("env").tag_value("fixture")])
+        .trace(true)
+        .msg_retention_seconds(600)
+        .send()
+        .await
+        .unwrap();
     mock.shutdown().await;
-    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE);
+    let target = Path::new(env!("CARGO_MANIFEST_DIR")).join(FIXTURE_V2);
     std::fs::create_dir_all(&target).unwrap();
     std::fs::copy(dir.join("cmq-mock.sqlite"), target.join("cmq-mock.sqlite")).unwrap();
     let _ = std::fs::remove_dir_all(&dir);

@@ -1,7 +1,8 @@
 //! `CmqMock::builder().data_dir(..)` in process: stopped and started again, the mock is the same
 //! mock (queues, messages in every state, dead letters, rewind-retained messages, topics,
-//! subscriptions, push backlogs), receipt handles keep working, the manual clock resumes, and a
-//! damaged store refuses the start. The binary's `--data-dir` refuses a damaged store too.
+//! subscriptions, push backlogs, the API 3.0-only settings: tags, `Trace`, the transaction
+//! policy, `RetentionSizeInMB`, a topic's `MsgRetentionSeconds`), receipt handles keep working,
+//! the manual clock resumes, and a damaged store refuses the start. The binary's `--data-dir` refuses a damaged store too.
 
 mod common;
 
@@ -11,7 +12,10 @@ use std::time::Duration;
 use cmq_mock::{Clock, CmqMock, CmqMockBuilder, PushReceiver, Reply, StartError};
 use serde_json::{Value, json};
 
-use common::client;
+use cmq_sdk::Client;
+use cmq_sdk::generated::v3::models::{CmqQueue, CmqTopic, Filter, Tag};
+
+use common::{client, client3};
 
 /// A fresh directory, removed on drop.
 struct Dir(PathBuf);
@@ -213,4 +217,165 @@ async fn a_damaged_store_refuses_the_start_and_is_left_alone() {
         std::fs::read(&file).unwrap(),
         b"not a database at all, but someone's notes".repeat(100)
     );
+}
+
+/// The `extras` rows of the store in `dir` (read with the mock stopped): (kind, id).
+fn extras_rows(dir: &Path) -> Vec<(i64, String)> {
+    let conn = rusqlite::Connection::open(dir.join("cmq-mock.sqlite")).unwrap();
+    let mut st = conn
+        .prepare("SELECT kind, id FROM extras ORDER BY kind, id")
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap()
+}
+
+async fn queue3(c: &Client, name: &str) -> CmqQueue {
+    let d = c.describe_cmq_queue_detail().queue_name(name).send().await;
+    d.expect("DescribeCmqQueueDetail").queue_describe
+}
+
+async fn topic3(c: &Client, name: &str) -> CmqTopic {
+    let d = c.describe_cmq_topic_detail().topic_name(name).send().await;
+    d.expect("DescribeCmqTopicDetail").topic_describe
+}
+
+/// The queues of a tag filter over API 3.0.
+async fn tagged_queues(c: &Client, key: &str, value: &str) -> Vec<String> {
+    let filter = Filter {
+        name: Some(format!("tag:{key}")),
+        values: Some(vec![value.to_owned()]),
+    };
+    let l = c
+        .describe_cmq_queues()
+        .is_tag_filter(true)
+        .filters([filter])
+        .send()
+        .await
+        .expect("DescribeCmqQueues");
+    l.queue_list.into_iter().map(|q| q.queue_name).collect()
+}
+
+fn tag(k: &str, v: &str) -> Tag {
+    Tag::new().tag_key(k).tag_value(v)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn api3_only_settings_survive_a_restart_and_go_with_their_resource() {
+    let dir = Dir::new("extras");
+    let start = || {
+        CmqMock::builder()
+            .clock(Clock::manual(T0))
+            .data_dir(&dir.0)
+            .start()
+    };
+    let mock = start().await.expect("start");
+    let c = client3(&mock);
+    let q = c
+        .create_cmq_queue()
+        .queue_name("tx")
+        .tags([tag("env", "test"), tag("team", "blue")])
+        .trace(true)
+        .transaction(1)
+        .first_query_interval(5)
+        .max_query_count(3)
+        .retention_size_in_mb(10)
+        .send()
+        .await
+        .expect("CreateCmqQueue");
+    c.modify_cmq_queue_attribute()
+        .queue_name("tx")
+        .max_query_count(7)
+        .send()
+        .await
+        .expect("ModifyCmqQueueAttribute");
+    let t = c
+        .create_cmq_topic()
+        .topic_name("news")
+        .tags([tag("env", "test")])
+        .trace(true)
+        .msg_retention_seconds(3600)
+        .send()
+        .await
+        .expect("CreateCmqTopic");
+    c.modify_cmq_topic_attribute()
+        .topic_name("news")
+        .msg_retention_seconds(120)
+        .send()
+        .await
+        .expect("ModifyCmqTopicAttribute");
+    // Created over API 3.0 with settings, deleted over API 2.0 (which knows nothing of them).
+    c.create_cmq_queue()
+        .queue_name("gone")
+        .tags([tag("env", "test")])
+        .send()
+        .await
+        .expect("CreateCmqQueue");
+    client(&mock)
+        .queue("gone")
+        .delete()
+        .await
+        .expect("DeleteQueue");
+    let (queue_before, topic_before) = (queue3(&c, "tx").await, topic3(&c, "news").await);
+    assert_eq!(queue_before.trace, Some(true));
+    assert_eq!(queue_before.retention_size_in_mb, 10);
+    let policy = queue_before.transaction_policy.clone().expect("a policy");
+    assert_eq!(
+        (policy.first_query_interval, policy.max_query_count),
+        (5, 7)
+    );
+    assert_eq!(queue_before.tags.as_ref().map(Vec::len), Some(2));
+    assert_eq!(topic_before.msg_retention_seconds, 120);
+    assert_eq!(tagged_queues(&c, "team", "blue").await, ["tx"]);
+    mock.shutdown().await;
+    assert_eq!(
+        extras_rows(&dir.0),
+        [(0, q.queue_id.clone()), (1, t.topic_id.clone())],
+        "one row per live resource: none for the queue deleted over API 2.0"
+    );
+
+    let mock = start().await.expect("restart");
+    let c = client3(&mock);
+    assert_eq!(queue3(&c, "tx").await, queue_before);
+    assert_eq!(topic3(&c, "news").await, topic_before);
+    assert_eq!(tagged_queues(&c, "team", "blue").await, ["tx"]);
+    // Changes after the restart are written too.
+    c.modify_cmq_queue_attribute()
+        .queue_name("tx")
+        .trace(false)
+        .send()
+        .await
+        .expect("ModifyCmqQueueAttribute");
+    mock.shutdown().await;
+
+    let mock = start().await.expect("second restart");
+    let c = client3(&mock);
+    let after = queue3(&c, "tx").await;
+    assert_eq!(after.trace, Some(false));
+    assert_eq!(after.tags, queue_before.tags);
+    c.delete_cmq_queue()
+        .queue_name("tx")
+        .send()
+        .await
+        .expect("DeleteCmqQueue");
+    c.delete_cmq_topic()
+        .topic_name("news")
+        .send()
+        .await
+        .expect("DeleteCmqTopic");
+    mock.shutdown().await;
+    assert_eq!(extras_rows(&dir.0), [], "deleted with their resources");
+
+    let mock = start().await.expect("third restart");
+    let c = client3(&mock);
+    assert!(tagged_queues(&c, "env", "test").await.is_empty());
+    assert!(
+        c.describe_cmq_queue_detail()
+            .queue_name("tx")
+            .send()
+            .await
+            .is_err()
+    );
+    mock.shutdown().await;
 }

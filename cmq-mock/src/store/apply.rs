@@ -188,6 +188,7 @@ impl Applier {
                 params![account, i(*next)],
             ),
             Record::ManualClock(ms) => self.manual_clock(*ms),
+            Record::ExtrasPut { kind, id, json } => self.put_extras(*kind, id, json),
             Record::TopicPut(t) => self.put_topic(t),
             Record::TopicDeleted {
                 account,
@@ -262,6 +263,7 @@ impl Applier {
             "DELETE FROM subscriptions WHERE topic_id = ?1",
             params![topic_id],
         )?;
+        self.exec("DELETE FROM extras WHERE id = ?1", params![topic_id])?;
         self.exec("DELETE FROM topics WHERE topic_id = ?1", params![topic_id])?;
         self.deleted_name(account, NameKind::Topic, key, at_ms)
     }
@@ -404,6 +406,10 @@ impl Applier {
 
     fn delete_queue_rows(&self, uid: u32) -> rusqlite::Result<()> {
         self.exec(
+            "DELETE FROM extras WHERE id IN (SELECT queue_id FROM queues WHERE uid = ?1)",
+            params![uid],
+        )?;
+        self.exec(
             "DELETE FROM messages WHERE key >= ?1 AND key < ?2",
             params![queue_start(uid), queue_start(uid + 1)],
         )?;
@@ -445,6 +451,10 @@ impl Applier {
              (SELECT topic_id FROM topics WHERE account = ?1)",
             params![account],
         )?;
+        self.exec(
+            "DELETE FROM extras WHERE id IN (SELECT topic_id FROM topics WHERE account = ?1)",
+            params![account],
+        )?;
         self.exec("DELETE FROM topics WHERE account = ?1", params![account])?;
         self.exec(
             "DELETE FROM deleted_names WHERE account = ?1",
@@ -471,6 +481,22 @@ impl Applier {
             "DELETE FROM deleted_names WHERE account = ?1 AND kind = ?2 AND key = ?3",
             params![t.account, NameKind::Topic as u8, t.name.to_lowercase()],
         )
+    }
+
+    /// A resource's extras, if the resource is (still) stored: a queue or topic deleted (over
+    /// API 2.0, say) between its creation and this record leaves no row behind.
+    fn put_extras(&self, kind: NameKind, id: &str, json: &str) -> rusqlite::Result<()> {
+        let sql = match kind {
+            NameKind::Queue => {
+                "INSERT OR REPLACE INTO extras(id, kind, json) SELECT ?1, ?2, ?3 \
+                 WHERE EXISTS (SELECT 1 FROM queues WHERE queue_id = ?1)"
+            }
+            NameKind::Topic => {
+                "INSERT OR REPLACE INTO extras(id, kind, json) SELECT ?1, ?2, ?3 \
+                 WHERE EXISTS (SELECT 1 FROM topics WHERE topic_id = ?1)"
+            }
+        };
+        self.exec(sql, params![id, kind as u8, json])
     }
 
     fn put_sub(&self, s: &SubRow) -> rusqlite::Result<()> {

@@ -47,6 +47,7 @@ pub(crate) use writer::Writer;
 
 use crate::clock::Clock;
 use crate::engine::Engine;
+use crate::protocol::v3::extras::Extras;
 use records::{MsgRow, Record};
 
 /// A store opened and checked, not yet written to: read it back, then [`Opened::start`] it.
@@ -126,6 +127,7 @@ impl Opened {
         Ok(Store {
             log: self.log,
             writer,
+            extras: Vec::new(),
         })
     }
 }
@@ -136,7 +138,8 @@ pub(crate) fn attach(engine: &Engine, clock: &Clock, dir: &Path) -> Result<Store
     let t0 = std::time::Instant::now();
     let opened = Opened::open(dir)?;
     let t1 = t0.elapsed();
-    let rec = opened.load()?;
+    let mut rec = opened.load()?;
+    let extras = std::mem::take(&mut rec.extras);
     // The clock first: restored push workers start at once and read it.
     resume_clock(clock, &rec, opened.log());
     let restored = engine.restore(&rec, opened.log())?;
@@ -150,7 +153,9 @@ pub(crate) fn attach(engine: &Engine, clock: &Clock, dir: &Path) -> Result<Store
         t1.as_secs_f64()
     );
     engine.attach_log(opened.log().clone());
-    opened.start()
+    let mut store = opened.start()?;
+    store.extras = extras;
+    Ok(store)
 }
 
 /// A manual clock resumes at its stored time and writes every later move to `log`.
@@ -173,9 +178,16 @@ fn resume_clock(clock: &Clock, rec: &Recovered, log: &Arc<Log>) {
 pub(crate) struct Store {
     log: Arc<Log>,
     writer: Writer,
+    /// The API 3.0-only settings read back, until the API 3.0 backend takes them.
+    extras: Vec<(String, Extras)>,
 }
 
 impl Store {
+    /// The API 3.0-only settings of queues and topics that were read back (once; empty after).
+    pub(crate) fn take_extras(&mut self) -> Vec<(String, Extras)> {
+        std::mem::take(&mut self.extras)
+    }
+
     /// The log (what the engine writes to and the server waits on).
     pub(crate) fn log(&self) -> &Arc<Log> {
         &self.log

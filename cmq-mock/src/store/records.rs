@@ -255,6 +255,22 @@ pub(crate) enum Record {
     },
     /// The manual clock moved to this time (`None`: the mock runs on the system clock).
     ManualClock(Option<u64>),
+    /// The API 3.0-only settings of queue or topic `id` (`kind`) are now `json` (the JSON of
+    /// `protocol::v3::extras::Extras`). Written only while the resource exists in the store;
+    /// its row goes with the resource's deletion.
+    ExtrasPut {
+        kind: NameKind,
+        id: String,
+        json: String,
+    },
+}
+
+/// The API 3.0-only settings of one queue or topic, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ExtrasRow {
+    pub(crate) kind: NameKind,
+    pub(crate) id: String,
+    pub(crate) json: String,
 }
 
 /// A queue's new settings (SetQueueAttributes, a dead-letter binding or unbinding).

@@ -10,10 +10,11 @@ use rusqlite::{Connection, Row};
 use super::StoreError;
 use super::apply::push_crc;
 use super::records::{
-    AccountRow, DeletedRow, FLAG_TTL_EXEMPT, MsgRow, NameKind, PushRow, QueueRow, RowState, SubRow,
-    TopicRow, body_crc, list_from_text, split_key,
+    AccountRow, DeletedRow, ExtrasRow, FLAG_TTL_EXEMPT, MsgRow, NameKind, PushRow, QueueRow,
+    RowState, SubRow, TopicRow, body_crc, list_from_text, split_key,
 };
 use crate::engine::{DeadLetterPolicy, QueueConfig};
+use crate::protocol::v3::extras::Extras;
 
 /// Everything in a store but the messages (which are streamed, see [`load_messages`]).
 #[derive(Debug, Default)]
@@ -33,6 +34,8 @@ pub(crate) struct Recovered {
     pub(crate) subs: Vec<SubRow>,
     /// In backlog order.
     pub(crate) push: Vec<PushRow>,
+    /// The API 3.0-only settings of queues and topics, by resource id.
+    pub(crate) extras: Vec<(String, Extras)>,
 }
 
 /// What is wrong with a row (the caller adds the file, the table and the key).
@@ -120,6 +123,8 @@ pub(crate) fn load(conn: &Connection, file: &Path) -> Result<Recovered, StoreErr
     rec.subs = rows(conn, file, "subscriptions", SUB_SQL, sub)?;
     rec.push = rows(conn, file, "push", PUSH_SQL, push)?;
     check_references(&rec, file)?;
+    let extras = rows(conn, file, "extras", EXTRAS_SQL, extras)?;
+    rec.extras = check_extras(&rec, file, extras)?;
     Ok(rec)
 }
 
@@ -240,6 +245,51 @@ fn push(r: &Row<'_>) -> Check<PushRow> {
         return Err("checksum mismatch: the message body or its id was altered".into());
     }
     Ok(row)
+}
+
+const EXTRAS_SQL: &str = "SELECT id, kind, json FROM extras ORDER BY id";
+
+fn extras(r: &Row<'_>) -> Check<ExtrasRow> {
+    Ok(ExtrasRow {
+        id: col(r, 0)?,
+        kind: match col::<i64>(r, 1)? {
+            0 => NameKind::Queue,
+            1 => NameKind::Topic,
+            k => return Err(format!("unknown kind {k}")),
+        },
+        json: col(r, 2)?,
+    })
+}
+
+/// Every extras row belongs to a stored queue or topic of its kind (the writer stores none
+/// for a resource it does not hold and drops them with the resource) and is the JSON of
+/// [`Extras`].
+fn check_extras(
+    rec: &Recovered,
+    file: &Path,
+    rows: Vec<ExtrasRow>,
+) -> Result<Vec<(String, Extras)>, StoreError> {
+    use std::collections::HashSet;
+    let queues: HashSet<&str> = rec.queues.iter().map(|q| q.queue_id.as_str()).collect();
+    let topics: HashSet<&str> = rec.topics.iter().map(|t| t.topic_id.as_str()).collect();
+    rows.into_iter()
+        .map(|row| {
+            let known = match row.kind {
+                NameKind::Queue => queues.contains(row.id.as_str()),
+                NameKind::Topic => topics.contains(row.id.as_str()),
+            };
+            if !known {
+                let what = match row.kind {
+                    NameKind::Queue => "no stored queue has this id",
+                    NameKind::Topic => "no stored topic has this id",
+                };
+                return Err(corrupt(file, "extras", &row.id, what));
+            }
+            let extras =
+                Extras::from_json(&row.json).map_err(|e| corrupt(file, "extras", &row.id, e))?;
+            Ok((row.id, extras))
+        })
+        .collect()
 }
 
 /// Every reference between tables resolves: queues and topics to accounts, subscriptions to

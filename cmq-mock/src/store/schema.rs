@@ -24,7 +24,7 @@ pub const APPLICATION_ID: i64 = 0x434d_516d;
 /// The format this build writes (`PRAGMA user_version`). Every change to the tables below gets
 /// a new number, a step in [`migrate`] and a committed fixture of the old format that a test
 /// opens.
-pub const FORMAT_VERSION: i64 = 1;
+pub const FORMAT_VERSION: i64 = 2;
 
 /// How long opening waits for another holder of the file to let go before giving up.
 const BUSY_WAIT: Duration = Duration::from_secs(3);
@@ -121,6 +121,19 @@ CREATE TABLE push(
     body TEXT NOT NULL
 );
 CREATE UNIQUE INDEX push_by_message ON push(sub_id, msg_id);
+";
+
+/// What format 2 adds to format 1: the API 3.0-only settings of queues and topics (tags,
+/// `Trace`, the transaction settings, …) as the JSON of `protocol::v3::extras::Extras`, one row
+/// per resource (`kind` as in `deleted_names`: 0 a queue, 1 a topic), and an index to find a
+/// queue by its id.
+const SCHEMA_V2_STEP: &str = "
+CREATE TABLE extras(
+    id TEXT PRIMARY KEY,
+    kind INTEGER NOT NULL,
+    json TEXT NOT NULL
+) WITHOUT ROWID;
+CREATE INDEX queues_by_id ON queues(queue_id);
 ";
 
 /// Opens (creating if needed) the store in `dir`, checks it is ours and current (migrating an
@@ -232,6 +245,7 @@ fn create(conn: &Connection) -> rusqlite::Result<()> {
     conn.execute_batch(&format!(
         "BEGIN IMMEDIATE;
          {SCHEMA_V1}
+         {SCHEMA_V2_STEP}
          INSERT INTO meta(key, value) VALUES ('next_queue_uid', 1);
          PRAGMA application_id={APPLICATION_ID};
          PRAGMA user_version={FORMAT_VERSION};
@@ -239,13 +253,32 @@ fn create(conn: &Connection) -> rusqlite::Result<()> {
     ))
 }
 
-/// Brings a store of format `from` to [`FORMAT_VERSION`], in one transaction. Format 1 is the
-/// first; a step is added here with each new format.
-fn migrate(_conn: &Connection, file: &Path, from: i64) -> Result<(), StoreError> {
-    // `check_identity` admits only 1..=FORMAT_VERSION, and 1 is current: nothing to do yet.
-    Err(StoreError::Open {
-        file: file.to_path_buf(),
-        reason: format!("no migration from format {from} to {FORMAT_VERSION}"),
+/// Brings a store of format `from` to [`FORMAT_VERSION`], in one transaction (all steps or
+/// none). A step is added here with each new format:
+///
+/// * 1 → 2: the `extras` table (API 3.0-only settings; a format-1 store had none to keep).
+fn migrate(conn: &Connection, file: &Path, from: i64) -> Result<(), StoreError> {
+    let mut steps = String::from("BEGIN IMMEDIATE;");
+    for version in from..FORMAT_VERSION {
+        let step = match version {
+            1 => SCHEMA_V2_STEP,
+            _ => {
+                return Err(StoreError::Open {
+                    file: file.to_path_buf(),
+                    reason: format!("no migration from format {version} to {}", version + 1),
+                });
+            }
+        };
+        steps.push_str(step);
+    }
+    steps.push_str(&format!("PRAGMA user_version={FORMAT_VERSION}; COMMIT;"));
+    conn.execute_batch(&steps).map_err(|e| {
+        let _ = conn.execute_batch("ROLLBACK");
+        StoreError::sqlite(
+            file,
+            &format!("migrating from format {from} to {FORMAT_VERSION}"),
+            e,
+        )
     })
 }
 

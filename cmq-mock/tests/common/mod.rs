@@ -47,6 +47,18 @@ pub fn client(mock: &CmqMock) -> Client {
     client_as(mock, mock.secret_id(), mock.secret_key())
 }
 
+/// An SDK client that manages over API 3.0 on the mock's port (a region set), no retries.
+pub fn client3(mock: &CmqMock) -> Client {
+    Client::builder()
+        .endpoint(mock.endpoint())
+        .credentials(mock.credentials())
+        .profile(mock.profile())
+        .region(cmq_mock::MOCK_REGION)
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .expect("client")
+}
+
 /// An SDK client signing as `id` with `key`, without retries, of the mock's profile.
 pub fn client_as(mock: &CmqMock, id: &str, key: &str) -> Client {
     Client::builder()

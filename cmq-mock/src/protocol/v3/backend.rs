@@ -13,7 +13,7 @@ use cmq_sdk::generated::v3::actions::Api3Action;
 use cmq_sdk::generated::v3::errors::Api3ErrorId;
 use cmq_sdk::generated::v3::ops::*;
 
-use super::extras::ExtrasTable;
+use super::extras::{Extras, ExtrasTable};
 use crate::engine::{Account, Engine, EngineError, EngineResult, ErrorKind};
 use crate::generated::v3::envelope::{Api3Context, Api3Error};
 use crate::generated::v3::errors::from_v2;
@@ -38,9 +38,16 @@ impl Api3Backend {
     /// account the engine does not know (possible with authentication off) go to the engine's
     /// default account.
     pub fn new(engine: Engine) -> Self {
+        Self::restored(engine, Vec::new())
+    }
+
+    /// A backend over `engine` holding the API 3.0-only settings read back from its data store;
+    /// their later changes are written to the engine's store, when one is attached.
+    pub(crate) fn restored(engine: Engine, extras: Vec<(String, Extras)>) -> Self {
+        let log = engine.store_log().cloned();
         Self {
             engine,
-            extras: ExtrasTable::default(),
+            extras: ExtrasTable::restored(log, extras),
         }
     }
 

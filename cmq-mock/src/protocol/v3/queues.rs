@@ -33,6 +33,7 @@ use super::extras::{Extras, tags_of};
 use crate::engine::topics::types::CREATE_UIN;
 use crate::engine::{Account, DeadLetterPolicy, ErrorKind, QueueAttributes, QueueConfigUpdate};
 use crate::generated::v3::envelope::{Api3Context, Api3Error};
+use crate::store::records::NameKind;
 
 /// `Status` of a queue or topic that exists ("1 normal"; the mock has no other state).
 pub(super) const STATUS_NORMAL: i64 = 1;
@@ -195,7 +196,7 @@ impl Api3Backend {
             retention_size_in_mb: i.retention_size_in_mb,
             msg_retention_seconds: None,
         };
-        self.extras.put(&queue_id, extras);
+        self.extras.put(NameKind::Queue, &queue_id, extras);
         Ok(CreateCmqQueueResponse {
             queue_id,
             ..Default::default()
@@ -286,7 +287,7 @@ impl Api3Backend {
             ),
         };
         let a = self.on_queue(ctx, |acc| acc.set_queue_attributes(&name, &update))?;
-        self.extras.update(&a.queue_id, |x| {
+        self.extras.update(NameKind::Queue, &a.queue_id, |x| {
             let keep = |new: Option<i64>, old: &mut Option<i64>| {
                 if new.is_some() {
                     *old = new;

@@ -31,6 +31,7 @@ use crate::engine::topics::filter::FilterType;
 use crate::engine::topics::types::{SubscriptionAttributes, TopicAttributes};
 use crate::engine::{Account, CreateTopic, ErrorKind, Subscribe, SubscriptionUpdate};
 use crate::generated::v3::envelope::{Api3Context, Api3Error};
+use crate::store::records::NameKind;
 
 /// The namespace of a topic: this prefix and its name.
 const TOPIC_NAMESPACE_PREFIX: &str = "CMQ_TOPIC-";
@@ -149,7 +150,7 @@ impl Api3Backend {
             ),
             ..Extras::default()
         };
-        self.extras.put(&topic_id, extras);
+        self.extras.put(NameKind::Topic, &topic_id, extras);
         Ok(CreateCmqTopicResponse {
             topic_id,
             ..Default::default()
@@ -227,7 +228,7 @@ impl Api3Backend {
             a.set_topic_attributes(&name, i.max_msg_size)?;
             Ok(a.topic_attributes(&name)?.topic_id)
         })?;
-        self.extras.update(&id, |x| {
+        self.extras.update(NameKind::Topic, &id, |x| {
             if i.msg_retention_seconds.is_some() {
                 x.msg_retention_seconds = i.msg_retention_seconds;
             }

@@ -5,6 +5,7 @@ use rusqlite::Connection;
 
 use super::*;
 use crate::engine::QueueConfigUpdate;
+use crate::store::schema::FORMAT_VERSION;
 use crate::store::{Opened, StoreError};
 
 /// A store holding one queue with three messages, closed (checkpointed into the main file).
@@ -109,17 +110,19 @@ fn a_newer_format_is_refused_with_both_versions() {
     let dir = TempDir::new("newer");
     store_with_messages(&dir);
     let c = Connection::open(dir.file()).unwrap();
-    c.execute_batch("PRAGMA user_version = 2;").unwrap();
+    let newer = FORMAT_VERSION + 1;
+    c.execute_batch(&format!("PRAGMA user_version = {newer};"))
+        .unwrap();
     drop(c);
     let e = refused(&dir);
     assert!(
         matches!(
             e,
             StoreError::Newer {
-                found: 2,
-                supported: 1,
+                found,
+                supported: FORMAT_VERSION,
                 ..
-            }
+            } if found == newer
         ),
         "{e:?}"
     );
@@ -156,6 +159,41 @@ fn an_unknown_message_state_is_refused() {
     drop(c);
     let e = refused(&dir);
     assert!(e.to_string().contains("unknown state 9"), "{e}");
+}
+
+#[test]
+fn api3_settings_of_no_stored_resource_are_refused() {
+    let dir = TempDir::new("extras-orphan");
+    store_with_messages(&dir);
+    let c = Connection::open(dir.file()).unwrap();
+    c.execute(
+        "INSERT INTO extras(id, kind, json) VALUES ('cmqq-nosuch', 0, '{}')",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let e = refused(&dir);
+    let text = e.to_string();
+    assert!(text.contains("table extras, key cmqq-nosuch"), "{text}");
+    assert!(text.contains("no stored queue has this id"), "{text}");
+}
+
+#[test]
+fn api3_settings_that_are_not_their_json_are_refused() {
+    let dir = TempDir::new("extras-json");
+    store_with_messages(&dir);
+    let c = Connection::open(dir.file()).unwrap();
+    c.execute(
+        "INSERT INTO extras(id, kind, json) SELECT queue_id, 0, '{\"trace\": \"yes\"}' \
+         FROM queues",
+        [],
+    )
+    .unwrap();
+    drop(c);
+    let e = refused(&dir);
+    let text = e.to_string();
+    assert!(text.contains("table extras"), "{text}");
+    assert!(text.contains("not the JSON of API 3.0 extras"), "{text}");
 }
 
 #[test]
