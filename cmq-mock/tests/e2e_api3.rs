@@ -7,7 +7,7 @@ mod common;
 
 use common::client3;
 
-use cmq_mock::{API3_ERROR_CODE, CmqMock, MOCK_REGION};
+use cmq_mock::{API3_ERROR_CODE, MOCK_REGION};
 use cmq_sdk::generated::errors::ErrorId;
 use cmq_sdk::generated::types::{NotifyContentFormat, Protocol};
 use cmq_sdk::generated::v3::actions::Api3Action;

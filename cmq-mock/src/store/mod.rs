@@ -8,7 +8,9 @@
 //!   a delete, a dead letter moving, a queue's settings, a topic, a subscription, a push backlog
 //!   entry and its retry state, …) is also handed to the [`Log`] as a [`records::Record`], under
 //!   the same lock that orders the change in memory. Without a store the engine pays one branch
-//!   per change and allocates nothing more.
+//!   per change and allocates nothing more. The API 3.0-only settings of queues and topics
+//!   (`protocol::v3::extras`) are written the same way by the API 3.0 backend, and handed back
+//!   after a restart by [`Store::take_extras`].
 //! * One writer thread ([`writer`]) takes everything pending, applies it as one transaction
 //!   ([`apply`]) and commits (WAL, `synchronous=FULL`: one fsync), then wakes every request of
 //!   the group. The server waits on [`Log::durable`] before it answers: durability is a prefix of
@@ -133,7 +135,8 @@ impl Opened {
 }
 
 /// Opens the store in `dir`, rebuilds `engine` (a fresh one) from it, resumes a manual
-/// `clock` at the time it had, attaches the log and starts the writer.
+/// `clock` at the time it had, attaches the log and starts the writer. The API 3.0-only
+/// settings it held wait in the returned store ([`Store::take_extras`]).
 pub(crate) fn attach(engine: &Engine, clock: &Clock, dir: &Path) -> Result<Store, StoreError> {
     let t0 = std::time::Instant::now();
     let opened = Opened::open(dir)?;

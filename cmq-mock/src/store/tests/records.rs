@@ -307,6 +307,75 @@ fn control_records_become_the_rows_they_describe() {
     );
 }
 
+fn extras_put(kind: NameKind, id: &str, trace: bool) -> Record {
+    let extras = crate::protocol::v3::extras::Extras {
+        tags: vec![("env".into(), id.into())],
+        trace: Some(trace),
+        ..Default::default()
+    };
+    Record::ExtrasPut {
+        kind,
+        id: id.into(),
+        json: extras.to_json(),
+    }
+}
+
+#[test]
+fn api3_settings_are_kept_while_their_resource_is() {
+    let mut t2 = topic_row();
+    t2.topic_id = "topic-2".into();
+    t2.name = "T2".into();
+    let records = vec![
+        account(),
+        Record::QueueCreated(Box::new(queue(1, "kept"))),
+        Record::QueueCreated(Box::new(queue(2, "deleted"))),
+        Record::TopicPut(Box::new(topic_row())),
+        Record::TopicPut(Box::new(t2)),
+        extras_put(NameKind::Queue, "queue-kept", true),
+        // A later change replaces the row.
+        extras_put(NameKind::Queue, "queue-kept", false),
+        extras_put(NameKind::Queue, "queue-deleted", true),
+        extras_put(NameKind::Topic, "topic-1", true),
+        extras_put(NameKind::Topic, "topic-2", true),
+        // Not stored: no such queue (deleted before its settings were written), and a topic id
+        // given as a queue's.
+        extras_put(NameKind::Queue, "queue-never", true),
+        extras_put(NameKind::Queue, "topic-1", true),
+        Record::QueueDeleted {
+            uid: 2,
+            account: "AKIDrec".into(),
+            key: "deleted".into(),
+            at_ms: T0,
+        },
+        Record::TopicDeleted {
+            account: "AKIDrec".into(),
+            key: "t2".into(),
+            topic_id: "topic-2".into(),
+            at_ms: T0,
+        },
+    ];
+    let (rec, _) = round_trip(records.clone());
+    let got: Vec<_> = rec
+        .extras
+        .iter()
+        .map(|(id, x)| (id.as_str(), x.trace, x.tags[0].1.as_str()))
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("queue-kept", Some(false), "queue-kept"),
+            ("topic-1", Some(true), "topic-1")
+        ]
+    );
+    // An account reset takes every queue's and topic's settings with it.
+    let mut reset = records;
+    reset.push(Record::AccountReset {
+        secret_id: "AKIDrec".into(),
+    });
+    let (rec, _) = round_trip(reset);
+    assert!(rec.extras.is_empty(), "{:?}", rec.extras);
+}
+
 /// Where a restart's time goes (run explicitly, in release mode): `cargo test --release -p
 /// cmq-mock --lib store::tests::records::restart_phases -- --ignored --nocapture`.
 #[test]
