@@ -270,6 +270,13 @@ async fn run(args: Args) -> ExitCode {
     if let Some(dir) = &args.data_dir {
         say(&format!("data directory: {}", dir.display()));
     }
+    say(&format!(
+        "API 2.0: {}/v2/index.php; API 3.0 ({} {}): POST {}/ with X-TC-Action, any region",
+        mock.endpoint(),
+        cmq_sdk::generated::v3::PRODUCT,
+        cmq_sdk::generated::v3::VERSION,
+        mock.endpoint()
+    ));
     match args.admin {
         Switch::On => {
             say(&format!("admin: {}/_mock/", mock.endpoint()));
