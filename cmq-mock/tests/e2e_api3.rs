@@ -287,15 +287,22 @@ async fn exercise_queue(c: &Client, action: Api3Action, q: &str) {
             assert_eq!(code3(r), "ResourceNotFound");
         }
         Api3Action::RewindCmqQueue => {
-            let start_ms = c
-                .create_cmq_queue()
+            c.create_cmq_queue()
                 .queue_name(q)
                 .rewind_seconds(600)
                 .send()
                 .await
-                .map(|_| ())
-                .and(Ok(common::wall_secs() * 1000))
                 .unwrap();
+            // The mock's (manual) clock, not the wall clock, which may have moved on a second:
+            // the queue's creation time, in milliseconds.
+            let start = c
+                .describe_cmq_queue_detail()
+                .queue_name(q)
+                .send()
+                .await
+                .unwrap()
+                .queue_describe
+                .create_time;
             c.send_cmq_msg()
                 .queue_name(q)
                 .msg_content("again")
@@ -311,7 +318,6 @@ async fn exercise_queue(c: &Client, action: Api3Action, q: &str) {
                 .await
                 .unwrap();
             empty2(c, q).await;
-            let start = i64::try_from(start_ms).unwrap();
             c.rewind_cmq_queue()
                 .queue_name(q)
                 .start_consume_time(start)
