@@ -47,36 +47,57 @@ impl Client {
             .page_offset()
             .or(paging.map(|p| p.default_offset))
             .unwrap_or(0);
-        let state = (
+        page_stream(
             self.clone(),
             input,
             offset,
-            Vec::<P::Item>::new().into_iter(),
-            false,
-        );
-        stream::unfold(
-            state,
-            move |(client, mut input, offset, mut buf, done)| async move {
-                if let Some(item) = buf.next() {
-                    return Some((Ok(item), (client, input, offset, buf, done)));
-                }
-                if done {
-                    return None;
-                }
-                input.set_page(offset, limit);
-                match client.execute(input.clone()).await {
-                    Err(e) => Some((Err(e), (client, input, offset, buf, true))),
-                    Ok(out) => {
-                        let (total, items) = P::split(out);
-                        let got = i64::try_from(items.len()).unwrap_or(i64::MAX);
-                        let next = offset.saturating_add(got);
-                        let finished = got == 0 || next >= total;
-                        let mut it = items.into_iter();
-                        it.next()
-                            .map(|first| (Ok(first), (client, input, next, it, finished)))
-                    }
-                }
-            },
+            limit,
+            P::set_page,
+            |client: Client, input: P| async move { client.execute(input).await.map(P::split) },
         )
     }
+}
+
+/// The paging loop both APIs share: positions `input` on the page at `offset` (`set_page`),
+/// fetches it, yields its items, moves on by their count, and stops at an empty page, once
+/// `total` items were seen, or after the first error (which it yields).
+pub(crate) fn page_stream<I, T, S, F, Fut>(
+    client: Client,
+    input: I,
+    offset: i64,
+    limit: i64,
+    set_page: S,
+    fetch: F,
+) -> impl Stream<Item = Result<T, Error>> + Send + 'static
+where
+    I: Clone + Send + 'static,
+    T: Send + 'static,
+    S: Fn(&mut I, i64, i64) + Copy + Send + 'static,
+    F: Fn(Client, I) -> Fut + Copy + Send + 'static,
+    Fut: std::future::Future<Output = Result<(i64, Vec<T>), Error>> + Send,
+{
+    let state = (client, input, offset, Vec::<T>::new().into_iter(), false);
+    stream::unfold(
+        state,
+        move |(client, mut input, offset, mut buf, done)| async move {
+            if let Some(item) = buf.next() {
+                return Some((Ok(item), (client, input, offset, buf, done)));
+            }
+            if done {
+                return None;
+            }
+            set_page(&mut input, offset, limit);
+            match fetch(client.clone(), input.clone()).await {
+                Err(e) => Some((Err(e), (client, input, offset, buf, true))),
+                Ok((total, items)) => {
+                    let got = i64::try_from(items.len()).unwrap_or(i64::MAX);
+                    let next = offset.saturating_add(got);
+                    let finished = got == 0 || next >= total;
+                    let mut it = items.into_iter();
+                    it.next()
+                        .map(|first| (Ok(first), (client, input, next, it, finished)))
+                }
+            }
+        },
+    )
 }

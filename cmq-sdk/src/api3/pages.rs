@@ -1,7 +1,6 @@
 //! API 3.0 list actions as a `Stream` of items that pages by `Offset`/`Limit` and `TotalCount`.
 
 use futures_util::Stream;
-use futures_util::stream;
 
 use super::Api3Operation;
 use crate::constraints::Paging;
@@ -49,30 +48,13 @@ impl Client {
             .filter(|l| *l > 0)
             .unwrap_or(P::PAGING.max_limit);
         let offset = input.page_offset().unwrap_or(P::PAGING.default_offset);
-        let state = (self.clone(), input, offset, Vec::new().into_iter(), false);
-        stream::unfold(
-            state,
-            move |(client, mut input, offset, mut buf, done)| async move {
-                if let Some(item) = buf.next() {
-                    return Some((Ok(item), (client, input, offset, buf, done)));
-                }
-                if done {
-                    return None;
-                }
-                input.set_page(offset, limit);
-                match client.execute_api3(input.clone()).await {
-                    Err(e) => Some((Err(e), (client, input, offset, buf, true))),
-                    Ok(out) => {
-                        let (total, items) = P::split(out);
-                        let got = i64::try_from(items.len()).unwrap_or(i64::MAX);
-                        let next = offset.saturating_add(got);
-                        let finished = got == 0 || next >= total;
-                        let mut it = items.into_iter();
-                        it.next()
-                            .map(|first| (Ok(first), (client, input, next, it, finished)))
-                    }
-                }
-            },
+        crate::pages::page_stream(
+            self.clone(),
+            input,
+            offset,
+            limit,
+            P::set_page,
+            |client: Client, input: P| async move { client.execute_api3(input).await.map(P::split) },
         )
     }
 }
